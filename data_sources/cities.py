@@ -1,0 +1,109 @@
+"""City configuration files: which sources a city has, where they come from, and its metric CRS.
+
+A city is described by ``data_sources/cities/<slug>.toml`` (or any TOML file a deployment points at). Each source
+names its local file (relative to the data directory), its official download URL, its licence and attribution.
+Adding a city is writing one such file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from data_sources.errors import ConfigError
+
+CITIES_DIR = Path(__file__).resolve().parent / "cities"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One input of a city."""
+
+    name: str
+    kind: str
+    file: str = ""
+    url: str = ""
+    licence: str = ""
+    attribution: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CityConfig:
+    """A city's description."""
+
+    slug: str
+    name: str
+    country: str
+    metric_epsg: int
+    language: str
+    center: tuple[float, float]
+    attribution: tuple[str, ...]
+    sources: dict[str, SourceConfig]
+    path: Path
+
+    def source(self, name: str) -> SourceConfig | None:
+        """The source called ``name``, or None when the city has none."""
+        return self.sources.get(name)
+
+    def sources_of_kind(self, kind: str) -> list[SourceConfig]:
+        """Every source of one kind (e.g. all ``opportunities`` sources)."""
+        return [s for s in self.sources.values() if s.kind == kind]
+
+
+def available_cities() -> list[str]:
+    """Slugs of the cities shipped with Vicino."""
+    return sorted(p.stem for p in CITIES_DIR.glob("*.toml"))
+
+
+def city_config_from_slug(slug: str) -> CityConfig:
+    """Load a shipped city's configuration by slug."""
+    path = CITIES_DIR / f"{slug}.toml"
+    if not path.exists():
+        raise ConfigError(f"Unknown city {slug!r}. Known cities: {', '.join(available_cities())}.")
+    return city_config_from_file(path)
+
+
+def city_config_from_file(path: str | Path) -> CityConfig:
+    """Load and check a city configuration file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"City configuration {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"City configuration {path} is not valid TOML: {error}.") from None
+    city = raw.get("city", {})
+    missing = [key for key in ("slug", "name", "country", "metric_epsg") if key not in city]
+    if missing:
+        raise ConfigError(f"{path}: [city] lacks {', '.join(missing)}.")
+    if not isinstance(city["metric_epsg"], int):
+        raise ConfigError(f"{path}: metric_epsg must be an integer EPSG code, not {city['metric_epsg']!r}.")
+    sources: dict[str, SourceConfig] = {}
+    for name, spec in raw.get("sources", {}).items():
+        if "kind" not in spec:
+            raise ConfigError(f"{path}: source {name!r} lacks 'kind'.")
+        known = {"kind", "file", "url", "licence", "attribution"}
+        sources[name] = SourceConfig(
+            name=name,
+            kind=spec["kind"],
+            file=spec.get("file", ""),
+            url=spec.get("url", ""),
+            licence=spec.get("licence", ""),
+            attribution=spec.get("attribution", ""),
+            options={k: v for k, v in spec.items() if k not in known},
+        )
+    center = city.get("center", [0.0, 0.0])
+    return CityConfig(
+        slug=city["slug"],
+        name=city["name"],
+        country=city["country"],
+        metric_epsg=city["metric_epsg"],
+        language=city.get("language", "en"),
+        center=(float(center[0]), float(center[1])),
+        attribution=tuple(city.get("attribution", [])),
+        sources=sources,
+        path=path,
+    )

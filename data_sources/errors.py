@@ -1,0 +1,35 @@
+"""Exceptions raised by Vicino's pure packages.
+
+Each one also subclasses a built-in, so callers can catch either (``except ValueError`` still works).
+A fatal problem stops an import with one of these; a bad row never raises but lands in a reject report.
+"""
+
+from __future__ import annotations
+
+
+class VicinoError(Exception):
+    """Base class of every Vicino error."""
+
+
+class SourceNotFoundError(VicinoError, FileNotFoundError):
+    """An input file or folder does not exist (and could not be downloaded)."""
+
+
+class SourceFormatError(VicinoError, ValueError):
+    """An input exists but cannot be read as the format it should be (not a CSV, not GeoJSON, not GTFS)."""
+
+
+class NoUsableRowsError(VicinoError, ValueError):
+    """An input was read but every row was rejected, or it had no rows at all."""
+
+
+class CRSError(VicinoError, ValueError):
+    """An input has no coordinate reference system, or the wrong one."""
+
+
+class ConfigError(VicinoError, ValueError):
+    """A city configuration file is missing a key or has a bad value."""
+
+
+class DownloadError(VicinoError, OSError):
+    """A source could not be downloaded and no local copy exists."""

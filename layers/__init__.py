@@ -1,0 +1,1 @@
+"""layers: plain Python, never imports Django."""

@@ -1,0 +1,1 @@
+"""routing: plain Python, never imports Django."""

@@ -1,0 +1,26 @@
+"""docker-compose.yml describes a PostGIS service, the web service and a data volume."""
+
+from pathlib import Path
+
+import yaml
+
+from bin.check_compose import structural_errors
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_compose_file_is_consistent() -> None:
+    document = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert structural_errors(document) == []
+    assert document["services"]["db"]["image"].startswith("postgis/postgis")
+    web = document["services"]["web"]
+    assert web["environment"]["VICINO_DB"] == "postgis"
+    assert "pgdata" in document["volumes"]
+
+
+def test_structural_check_catches_mistakes() -> None:
+    broken = {"services": {"web": {"depends_on": {"db": {}}, "volumes": ["nope:/x"]}}}
+    errors = structural_errors(broken)
+    assert "service 'web' has neither image nor build" in errors
+    assert "service 'web' uses undeclared volume 'nope'" in errors
+    assert "service 'web' depends on unknown service 'db'" in errors

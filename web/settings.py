@@ -1,0 +1,141 @@
+"""Django settings for Vicino, read from the environment (see README.md, "Settings").
+
+SpatiaLite is the default database and needs no server; ``VICINO_DB=postgis`` with ``DATABASE_URL`` selects
+PostGIS. Every variable is read through :mod:`web.env`, which fails with the bad value and the accepted ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from web.database import DEFAULT_DATABASE_URL, postgis_database, spatialite_database
+from web.env import env_bool, env_choice, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", True)
+_DEV_SECRET = "vicino-development-only-not-secret"
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else None)
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    raise ImproperlyConfigured("SECRET_KEY must be set to a long random value when DEBUG is off.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+#: Where Vicino keeps its own files: the SpatiaLite database, download and graph caches, reject reports.
+VICINO_HOME = env_path("VICINO_HOME", BASE_DIR / "var")
+#: Where the cities' input files are found offline (the shared data folder next to the repository).
+VICINO_DATA_DIR = env_path("VICINO_DATA_DIR", BASE_DIR.parent / "shared" / "data")
+VICINO_CACHE_DIR = env_path("VICINO_CACHE_DIR", VICINO_HOME / "cache")
+VICINO_DB = env_choice("VICINO_DB", "spatialite", ("spatialite", "postgis"))
+#: A raster tile URL template for deployments that have a tile server; empty = draw the city's own base map.
+VICINO_TILE_URL = env_str("VICINO_TILE_URL", "")
+VICINO_TILE_ATTRIBUTION = env_str("VICINO_TILE_ATTRIBUTION", "")
+VICINO_DEFAULT_CITY = env_str("VICINO_DEFAULT_CITY", "milan")
+
+if VICINO_DB == "postgis":
+    DATABASES = {"default": postgis_database(env_str("DATABASE_URL", DEFAULT_DATABASE_URL))}
+else:
+    VICINO_HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {"default": spatialite_database(VICINO_HOME)}
+
+if VICINO_DB == "spatialite":
+    SPATIALITE_LIBRARY_PATH = env_str("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "leaflet",
+    "geo",
+    "web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "web.urls"
+WSGI_APPLICATION = "web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "it"
+LANGUAGES = [("it", "Italiano"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
+TIME_ZONE = "Europe/Rome"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VICINO_HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Security headers; production (DEBUG off) behind HTTPS.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
+}
+
+# Debian 12 ships GDAL 3.6; the check asks for 3.9+ to block file/network access in spatial references.
+# Vicino never passes user-supplied spatial reference strings to GDAL.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
