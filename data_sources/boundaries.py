@@ -39,7 +39,8 @@ def read_vector_file(path: str | Path) -> gpd.GeoDataFrame:
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
             raise CRSError(
                 f"{path.name} declares no CRS and its coordinates are not longitude/latitude "
-                f"(bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}). Declare its CRS or reproject it to EPSG:4326."
+                f"(bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}). "
+                "Declare its CRS or reproject it to EPSG:4326."
             )
         return frame.set_crs(WGS84)
     return frame.to_crs(WGS84)

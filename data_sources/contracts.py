@@ -39,8 +39,22 @@ PILLARS: tuple[str, ...] = tuple(p.value for p in Pillar)
 #: An opportunities GeoDataFrame (points, EPSG:4326). ``id`` is unique within ``source``; ``pillars`` is a
 #: ``;``-separated string of :class:`Pillar` values; numbers may be missing (NaN) where a source has none.
 OPPORTUNITY_COLUMNS: list[str] = [
-    "id", "source", "name", "provider", "category", "pillars", "kind", "age_min", "age_max", "price",
-    "voucher", "opening_hours", "capacity", "address", "website", "geometry",
+    "id",
+    "source",
+    "name",
+    "provider",
+    "category",
+    "pillars",
+    "kind",
+    "age_min",
+    "age_max",
+    "price",
+    "voucher",
+    "opening_hours",
+    "capacity",
+    "address",
+    "website",
+    "geometry",
 ]
 
 #: A schools GeoDataFrame (points, EPSG:4326).
@@ -51,7 +65,15 @@ ZONE_COLUMNS: list[str] = ["code", "name", "level", "geometry"]
 
 #: Population zones (census sections, grid cells) with youth counts by age band.
 POPULATION_COLUMNS: list[str] = [
-    "id", "kind", "population", "age_0_4", "age_5_9", "age_10_14", "age_15_17", "youth_0_17", "geometry",
+    "id",
+    "kind",
+    "population",
+    "age_0_4",
+    "age_5_9",
+    "age_10_14",
+    "age_15_17",
+    "youth_0_17",
+    "geometry",
 ]
 
 #: Transit stops (points, EPSG:4326).

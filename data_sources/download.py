@@ -39,9 +39,7 @@ def cached_path_for_url(url: str, cache_dir: Path) -> Path:
     return cache_dir / "downloads" / f"{digest}-{name}"
 
 
-def path_for_source(
-    source: SourceConfig, data_dir: Path, cache_dir: Path, override: str | Path | None = None
-) -> Path:
+def path_for_source(source: SourceConfig, data_dir: Path, cache_dir: Path, override: str | Path | None = None) -> Path:
     """The local path of a source: the user's override, the local file, or a (cached) download.
 
     Raises

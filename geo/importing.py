@@ -68,7 +68,11 @@ def resolve_sources(
 def inputs_fingerprint(paths: dict[str, tuple[SourceConfig, Path]]) -> tuple[str, dict[str, dict[str, str]]]:
     """The release key (hash over sources' content hashes and options) and the per-source input record."""
     inputs = {
-        name: {"file": str(path), "sha256": sha256_of_file(path), "options": json.dumps(source.options, sort_keys=True)}
+        name: {
+            "file": str(path),
+            "sha256": sha256_of_file(path),
+            "options": json.dumps(source.options, sort_keys=True),
+        }
         for name, (source, path) in sorted(paths.items())
     }
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

@@ -14,7 +14,12 @@ def neighbourhoods_geojson(release: DataRelease, level: str) -> dict[str, Any]:
         {
             "type": "Feature",
             "id": zone.code,
-            "properties": {"code": zone.code, "name": zone.name, "level": zone.level, "area_km2": round(zone.area_m2 / 1e6, 3)},
+            "properties": {
+                "code": zone.code,
+                "name": zone.name,
+                "level": zone.level,
+                "area_km2": round(zone.area_m2 / 1e6, 3),
+            },
             "geometry": json.loads(zone.geom.geojson),
         }
         for zone in release.neighbourhoods.filter(level=level).order_by("code")

@@ -17,9 +17,7 @@ def test_milan_map_draws_88_nil_without_tiles(live_server, page, artifacts_dir: 
     external_requests: list[str] = []
     page.on(
         "request",
-        lambda request: external_requests.append(request.url)
-        if not request.url.startswith(live_server.url)
-        else None,
+        lambda request: external_requests.append(request.url) if not request.url.startswith(live_server.url) else None,
     )
 
     page.goto(live_server.url + "/")

@@ -20,7 +20,12 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("VICINO_DB", "DATABASE_URL"))}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -40,7 +45,10 @@ def test_unknown_database_backend_is_named_with_the_accepted_ones(tmp_path: Path
 def test_unreachable_postgis_says_where_and_what_to_do(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     result = run_manage(
-        "migrate", VICINO_DB="postgis", DATABASE_URL=f"postgres://u:p@127.0.0.1:{port}/nope", VICINO_HOME=str(tmp_path)
+        "migrate",
+        VICINO_DB="postgis",
+        DATABASE_URL=f"postgres://u:p@127.0.0.1:{port}/nope",
+        VICINO_HOME=str(tmp_path),
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -79,6 +79,7 @@ def api_neighbourhoods(request: HttpRequest, city: str) -> JsonResponse:
     if not collection["features"]:
         levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
         return JsonResponse(
-            {"error": f"no neighbourhoods at level {level!r}; available levels: {', '.join(levels)}"}, status=400
+            {"error": f"no neighbourhoods at level {level!r}; available levels: {', '.join(levels)}"},
+            status=400,
         )
     return JsonResponse(collection)

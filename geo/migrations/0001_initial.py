@@ -6,65 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2 code', max_length=2)),
-                ('metric_epsg', models.PositiveIntegerField(help_text='A metric CRS for distance work, e.g. 32632 (UTM 32N)')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("country", models.CharField(help_text="ISO 3166-1 alpha-2 code", max_length=2)),
+                (
+                    "metric_epsg",
+                    models.PositiveIntegerField(help_text="A metric CRS for distance work, e.g. 32632 (UTM 32N)"),
+                ),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'cities',
-                'ordering': ['slug'],
+                "verbose_name_plural": "cities",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='DataRelease',
+            name="DataRelease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('input_hash', models.CharField(help_text="SHA-256 over the inputs' content hashes", max_length=64)),
-                ('status', models.CharField(choices=[('loading', 'Loading'), ('ready', 'Ready'), ('failed', 'Failed')], default='loading', max_length=16)),
-                ('inputs', models.JSONField(default=dict, help_text='source name -> {file, sha256, ...}')),
-                ('counts', models.JSONField(default=dict, help_text='source name -> {read, loaded, rejected}')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='geo.city')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "input_hash",
+                    models.CharField(help_text="SHA-256 over the inputs' content hashes", max_length=64),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("loading", "Loading"), ("ready", "Ready"), ("failed", "Failed")],
+                        default="loading",
+                        max_length=16,
+                    ),
+                ),
+                ("inputs", models.JSONField(default=dict, help_text="source name -> {file, sha256, ...}")),
+                (
+                    "counts",
+                    models.JSONField(default=dict, help_text="source name -> {read, loaded, rejected}"),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="releases", to="geo.city"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['city', '-created'],
+                "ordering": ["city", "-created"],
             },
         ),
         migrations.CreateModel(
-            name='Neighbourhood',
+            name="Neighbourhood",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(help_text='e.g. nil, municipio', max_length=32)),
-                ('code', models.CharField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('area_m2', models.FloatField()),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='neighbourhoods', to='geo.datarelease')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("level", models.CharField(help_text="e.g. nil, municipio", max_length=32)),
+                ("code", models.CharField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                ("area_m2", models.FloatField()),
+                ("geom", django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="neighbourhoods",
+                        to="geo.datarelease",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['level', 'code'],
+                "ordering": ["level", "code"],
             },
         ),
         migrations.AddConstraint(
-            model_name='datarelease',
-            constraint=models.UniqueConstraint(fields=('city', 'input_hash'), name='unique_release_per_inputs'),
+            model_name="datarelease",
+            constraint=models.UniqueConstraint(fields=("city", "input_hash"), name="unique_release_per_inputs"),
         ),
         migrations.AddConstraint(
-            model_name='neighbourhood',
-            constraint=models.UniqueConstraint(fields=('release', 'level', 'code'), name='unique_zone_per_release'),
+            model_name="neighbourhood",
+            constraint=models.UniqueConstraint(fields=("release", "level", "code"), name="unique_zone_per_release"),
         ),
     ]
