@@ -43,6 +43,7 @@ class CityConfig:
     attribution: tuple[str, ...]
     sources: dict[str, SourceConfig]
     path: Path
+    boundary: str = ""
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name``, or None when the city has none."""
@@ -106,4 +107,5 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         attribution=tuple(city.get("attribution", [])),
         sources=sources,
         path=path,
+        boundary=city.get("boundary", ""),
     )

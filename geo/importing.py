@@ -1,30 +1,56 @@
 """Imports a city's sources into a new, versioned :class:`~geo.models.DataRelease`.
 
-The pure readers in :mod:`data_sources` do the reading and validation; this module resolves where each source
-is, hashes the inputs, and stores the result atomically. Same inputs → same release (idempotent); a failure
-rolls back and leaves the previous release untouched.
+The pure readers in :mod:`data_sources` read and validate; this module resolves where each source is, hashes the
+inputs, and stores the result atomically. Same inputs → same release (idempotent); a failure rolls the whole
+import back and leaves the previous release untouched.
+
+Sources load in dependency order: zones first, then population (census sections, grid cells), then the city's
+boundary is known and points can be checked against it (opportunities, catalogues, schools, OSM, GTFS); last,
+population is aggregated to every neighbourhood level.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import transaction
 
+from data_sources import catalogue, gtfs, opportunities, osm, population
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
 from data_sources.download import path_for_source, sha256_of_file
+from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
 from data_sources.rejects import RejectReport
-from geo.models import City, DataRelease, Neighbourhood
+from data_sources.schools import schools_from_file
+from geo.models import (
+    City,
+    DataRelease,
+    Neighbourhood,
+    NeighbourhoodPopulation,
+    Opportunity,
+    PopulationZone,
+    School,
+    StreetNetwork,
+    TransitFeed,
+    TransitStop,
+)
 
 Progress = Callable[[str], None]
+
+#: Order in which source kinds load (later kinds may need what earlier ones stored).
+KIND_ORDER = ["zones", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs"]
 
 
 @dataclass
@@ -35,6 +61,41 @@ class ImportResult:
     created: bool
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     report: RejectReport = field(default_factory=RejectReport)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LoadContext:
+    """What a loader sees: the release being built, every source's path, and the city boundary once known."""
+
+    release: DataRelease
+    config: CityConfig
+    paths: dict[str, tuple[SourceConfig, Path]]
+    progress: Progress
+    boundary: shapely.Geometry | None = None
+    population_units: list[gpd.GeoDataFrame] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """A loader's outcome: its summary lines (one per file or table read) and its rejects."""
+
+    lines: dict[str, dict[str, int]]
+    report: RejectReport
+
+
+def summary_line(report: RejectReport, loaded: int, source: str | None = None) -> dict[str, int]:
+    """read / loaded / set aside / rejected of one input (one source of ``report``, or all of it).
+
+    Set-aside rows were read and are fine but have no row of their own (merged into another, or a grid cell with
+    nothing in it); ``read = loaded + set_aside + rejected`` holds for every line.
+    """
+    if source is None:
+        read, set_aside, rejected = sum(report.read_counts.values()), report.set_aside_count(), len(report)
+    else:
+        read, set_aside = report.read_counts[source], report.set_aside_count(source)
+        rejected = report.rejected_count(source)
+    return {"read": read, "loaded": loaded, "set_aside": set_aside, "rejected": rejected}
 
 
 def city_from_config(config: CityConfig) -> City:
@@ -53,16 +114,30 @@ def city_from_config(config: CityConfig) -> City:
 
 def resolve_sources(
     config: CityConfig, overrides: dict[str, str | Path] | None = None
-) -> dict[str, tuple[SourceConfig, Path]]:
-    """Local paths of every source of a city (local file, override, or cached download)."""
+) -> tuple[dict[str, tuple[SourceConfig, Path]], dict[str, str]]:
+    """Local paths of a city's sources (local file, override, or cached download), and the optional ones missing.
+
+    A source marked ``optional = true`` that cannot be found or downloaded is skipped with its reason (Milan has
+    no schools file offline); any other missing source stops the import.
+    """
     overrides = overrides or {}
-    return {
-        name: (
-            source,
-            path_for_source(source, settings.VICINO_DATA_DIR, settings.VICINO_CACHE_DIR, overrides.get(name)),
+    unknown = sorted(set(overrides) - set(config.sources))
+    if unknown:
+        raise ConfigError(
+            f"{config.name} has no source called {', '.join(unknown)}; its sources are {', '.join(config.sources)}."
         )
-        for name, source in config.sources.items()
-    }
+    paths: dict[str, tuple[SourceConfig, Path]] = {}
+    missing: dict[str, str] = {}
+    for name, source in config.sources.items():
+        try:
+            path = path_for_source(source, settings.VICINO_DATA_DIR, settings.VICINO_CACHE_DIR, overrides.get(name))
+        except (SourceNotFoundError, DownloadError) as error:
+            if not source.options.get("optional") or name in overrides:
+                raise
+            missing[name] = str(error)
+            continue
+        paths[name] = (source, path)
+    return paths, missing
 
 
 def inputs_fingerprint(paths: dict[str, tuple[SourceConfig, Path]]) -> tuple[str, dict[str, dict[str, str]]]:
@@ -71,6 +146,7 @@ def inputs_fingerprint(paths: dict[str, tuple[SourceConfig, Path]]) -> tuple[str
         name: {
             "file": str(path),
             "sha256": sha256_of_file(path),
+            "kind": source.kind,
             "options": json.dumps(source.options, sort_keys=True),
         }
         for name, (source, path) in sorted(paths.items())
@@ -79,8 +155,35 @@ def inputs_fingerprint(paths: dict[str, tuple[SourceConfig, Path]]) -> tuple[str
     return key, inputs
 
 
-def _multipolygon(geometry: object) -> GEOSGeometry:
-    return GEOSGeometry(memoryview(geometry.wkb), srid=4326)  # type: ignore[attr-defined]
+# ---------------------------------------------------------------------------------------------------------------
+# Geometry conversion (shapely -> GEOS through WKB)
+
+
+def geos_from_shapely(geometry: shapely.Geometry) -> GEOSGeometry:
+    """A Django GEOS geometry (SRID 4326) from a shapely one."""
+    return GEOSGeometry(memoryview(shapely.to_wkb(geometry, output_dimension=2)), srid=4326)
+
+
+def multipolygon_from_shapely(geometry: shapely.Geometry) -> MultiPolygon:
+    """A GEOS MultiPolygon from a shapely Polygon or MultiPolygon."""
+    geos = geos_from_shapely(geometry)
+    return MultiPolygon(geos, srid=4326) if isinstance(geos, Polygon) else geos
+
+
+def _value(value: Any) -> Any:
+    """None for pandas' missing values, plain Python otherwise."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return value
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Storing frames
 
 
 def store_zones(release: DataRelease, zones: gpd.GeoDataFrame) -> int:
@@ -93,7 +196,7 @@ def store_zones(release: DataRelease, zones: gpd.GeoDataFrame) -> int:
                 code=row.code,
                 name=row.name,
                 area_m2=float(row.area_m2),
-                geom=_multipolygon(row.geometry),
+                geom=multipolygon_from_shapely(row.geometry),
             )
             for row in zones.itertuples(index=False)
         ],
@@ -102,8 +205,88 @@ def store_zones(release: DataRelease, zones: gpd.GeoDataFrame) -> int:
     return len(zones)
 
 
-def load_zones(release: DataRelease, source: SourceConfig, path: Path) -> tuple[int, RejectReport]:
-    """Read and store one zones source."""
+def store_population_units(release: DataRelease, units: gpd.GeoDataFrame) -> int:
+    """Store census sections or grid cells with their youth counts."""
+    points = units.geometry.representative_point()
+    PopulationZone.objects.bulk_create(
+        [
+            PopulationZone(
+                release=release,
+                kind=row.kind,
+                code=str(row.id),
+                population=_value(row.population),
+                age_0_4=_value(row.age_0_4),
+                age_5_9=_value(row.age_5_9),
+                age_10_14=_value(row.age_10_14),
+                age_15_17=_value(row.age_15_17),
+                youth_0_17=_value(row.youth_0_17),
+                geom=multipolygon_from_shapely(row.geometry),
+                point=geos_from_shapely(point),
+            )
+            for row, point in zip(units.itertuples(index=False), points, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return len(units)
+
+
+def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
+    """Store an opportunities frame (:data:`OPPORTUNITY_COLUMNS`)."""
+    rows = []
+    for row in frame.itertuples(index=False):
+        price = _value(row.price)
+        rows.append(
+            Opportunity(
+                release=release,
+                source=str(row.source),
+                source_id=str(row.id),
+                name=str(_value(row.name) or "")[:300],
+                provider=str(_value(row.provider) or "")[:300],
+                category=row.category,
+                pillars=str(_value(row.pillars) or ""),
+                kind=str(_value(row.kind) or "")[:120],
+                age_min=_value(row.age_min),
+                age_max=_value(row.age_max),
+                price=None if price is None else round(float(price), 2),
+                voucher=_value(row.voucher),
+                opening_hours=str(_value(row.opening_hours) or "")[:500],
+                capacity=_value(row.capacity),
+                address=str(_value(row.address) or "")[:300],
+                website=str(_value(row.website) or "")[:500],
+                geom=geos_from_shapely(row.geometry),
+            )
+        )
+    Opportunity.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
+    """Store a schools frame (:data:`SCHOOL_COLUMNS`)."""
+    School.objects.bulk_create(
+        [
+            School(
+                release=release,
+                source=str(row.source),
+                source_id=str(row.id),
+                name=str(_value(row.name) or "")[:300],
+                level=str(_value(row.level) or "")[:64],
+                address=str(_value(row.address) or "")[:300],
+                capacity=_value(row.capacity),
+                geom=geos_from_shapely(row.geometry),
+            )
+            for row in frame.itertuples(index=False)
+        ],
+        batch_size=1000,
+    )
+    return len(frame)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loaders, one per source kind
+
+
+def load_zones(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """Neighbourhood or district polygons."""
     zones, report = zones_from_file(
         path,
         level=source.options.get("level", source.name),
@@ -111,12 +294,224 @@ def load_zones(release: DataRelease, source: SourceConfig, path: Path) -> tuple[
         name_field=source.options.get("name_field"),
         source=source.name,
     )
-    return store_zones(release, zones), report
+    return Loaded({source.name: summary_line(report, store_zones(context.release, zones))}, report)
 
 
-LOADERS: dict[str, Callable[[DataRelease, SourceConfig, Path], tuple[int, RejectReport]]] = {
+def load_census(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """ISTAT census sections joined with their age bands (the ``ages_source`` source)."""
+    ages_path = context.paths[source.options["ages_source"]][1]
+    sections, report = population.census_sections_from_files(path, ages_path, source=source.name)
+    context.population_units.append(sections)
+    loaded = store_population_units(context.release, sections)
+    sections_line, ages_line = f"{source.name}_sections", f"{source.name}_ages"
+    ages_loaded = report.read_counts[ages_line] - report.rejected_count(ages_line)
+    return Loaded(
+        {
+            sections_line: summary_line(report, loaded, sections_line),
+            ages_line: summary_line(report, ages_loaded, ages_line),
+        },
+        report,
+    )
+
+
+def load_census_ages(context: LoadContext, source: SourceConfig, path: Path) -> Loaded | None:
+    """The age table is read by :func:`load_census`, which reports it on its own line."""
+    return None
+
+
+def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """An H3 grid with population, and schools/healthcare counts (IPEA's Access to Opportunities grids)."""
+    cells, cells_report = opportunities.population_from_hexgrid(path)
+    context.population_units.append(cells)
+    schools, schools_report = opportunities.schools_from_hexgrid(path)
+    services, services_report = opportunities.opportunities_from_hexgrid(path, source=source.name)
+    lines = {
+        f"{source.name}/population": summary_line(cells_report, store_population_units(context.release, cells)),
+        f"{source.name}/schools": summary_line(schools_report, store_schools(context.release, schools)),
+        # Read counts cells; a cell yields one opportunity per service it has (``<cell>:schools``, ``:healthcare``).
+        f"{source.name}/opportunities": summary_line(services_report, services["id"].str.split(":").str[0].nunique())
+        | {"opportunities": store_opportunities(context.release, services)},
+    }
+    report = RejectReport()
+    for part in (cells_report, schools_report, services_report):
+        report.extend(part)
+    return Loaded(lines, report)
+
+
+def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """A published list of facilities, read by the reader the city configuration names."""
+    reader = getattr(opportunities, source.options["reader"])
+    if source.options.get("needs_boundary"):
+        frame, report = reader(path, context.boundary, source=source.name)
+    else:
+        frame, report = reader(path, boundary=context.boundary, source=source.name)
+    return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
+
+
+def load_catalogue(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """An opportunity catalogue in Vicino's documented schema."""
+    frame, report = catalogue.catalogue_from_file(path, boundary=context.boundary, source=source.name)
+    return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
+
+
+def load_schools(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """A schools file in Vicino's documented format (see :mod:`data_sources.schools`)."""
+    frame, report = schools_from_file(path, boundary=context.boundary, source=source.name)
+    return Loaded({source.name: summary_line(report, store_schools(context.release, frame))}, report)
+
+
+def graph_cache_path(sha256: str) -> Path:
+    """Where the walk graph built from an OSM file with this content hash is cached."""
+    return settings.VICINO_CACHE_DIR / "graphs" / f"walk-{sha256[:24]}.pickle"
+
+
+def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """The walk graph (cached by content hash) and the children's points of interest of an OSM extract."""
+    sha = sha256_of_file(path)
+    cache = graph_cache_path(sha)
+    if cache.exists():
+        context.progress(f"  walk graph from cache {cache.name}")
+        with cache.open("rb") as handle:
+            graph = pickle.load(handle)
+    else:
+        context.progress(f"  building the walk graph from {path.name}")
+        graph = osm.graph_from_osm_file(path)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        with partial.open("wb") as handle:
+            pickle.dump(graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)
+    stats = osm.walkable_graph_stats(graph)
+    xs = [data["x"] for _, data in graph.nodes(data=True)]
+    ys = [data["y"] for _, data in graph.nodes(data=True)]
+    StreetNetwork.objects.create(
+        release=context.release,
+        source_file=str(path),
+        graph_path=str(cache),
+        sha256=sha,
+        nodes=int(stats["nodes"]),
+        edges=int(stats["edges"]),
+        length_km=float(stats["length_km"]),
+        bbox=Polygon.from_bbox((min(xs), min(ys), max(xs), max(ys))),
+    )
+    context.progress("  points of interest")
+    pois = osm.pois_from_osm_file(path)
+    graph_counts = {"graph_nodes": int(stats["nodes"]), "graph_edges": int(stats["edges"])}
+    if pois.empty:
+        context.progress(f"  {path.name} has no points of interest for children (a street-only extract)")
+        return Loaded({f"{source.name}/pois": summary_line(RejectReport(), 0) | graph_counts}, RejectReport())
+    frame, report = opportunities.opportunities_from_osm_pois(
+        pois, boundary=context.boundary, source=source.name, file=path.name
+    )
+    loaded = store_opportunities(context.release, frame)
+    schools = frame[frame["kind"].isin(["school", "kindergarten"])]
+    school_rows = gpd.GeoDataFrame(
+        {
+            "id": schools["id"],
+            "source": schools["source"],
+            "name": schools["name"],
+            "level": schools["kind"],
+            "address": schools["address"],
+            "capacity": schools["capacity"],
+        },
+        geometry=schools.geometry,
+        crs=schools.crs,
+    )
+    store_schools(context.release, school_rows)
+    line = summary_line(report, loaded) | graph_counts
+    return Loaded({f"{source.name}/pois": line}, report)
+
+
+def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """A GTFS feed: validated, its stops stored; timetables stay in the feed file for the transit router."""
+    feed = gtfs.feed_from_path(path, name=source.name)
+    stops = gtfs.stops_frame(feed)
+    dates = gtfs.service_dates(feed) if feed.has_timetables else pd.DatetimeIndex([])
+    record = TransitFeed.objects.create(
+        release=context.release,
+        name=source.name,
+        path=str(path),
+        sha256=sha256_of_file(path),
+        has_timetables=feed.has_timetables,
+        first_service_date=dates.min().date() if len(dates) else None,
+        last_service_date=dates.max().date() if len(dates) else None,
+        counts={k: int(v) for k, v in gtfs.feed_summary(feed).items() if isinstance(v, int | np.integer)},
+    )
+    TransitStop.objects.bulk_create(
+        [
+            TransitStop(
+                feed=record, stop_id=str(row.id), name=str(row.name or "")[:300], geom=geos_from_shapely(row.geometry)
+            )
+            for row in stops.itertuples(index=False)
+        ],
+        batch_size=2000,
+    )
+    lines = {}
+    for table in ("stops", "routes", "trips", "stop_times", "calendar", "calendar_dates", "frequencies"):
+        table_source = feed.source_of(table)
+        if feed.report.read_counts[table_source]:
+            kept = len(stops) if table == "stops" else len(getattr(feed, table))
+            lines[f"{source.name}/{table}"] = summary_line(feed.report, kept, table_source)
+    return Loaded(lines, feed.report)
+
+
+LOADERS: dict[str, Callable[[LoadContext, SourceConfig, Path], Loaded | None]] = {
     "zones": load_zones,
+    "census_ages": load_census_ages,
+    "census": load_census,
+    "hexgrid": load_hexgrid,
+    "osm": load_osm,
+    "opportunities": load_opportunities,
+    "catalogue": load_catalogue,
+    "gtfs": load_gtfs,
+    "schools": load_schools,
 }
+
+
+def boundary_of(context: LoadContext) -> shapely.Geometry | None:
+    """The city's boundary (EPSG:4326) from the source its configuration names, once that source is stored."""
+    name = context.config.boundary
+    if not name or name not in context.paths:
+        return None
+    source = context.paths[name][0]
+    if source.kind == "zones":
+        level = source.options.get("level", name)
+        geometries = context.release.neighbourhoods.filter(level=level).values_list("geom", flat=True)
+    else:
+        geometries = context.release.population_zones.filter(kind="h3").values_list("geom", flat=True)
+    shapes = [shapely.from_wkb(bytes(g.wkb)) for g in geometries]
+    return shapely.union_all(shapes) if shapes else None
+
+
+def aggregate_population(context: LoadContext) -> int:
+    """Youth counts and youth-weighted origin points for every stored neighbourhood."""
+    if not context.population_units:
+        return 0
+    units = pd.concat(context.population_units, ignore_index=True)
+    created = 0
+    for level in context.release.neighbourhoods.order_by().values_list("level", flat=True).distinct():
+        zones_qs = list(context.release.neighbourhoods.filter(level=level))
+        zones = gpd.GeoDataFrame(
+            {"code": [z.code for z in zones_qs]},
+            geometry=[shapely.from_wkb(bytes(z.geom.wkb)) for z in zones_qs],
+            crs="EPSG:4326",
+        )
+        table = population.population_by_zone(units, zones, metric_crs=context.config.metric_epsg)
+        NeighbourhoodPopulation.objects.bulk_create(
+            [
+                NeighbourhoodPopulation(
+                    neighbourhood=zone,
+                    units=int(table.at[zone.code, "units"]),
+                    origin=geos_from_shapely(
+                        shapely.Point(table.at[zone.code, "origin_lon"], table.at[zone.code, "origin_lat"])
+                    ),
+                    **{c: float(table.at[zone.code, c]) for c in ["population", *population.YOUTH_BANDS, "youth_0_17"]},
+                )
+                for zone in zones_qs
+            ]
+        )
+        created += len(zones_qs)
+    return created
 
 
 def import_city(
@@ -126,27 +521,67 @@ def import_city(
 ) -> ImportResult:
     """Import every source of a city into a release (or find the release these inputs already made)."""
     city = city_from_config(config)
-    paths = resolve_sources(config, overrides)
+    paths, missing = resolve_sources(config, overrides)
+    for name, reason in missing.items():
+        progress(f"No {name} for {config.name}: {reason} (optional: the import goes on without it).")
     key, inputs = inputs_fingerprint(paths)
     existing = city.releases.filter(input_hash=key, status=DataRelease.Status.READY).first()
     if existing is not None:
         progress(f"Inputs unchanged: release {existing.pk} ({key[:10]}) is already loaded.")
-        return ImportResult(existing, created=False, counts=existing.counts)
+        return ImportResult(existing, created=False, counts=existing.counts, missing=missing)
     report = RejectReport()
     counts: dict[str, dict[str, int]] = {}
+    ordered = sorted(paths.items(), key=lambda item: KIND_ORDER.index(item[1][0].kind))
     with transaction.atomic():
         city.releases.filter(input_hash=key).delete()  # a FAILED leftover of the same inputs
         release = DataRelease.objects.create(city=city, input_hash=key, inputs=inputs)
-        for name, (source, path) in paths.items():
+        context = LoadContext(release, config, paths, progress)
+        for name, (source, path) in ordered:
+            if source.kind in {"opportunities", "catalogue", "schools", "osm", "gtfs"} and context.boundary is None:
+                context.boundary = boundary_of(context)
             loader = LOADERS.get(source.kind)
             if loader is None:
+                raise ConfigError(f"{config.path.name}: source {name!r} has unknown kind {source.kind!r}.")
+            progress(f"Loading {name} ({source.kind}) from {path.name} ...")
+            loaded = loader(context, source, path)
+            if loaded is None:
                 continue
-            progress(f"Loading {name} from {path.name} ...")
-            loaded, source_report = loader(release, source, path)
-            report.extend(source_report)
-            read = source_report.read_counts[name]
-            counts[name] = {"read": read, "loaded": loaded, "rejected": source_report.rejected_count(name)}
+            report.extend(loaded.report)
+            counts.update(loaded.lines)
+        aggregated = aggregate_population(context)
+        if aggregated:
+            progress(f"Aggregated youth population to {aggregated} neighbourhoods.")
         release.counts = counts
         release.status = DataRelease.Status.READY
         release.save(update_fields=["counts", "status"])
-    return ImportResult(release, created=True, counts=counts, report=report)
+    return ImportResult(release, created=True, counts=counts, report=report, missing=missing)
+
+
+def import_catalogue(
+    config: CityConfig,
+    path: str | Path,
+    *,
+    name: str = "catalogue",
+    overrides: dict[str, str | Path] | None = None,
+    progress: Progress = lambda message: None,
+) -> ImportResult:
+    """Import an opportunity catalogue into a new release of the city, keeping catalogues imported before.
+
+    The new release holds the city's configured sources plus every catalogue of the current release, with this
+    one added (or replaced, when ``name`` was imported before). Importing the same file again finds the same
+    release.
+    """
+    if not Path(path).exists():
+        raise SourceNotFoundError(f"catalogue {path} does not exist.")
+    sources = dict(config.sources)
+    overrides = dict(overrides or {})
+    city = City.objects.filter(slug=config.slug).first()
+    current = city.current_release() if city else None
+    if current is not None:
+        for source_name, record in current.inputs.items():
+            if record.get("kind") == "catalogue" and source_name not in sources and Path(record["file"]).exists():
+                sources[source_name] = SourceConfig(source_name, "catalogue", file=record["file"])
+                overrides[source_name] = record["file"]
+    sources[name] = SourceConfig(name, "catalogue", file=str(path))
+    overrides[name] = path
+    return import_city(replace(config, sources=sources), overrides, progress)

@@ -73,3 +73,136 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.code} {self.name}"
+
+
+class YouthCounts(models.Model):
+    """Residents and youth by age band (15–17 estimated from the census 15–19 band; see data_sources.population)."""
+
+    population = models.FloatField(null=True, blank=True)
+    age_0_4 = models.FloatField(null=True, blank=True)
+    age_5_9 = models.FloatField(null=True, blank=True)
+    age_10_14 = models.FloatField(null=True, blank=True)
+    age_15_17 = models.FloatField(null=True, blank=True)
+    youth_0_17 = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class NeighbourhoodPopulation(YouthCounts):
+    """A neighbourhood's residents, aggregated from population units, and its youth-weighted origin point."""
+
+    neighbourhood = models.OneToOneField(Neighbourhood, on_delete=models.CASCADE, related_name="population")
+    units = models.PositiveIntegerField(help_text="census sections or cells counted in this zone")
+    origin = models.PointField(srid=4326, help_text="youth-weighted mean of the units' points")
+
+
+class PopulationZone(YouthCounts):
+    """A small population unit: an ISTAT census section or an H3 cell."""
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="population_zones")
+    kind = models.CharField(max_length=32, help_text="census_section or h3")
+    code = models.CharField(max_length=64)
+    geom = models.MultiPolygonField(srid=4326)
+    point = models.PointField(srid=4326, help_text="representative point inside the unit")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["release", "kind", "code"], name="unique_unit_per_release")]
+
+
+class Opportunity(models.Model):
+    """Something a child can go to: an activity, facility or service, in one of the five WISH-MI categories."""
+
+    class Category(models.TextChoices):
+        ARTS = "arts"
+        HEALTH = "health"
+        EDUCATION = "education"
+        SPORT = "sport"
+        STEM = "stem"
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="opportunities")
+    source = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=128)
+    name = models.CharField(max_length=300)
+    provider = models.CharField(max_length=300, blank=True)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    pillars = models.CharField(max_length=200, blank=True, help_text="';'-separated wellbeing pillars")
+    kind = models.CharField(max_length=120, blank=True)
+    age_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True, help_text="EUR, 0 = free")
+    voucher = models.BooleanField(null=True, blank=True)
+    opening_hours = models.CharField(max_length=500, blank=True, help_text="OSM opening_hours syntax")
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    geom = models.PointField(srid=4326)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "source", "source_id"], name="unique_opportunity_per_source")
+        ]
+        indexes = [models.Index(fields=["release", "category"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.category})"
+
+
+class School(models.Model):
+    """A school or kindergarten, an origin for the school accessibility views."""
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="schools")
+    source = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=128)
+    name = models.CharField(max_length=300)
+    level = models.CharField(max_length=64, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    geom = models.PointField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["release", "source", "source_id"], name="unique_school")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransitFeed(models.Model):
+    """A GTFS feed of a release; ``has_timetables`` is False for stops-only feeds (Milan's 2019 AMAT extract)."""
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="transit_feeds")
+    name = models.CharField(max_length=64)
+    path = models.CharField(max_length=500, help_text="the feed file read (zip or folder)")
+    sha256 = models.CharField(max_length=64)
+    has_timetables = models.BooleanField()
+    first_service_date = models.DateField(null=True, blank=True)
+    last_service_date = models.DateField(null=True, blank=True)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["release", "name"], name="unique_feed_per_release")]
+
+
+class TransitStop(models.Model):
+    """A transit stop or station."""
+
+    feed = models.ForeignKey(TransitFeed, on_delete=models.CASCADE, related_name="stops")
+    stop_id = models.CharField(max_length=128)
+    name = models.CharField(max_length=300, blank=True)
+    geom = models.PointField(srid=4326)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "stop_id"], name="unique_stop_per_feed")]
+
+
+class StreetNetwork(models.Model):
+    """The walk graph of a release: its essentials here, the graph itself in a cache file keyed by input hash."""
+
+    release = models.OneToOneField(DataRelease, on_delete=models.CASCADE, related_name="street_network")
+    source_file = models.CharField(max_length=500)
+    graph_path = models.CharField(max_length=500, help_text="cached graph (pickle) under VICINO_CACHE_DIR")
+    sha256 = models.CharField(max_length=64, help_text="content hash of the OSM file")
+    nodes = models.PositiveIntegerField()
+    edges = models.PositiveIntegerField()
+    length_km = models.FloatField()
+    bbox = models.PolygonField(srid=4326)

@@ -1,70 +1,136 @@
-"""`load_city milan` loads the 88 NIL and 9 Municipi into a release: counts, a known NIL, idempotence, atomicity."""
+"""`load_city milan`: boundaries, census youth, facilities, parks and stops in one release; idempotent, atomic."""
 
 from __future__ import annotations
 
+import csv
 from io import StringIO
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from geo import importing
-from geo.models import City, DataRelease, Neighbourhood
+from data_sources.cities import city_config_from_slug
+from geo.importing import ImportResult, import_city
+from geo.models import City, DataRelease, Neighbourhood, Opportunity, PopulationZone, TransitStop
 
 pytestmark = pytest.mark.django_db
 
 
-def test_milan_loads_88_nil_and_9_municipi(milan_loaded: importing.ImportResult) -> None:
-    release = milan_loaded.release
-    assert release.status == DataRelease.Status.READY
-    assert release.neighbourhoods.filter(level="nil").count() == 88
-    assert release.neighbourhoods.filter(level="municipio").count() == 9
-    assert milan_loaded.counts["nil"] == {"read": 88, "loaded": 88, "rejected": 0}
+@pytest.fixture(scope="module")
+def milan(django_db_setup, django_db_blocker) -> ImportResult:  # type: ignore[no-untyped-def]
+    """Milan loaded once for this module (tests run in transactions rolled back to this state)."""
+    with django_db_blocker.unblock():
+        result = import_city(city_config_from_slug("milan"))
+        yield result
+        City.objects.filter(slug="milan").delete()
 
 
-def test_a_known_nil_has_its_name_and_area(milan_loaded: importing.ImportResult) -> None:
-    # NIL 48 in the source: Shape_Area 2,406,306 m² (the Comune's own figure, metric CRS).
-    nil = Neighbourhood.objects.get(release=milan_loaded.release, level="nil", code="48")
+def test_boundaries(milan: ImportResult) -> None:
+    assert milan.release.status == DataRelease.Status.READY
+    assert milan.release.neighbourhoods.filter(level="nil").count() == 88
+    assert milan.release.neighbourhoods.filter(level="municipio").count() == 9
+
+
+def test_a_known_nil_has_its_name_and_area(milan: ImportResult) -> None:
+    # NIL 48 in ds964: Shape_Area 2,406,306 m² (the Comune's own figure, in a metric CRS).
+    nil = Neighbourhood.objects.get(release=milan.release, level="nil", code="48")
     assert nil.name == "RONCHETTO SUL NAVIGLIO - Q.RE LODOVICO IL MORO"
     assert nil.area_m2 == pytest.approx(2_406_306, rel=1e-3)
-    total_km2 = sum(z.area_m2 for z in milan_loaded.release.neighbourhoods.filter(level="nil")) / 1e6
-    assert total_km2 == pytest.approx(181.8, abs=0.5)  # Comune di Milano: 181.67 km²
 
 
-def test_reloading_the_same_inputs_reuses_the_release() -> None:
+def test_census_youth_counts_match_the_census_file(milan: ImportResult, data_dir: Path) -> None:
+    ages = pd.read_csv(data_dir / "milan/population/istat2011_census_sections_age_bands_milano.csv")
+    placed = ages[~ages["SEZ2011"].astype(str).str.startswith("15146888888")]  # ISTAT pseudo-sections
+    expected_0_17 = (placed["P14"] + placed["P15"] + placed["P16"]).sum() + 0.6 * placed["P17"].sum()
+    sections = PopulationZone.objects.filter(release=milan.release, kind="census_section")
+    assert sections.count() == 6079
+    total = sum(s.youth_0_17 for s in sections)
+    assert total == pytest.approx(expected_0_17)
+    assert total == pytest.approx(186_397, abs=1)  # 55,414 + 53,443 + 49,093 + 3/5 × 47,413
+    assert milan.counts["census_ages"] == {"read": 6017, "loaded": 6011, "set_aside": 0, "rejected": 6}
+
+
+def test_every_nil_gets_its_youth_and_an_origin_inside_it(milan: ImportResult) -> None:
+    nils = Neighbourhood.objects.filter(release=milan.release, level="nil").select_related("population")
+    sections_total = sum(
+        s.youth_0_17 for s in PopulationZone.objects.filter(release=milan.release, kind="census_section")
+    )
+    assert sum(n.population.youth_0_17 for n in nils) == pytest.approx(sections_total, abs=1e-6)
+    for nil in nils:
+        assert nil.geom.buffer(1e-7).contains(nil.population.origin), nil.name
+    duomo = nils.get(code="1")
+    assert duomo.name == "DUOMO"
+    assert 0 < duomo.population.youth_0_17 < duomo.population.population
+
+
+def test_facilities_libraries_and_parks(milan: ImportResult) -> None:
+    by_source = {
+        source: Opportunity.objects.filter(release=milan.release, source=source).count()
+        for source in ("sport_facilities", "street_sport", "swimming_pools", "libraries", "parks")
+    }
+    assert by_source == {
+        "sport_facilities": 405,  # ds629: 407 rows, 2 exact duplicates rejected
+        "street_sport": 217,  # ds632: one point per street-sport area, not per sport-month row
+        "swimming_pools": 28,  # ds32
+        "libraries": 232,  # ds41
+        "parks": 1009,  # OSM parks clipped to the Comune; 53 private, 1 access=no, 10 mostly outside
+    }
+    comune = milan.release.neighbourhoods.filter(level="municipio")
+    from django.contrib.gis.db.models import Union
+
+    boundary = comune.aggregate(u=Union("geom"))["u"].buffer(1e-6)
+    outside = [o for o in Opportunity.objects.filter(release=milan.release) if not boundary.contains(o.geom)]
+    assert outside == []
+
+
+def test_a_known_stop(milan: ImportResult, data_dir: Path) -> None:
+    with (data_dir / "milan/transit/gtfs_amat_2019_partial/stops.txt").open(encoding="utf-8-sig") as handle:
+        first = next(csv.DictReader(handle))
+    stop = TransitStop.objects.get(feed__release=milan.release, stop_id=first["stop_id"])
+    assert stop.name == first["stop_name"]
+    assert stop.geom.x == pytest.approx(float(first["stop_lon"]))
+    assert stop.geom.y == pytest.approx(float(first["stop_lat"]))
+    assert TransitStop.objects.filter(feed__release=milan.release).count() == 4987
+    feed = milan.release.transit_feeds.get()
+    assert feed.has_timetables is False
+
+
+def test_summary_lines_add_up_and_missing_optional_sources_are_named(milan: ImportResult) -> None:
+    for name, line in milan.counts.items():
+        assert line["read"] == line["loaded"] + line["set_aside"] + line["rejected"], name
+    assert milan.counts["street_sport"]["set_aside"] == 6155
+    assert set(milan.missing) == {"schools", "osm"}
+    assert "does not exist" in milan.missing["schools"]
+
+
+def test_reloading_the_same_inputs_reuses_the_release(milan: ImportResult) -> None:
     out = StringIO()
     call_command("load_city", "milan", stdout=out)
-    call_command("load_city", "milan", stdout=out)
-    assert DataRelease.objects.count() == 1
-    assert Neighbourhood.objects.count() == 97
+    assert DataRelease.objects.filter(city__slug="milan").count() == 1
+    assert Opportunity.objects.filter(release=milan.release).count() == 1891
     assert "unchanged" in out.getvalue()
 
 
-def test_summary_adds_up(tmp_path) -> None:
-    out = StringIO()
-    call_command("load_city", "milan", "--rejects", str(tmp_path / "r.csv"), stdout=out)
-    text = out.getvalue()
-    total = next(line for line in text.splitlines() if line.startswith("total")).split()
-    assert total[1:] == ["97", "97", "0"]
-    assert (tmp_path / "r.csv").read_text().startswith("source,file,row,id,field,reason,value")
-
-
-def test_a_failed_import_leaves_the_previous_release(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    call_command("load_city", "milan", stdout=StringIO())
-    before = DataRelease.objects.get()
+def test_a_failed_import_leaves_the_previous_release(milan: ImportResult, tmp_path: Path) -> None:
     bad = tmp_path / "nil.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": []}')
     with pytest.raises(CommandError, match="nil.geojson"):
         call_command("load_city", "milan", "--source", f"nil={bad}", stdout=StringIO())
-    assert list(DataRelease.objects.all()) == [before]
-    assert City.objects.get(slug="milan").current_release() == before
-    assert Neighbourhood.objects.count() == 97
+    assert list(DataRelease.objects.filter(city__slug="milan")) == [milan.release]
+    assert City.objects.get(slug="milan").current_release() == milan.release
 
 
 def test_unknown_city_is_a_clear_error() -> None:
-    with pytest.raises(CommandError, match="Unknown city 'atlantis'. Known cities: milan"):
+    with pytest.raises(CommandError, match="Unknown city 'atlantis'. Known cities: milan, porto_alegre, sao_paulo"):
         call_command("load_city", "atlantis")
 
 
-def test_missing_override_file_is_a_clear_error(tmp_path) -> None:
+def test_missing_override_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="does not exist"):
         call_command("load_city", "milan", "--source", f"nil={tmp_path / 'none.geojson'}")
+
+
+def test_unknown_source_override_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="has no source called bogus"):
+        call_command("load_city", "milan", "--source", f"bogus={tmp_path}")

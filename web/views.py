@@ -77,7 +77,7 @@ def api_neighbourhoods(request: HttpRequest, city: str) -> JsonResponse:
     level = request.GET.get("level", "nil")
     collection = neighbourhoods_geojson(release, level)
     if not collection["features"]:
-        levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
+        levels = sorted(set(release.neighbourhoods.order_by().values_list("level", flat=True)))
         return JsonResponse(
             {"error": f"no neighbourhoods at level {level!r}; available levels: {', '.join(levels)}"},
             status=400,

@@ -44,11 +44,17 @@ class Command(BaseCommand):
         rejects_path = Path(options["rejects"] or settings.VICINO_HOME / "rejects" / f"{config.slug}-rejects.csv")
         if result.created:
             result.report.to_csv(rejects_path)
+            result.report.set_aside_frame().to_csv(
+                rejects_path.with_name(rejects_path.stem + "-set-aside.csv"), index=False
+            )
+            result.report.notes_frame().to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
         self.stdout.write(summary_table(result.counts))
         state = "created" if result.created else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
         if result.created:
-            self.stdout.write(f"Reject report: {rejects_path} ({len(result.report)} rows)")
+            self.stdout.write(
+                f"Reject report: {rejects_path} ({len(result.report)} rows); rows set aside and notes beside it."
+            )
 
 
 def _parse_overrides(pairs: list[str]) -> dict[str, str | Path]:

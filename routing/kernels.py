@@ -1,0 +1,161 @@
+"""Compiled shortest-path kernels over CSR arrays (numba, released GIL so threads run them in parallel).
+
+A *search* starts from one or more seeds (node, initial distance) — a point snapped mid-edge seeds both ends of
+its edge — and stops at ``limit``. Each search touches only the nodes it reaches: the distance array is reset
+through the list of touched nodes, never re-initialised in full, which is what makes thousands of bounded
+searches on a large graph cheap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(heap_d, heap_n, size, d, n):  # type: ignore[no-untyped-def]
+    i = size
+    heap_d[i] = d
+    heap_n[i] = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_d[parent] <= heap_d[i]:
+            break
+        heap_d[parent], heap_d[i] = heap_d[i], heap_d[parent]
+        heap_n[parent], heap_n[i] = heap_n[i], heap_n[parent]
+        i = parent
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
+    d = heap_d[0]
+    n = heap_n[0]
+    size -= 1
+    heap_d[0] = heap_d[size]
+    heap_n[0] = heap_n[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and heap_d[left + 1] < heap_d[left]:
+            child = left + 1
+        if heap_d[i] <= heap_d[child]:
+            break
+        heap_d[child], heap_d[i] = heap_d[i], heap_d[child]
+        heap_n[child], heap_n[i] = heap_n[i], heap_n[child]
+        i = child
+    return d, n, size
+
+
+@njit(cache=True, nogil=True)
+def bounded_searches(indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, seed_dists, limit):  # type: ignore[no-untyped-def]
+    """Run one bounded Dijkstra per search; return the reached (search, node, distance) triples.
+
+    Parameters
+    ----------
+    indptr, indices, weights
+        The graph as CSR arrays (``weights`` ≥ 0).
+    n_nodes
+        Number of nodes.
+    seed_ptr
+        Search ``s`` has seeds ``seed_ptr[s]:seed_ptr[s + 1]`` in ``seed_nodes``/``seed_dists``.
+    limit
+        Nodes farther than this are not reported (and not expanded).
+
+    Returns
+    -------
+    search, node, distance
+        Parallel arrays, one entry per reached node per search, each search's entries in settling order.
+    """
+    n_searches = seed_ptr.shape[0] - 1
+    dist = np.full(n_nodes, INF)
+    done = np.zeros(n_nodes, dtype=np.bool_)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    capacity = max(16, indices.shape[0] + n_searches)
+    heap_d = np.empty(capacity, dtype=np.float64)
+    heap_n = np.empty(capacity, dtype=np.int64)
+    out_capacity = 1024
+    out_s = np.empty(out_capacity, dtype=np.int64)
+    out_n = np.empty(out_capacity, dtype=np.int64)
+    out_d = np.empty(out_capacity, dtype=np.float64)
+    count = 0
+    for s in range(n_searches):
+        n_touched = 0
+        size = 0
+        for k in range(seed_ptr[s], seed_ptr[s + 1]):
+            node = seed_nodes[k]
+            d0 = seed_dists[k]
+            if d0 <= limit and d0 < dist[node]:
+                if dist[node] == INF:
+                    touched[n_touched] = node
+                    n_touched += 1
+                dist[node] = d0
+                if size >= heap_d.shape[0]:
+                    heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
+                    heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
+                size = _heap_push(heap_d, heap_n, size, d0, node)
+        while size > 0:
+            d, node, size = _heap_pop(heap_d, heap_n, size)
+            if done[node] or d > dist[node]:
+                continue
+            done[node] = True
+            if count >= out_capacity:
+                out_capacity *= 2
+                out_s = np.concatenate((out_s, np.empty(out_capacity - out_s.shape[0], dtype=np.int64)))
+                out_n = np.concatenate((out_n, np.empty(out_capacity - out_n.shape[0], dtype=np.int64)))
+                out_d = np.concatenate((out_d, np.empty(out_capacity - out_d.shape[0], dtype=np.float64)))
+            out_s[count] = s
+            out_n[count] = node
+            out_d[count] = d
+            count += 1
+            for e in range(indptr[node], indptr[node + 1]):
+                target = indices[e]
+                nd = d + weights[e]
+                if nd <= limit and nd < dist[target]:
+                    if dist[target] == INF:
+                        touched[n_touched] = target
+                        n_touched += 1
+                    dist[target] = nd
+                    if size >= heap_d.shape[0]:
+                        heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
+                        heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
+                    size = _heap_push(heap_d, heap_n, size, nd, target)
+        for i in range(n_touched):
+            dist[touched[i]] = INF
+            done[touched[i]] = False
+    return out_s[:count], out_n[:count], out_d[:count]
+
+
+@njit(cache=True, nogil=True)
+def single_search_distances(indptr, indices, weights, n_nodes, seed_nodes, seed_dists, limit):  # type: ignore[no-untyped-def]
+    """One bounded search returning a dense distance array (inf where not reached) and the predecessor tree."""
+    dist = np.full(n_nodes, INF)
+    pred = np.full(n_nodes, -1, dtype=np.int64)
+    done = np.zeros(n_nodes, dtype=np.bool_)
+    heap_d = np.empty(max(16, indices.shape[0] + seed_nodes.shape[0]), dtype=np.float64)
+    heap_n = np.empty(heap_d.shape[0], dtype=np.int64)
+    size = 0
+    for k in range(seed_nodes.shape[0]):
+        node = seed_nodes[k]
+        if seed_dists[k] <= limit and seed_dists[k] < dist[node]:
+            dist[node] = seed_dists[k]
+            pred[node] = -2 - k  # seeds point to "seed k"
+            size = _heap_push(heap_d, heap_n, size, seed_dists[k], node)
+    while size > 0:
+        d, node, size = _heap_pop(heap_d, heap_n, size)
+        if done[node] or d > dist[node]:
+            continue
+        done[node] = True
+        for e in range(indptr[node], indptr[node + 1]):
+            target = indices[e]
+            nd = d + weights[e]
+            if nd <= limit and nd < dist[target]:
+                dist[target] = nd
+                pred[target] = node
+                size = _heap_push(heap_d, heap_n, size, nd, target)
+    return dist, pred

@@ -1,0 +1,162 @@
+"""A street graph as arrays: the form every routing function works on.
+
+:func:`network_from_graph` turns an osmnx-style MultiDiGraph (node ``x``/``y`` in lon/lat, edge ``length`` in
+metres, optional ``geometry``) into a :class:`Network`: node coordinates in a metric CRS, a CSR adjacency (the
+shortest of parallel edges) and its reverse, and one *segment* per street piece for snapping — a segment is an
+edge together with its reverse twin when the street can be walked both ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+from scipy import sparse
+
+from data_sources.errors import NoUsableRowsError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A directed street graph as arrays, in a metric CRS.
+
+    Attributes
+    ----------
+    node_ids
+        The graph's node keys (OSM ids), position = internal index.
+    x, y
+        Node coordinates in ``crs`` (metres).
+    crs
+        The metric CRS of ``x``, ``y`` and the segment geometries.
+    seg_u, seg_v, seg_length
+        Segments: street pieces from node ``seg_u`` to ``seg_v`` of ``seg_length`` metres.
+    seg_forward, seg_backward
+        Whether the segment can be walked from u to v, and from v to u.
+    seg_geometry
+        Segment lines (metric CRS), oriented from u to v.
+    """
+
+    node_ids: IntArray
+    x: FloatArray
+    y: FloatArray
+    crs: pyproj.CRS
+    seg_u: IntArray
+    seg_v: IntArray
+    seg_length: FloatArray
+    seg_forward: npt.NDArray[np.bool_]
+    seg_backward: npt.NDArray[np.bool_]
+    seg_geometry: npt.NDArray[np.object_]
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @cached_property
+    def csr(self) -> sparse.csr_matrix:
+        """Forward adjacency: entry (i, j) = shortest direct walk from node i to node j (metres)."""
+        return self._adjacency(reverse=False)
+
+    @cached_property
+    def csr_reverse(self) -> sparse.csr_matrix:
+        """Reverse adjacency, for searches that run from destinations back to origins."""
+        return self._adjacency(reverse=True)
+
+    @cached_property
+    def strtree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.seg_geometry)
+
+    @cached_property
+    def index_of_node(self) -> dict[int, int]:
+        return {int(node): i for i, node in enumerate(self.node_ids)}
+
+    def _adjacency(self, *, reverse: bool) -> sparse.csr_matrix:
+        rows = np.concatenate([self.seg_u[self.seg_forward], self.seg_v[self.seg_backward]])
+        cols = np.concatenate([self.seg_v[self.seg_forward], self.seg_u[self.seg_backward]])
+        lengths = np.concatenate([self.seg_length[self.seg_forward], self.seg_length[self.seg_backward]])
+        if reverse:
+            rows, cols = cols, rows
+        return csr_with_min_duplicates(rows, cols, lengths, self.n_nodes)
+
+
+def csr_with_min_duplicates(rows: IntArray, cols: IntArray, values: FloatArray, n: int) -> sparse.csr_matrix:
+    """A CSR matrix keeping the smallest value where (row, col) repeats (scipy would add them up)."""
+    order = np.lexsort((values, cols, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    matrix = sparse.csr_matrix((values[first], (rows[first], cols[first])), shape=(n, n))
+    # csr_matrix drops explicit zeros on some operations; zero-length edges are real connections.
+    matrix.data = np.maximum(matrix.data, 1e-9)
+    return matrix
+
+
+def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CRS) -> Network:
+    """Arrays of an osmnx-style graph, projected to ``metric_crs``.
+
+    Edges without a ``geometry`` are straight lines between their nodes. An edge and a reverse edge with the same
+    key and length (as osmnx makes for two-way streets) become one two-way segment.
+    """
+    if graph.number_of_nodes() == 0 or graph.number_of_edges() == 0:
+        raise NoUsableRowsError("the street graph has no edges")
+    crs = pyproj.CRS.from_user_input(metric_crs)
+    source_crs = pyproj.CRS.from_user_input(graph.graph.get("crs", "EPSG:4326"))
+    transformer = pyproj.Transformer.from_crs(source_crs, crs, always_xy=True)
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+    lon = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=np.float64, count=len(node_ids))
+    lat = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=np.float64, count=len(node_ids))
+    x, y = transformer.transform(lon, lat)
+    index = {int(node): i for i, node in enumerate(node_ids)}
+
+    seen: dict[tuple[int, int, int, float], int] = {}
+    seg_u: list[int] = []
+    seg_v: list[int] = []
+    seg_length: list[float] = []
+    forward: list[bool] = []
+    backward: list[bool] = []
+    geometries: list[object] = []
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        length = float(data.get("length", 0.0))
+        twin = (index[v], index[u], key, round(length, 3))
+        if twin in seen:
+            backward[seen[twin]] = True
+            continue
+        seen[(index[u], index[v], key, round(length, 3))] = len(seg_u)
+        seg_u.append(index[u])
+        seg_v.append(index[v])
+        seg_length.append(length)
+        forward.append(True)
+        backward.append(False)
+        geometries.append(data.get("geometry"))
+    seg_u_arr = np.asarray(seg_u, dtype=np.int64)
+    seg_v_arr = np.asarray(seg_v, dtype=np.int64)
+    geometry = np.empty(len(seg_u), dtype=object)
+    missing = np.array([g is None for g in geometries])
+    if missing.any():
+        starts = np.column_stack([x[seg_u_arr[missing]], y[seg_u_arr[missing]]])
+        ends = np.column_stack([x[seg_v_arr[missing]], y[seg_v_arr[missing]]])
+        geometry[missing] = shapely.linestrings(np.stack([starts, ends], axis=1))
+    if (~missing).any():
+        lines = np.array([g for g in geometries if g is not None], dtype=object)
+        geometry[~missing] = shapely.transform(
+            lines, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
+    return Network(
+        node_ids=node_ids,
+        x=np.asarray(x),
+        y=np.asarray(y),
+        crs=crs,
+        seg_u=seg_u_arr,
+        seg_v=seg_v_arr,
+        seg_length=np.asarray(seg_length, dtype=np.float64),
+        seg_forward=np.asarray(forward, dtype=bool),
+        seg_backward=np.asarray(backward, dtype=bool),
+        seg_geometry=geometry,
+    )

@@ -1,0 +1,179 @@
+"""Walking travel times in Vicino's one result contract: a long, sparse ``from_id, to_id, travel_time`` table.
+
+Searches run from the smaller side: with fewer destinations than origins (the usual case: every node or cell
+against a few hundred schools), one bounded Dijkstra runs backwards from each destination; otherwise forwards from
+each origin. Each search is seeded at the ends of the segment its place was snapped to, so the walk along that
+segment counts, and places on the same segment also get their direct walk. Searches run in parallel threads on a
+compiled kernel (:mod:`routing.kernels`).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from data_sources.contracts import TRAVEL_TIME_COLUMNS
+from routing.kernels import bounded_searches
+from routing.network import Network
+from routing.profiles import ADULT, WalkProfile
+from routing.snapping import Locations
+
+DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
+
+
+def _search_all(
+    adjacency: sparse.csr_matrix,
+    seed_ptr: np.ndarray,
+    seed_nodes: np.ndarray,
+    seed_costs: np.ndarray,
+    limit: float,
+    threads: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounded searches, split over threads; returns (search, node, metres) triples."""
+    n_searches = len(seed_ptr) - 1
+    indptr = adjacency.indptr.astype(np.int64)
+    indices = adjacency.indices.astype(np.int64)
+    weights = adjacency.data.astype(np.float64)
+    n = adjacency.shape[0]
+    chunks = np.array_split(np.arange(n_searches), max(1, min(threads, n_searches)))
+
+    def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if len(chunk) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        start, stop = seed_ptr[chunk[0]], seed_ptr[chunk[-1] + 1]
+        local_ptr = seed_ptr[chunk[0] : chunk[-1] + 2] - start
+        s, node, dist = bounded_searches(
+            indptr, indices, weights, n, local_ptr, seed_nodes[start:stop], seed_costs[start:stop], limit
+        )
+        return s + chunk[0], node, dist
+
+    if len(chunks) == 1:
+        return run(chunks[0])
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        parts = list(pool.map(run, chunks))
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def _seed_matrix(ptr: np.ndarray, nodes: np.ndarray, costs: np.ndarray, n_nodes: int) -> sparse.csr_matrix:
+    """(n_nodes × n_places) matrix of seed costs, +1 so that a zero cost stays stored."""
+    places = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    return sparse.csr_matrix((costs + 1.0, (nodes, places)), shape=(n_nodes, len(ptr) - 1))
+
+
+def _join_through_seeds(
+    search: np.ndarray, node: np.ndarray, dist: np.ndarray, seeds: sparse.csr_matrix, limit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Extend (search, node, d) triples through the far side's seeds: (search, place, d + seed cost), min per pair."""
+    counts = np.diff(seeds.indptr)[node]
+    keep = counts > 0
+    search, node, dist, counts = search[keep], node[keep], dist[keep], counts[keep]
+    total = int(counts.sum())
+    starts = np.repeat(seeds.indptr[node], counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    positions = starts + offsets
+    place = seeds.indices[positions].astype(np.int64)
+    value = np.repeat(dist, counts) + seeds.data[positions] - 1.0
+    search = np.repeat(search, counts)
+    within = value <= limit
+    return _min_per_pair(search[within], place[within], value[within])
+
+
+def _min_per_pair(a: np.ndarray, b: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if len(a) == 0:
+        return a, b, value
+    order = np.lexsort((value, b, a))
+    a, b, value = a[order], b[order], value[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[first], b[first], value[first]
+
+
+def _same_segment_pairs(
+    network: Network, origins: Locations, destinations: Locations, limit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Direct walks between places snapped to the same segment."""
+    o_idx = np.flatnonzero(origins.ok & (origins.segment >= 0))
+    d_idx = np.flatnonzero(destinations.ok & (destinations.segment >= 0))
+    if len(o_idx) == 0 or len(d_idx) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    left = pd.DataFrame({"o": o_idx, "seg": origins.segment[o_idx], "fo": origins.fraction[o_idx]})
+    right = pd.DataFrame({"d": d_idx, "seg": destinations.segment[d_idx], "fd": destinations.fraction[d_idx]})
+    pairs = left.merge(right, on="seg")
+    if pairs.empty:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    seg = pairs["seg"].to_numpy()
+    delta = pairs["fd"].to_numpy() - pairs["fo"].to_numpy()
+    allowed = np.where(delta >= 0, network.seg_forward[seg], network.seg_backward[seg])
+    metres = np.abs(delta) * network.seg_length[seg]
+    keep = allowed & (metres <= limit)
+    return pairs["o"].to_numpy()[keep], pairs["d"].to_numpy()[keep], metres[keep]
+
+
+def walk_distances(
+    network: Network,
+    origins: Locations,
+    destinations: Locations,
+    max_metres: float,
+    *,
+    threads: int = DEFAULT_THREADS,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shortest walking distances within ``max_metres`` as (origin index, destination index, metres)."""
+    if len(origins) == 0 or len(destinations) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    if len(destinations) <= len(origins):
+        search, node, dist = _search_all(
+            network.csr_reverse, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
+            max_metres, threads,
+        )  # fmt: skip
+        exits = _seed_matrix(origins.exit_ptr, origins.exit_node, origins.exit_cost, network.n_nodes)
+        d_idx, o_idx, metres = _join_through_seeds(search, node, dist, exits, max_metres)
+    else:
+        search, node, dist = _search_all(
+            network.csr, origins.exit_ptr, origins.exit_node, origins.exit_cost, max_metres, threads
+        )
+        entries = _seed_matrix(
+            destinations.entry_ptr, destinations.entry_node, destinations.entry_cost, network.n_nodes
+        )
+        o_idx, d_idx, metres = _join_through_seeds(search, node, dist, entries, max_metres)
+    same_o, same_d, same_m = _same_segment_pairs(network, origins, destinations, max_metres)
+    if len(same_o):
+        o_idx, d_idx, metres = _min_per_pair(
+            np.concatenate([o_idx, same_o]), np.concatenate([d_idx, same_d]), np.concatenate([metres, same_m])
+        )
+    return o_idx, d_idx, metres
+
+
+def travel_times(
+    network: Network,
+    origins: Locations,
+    destinations: Locations,
+    cutoff_s: float,
+    profile: WalkProfile = ADULT,
+    *,
+    threads: int = DEFAULT_THREADS,
+) -> pd.DataFrame:
+    """Walking times (seconds) from every origin to every destination within ``cutoff_s``.
+
+    The profile's speed turns metres into seconds, and its maximum unaccompanied walk (if any) also bounds the
+    search. Places that were not snapped appear in no row (see ``Locations.unsnapped``).
+
+    Returns
+    -------
+    DataFrame
+        ``from_id, to_id, travel_time`` (seconds, float), sorted by ``from_id`` then ``travel_time``.
+    """
+    max_metres = profile.metres_in(cutoff_s)
+    o_idx, d_idx, metres = walk_distances(network, origins, destinations, max_metres, threads=threads)
+    frame = pd.DataFrame(
+        {
+            "from_id": origins.ids[o_idx],
+            "to_id": destinations.ids[d_idx],
+            "travel_time": metres / profile.speed_m_s,
+        },
+        columns=TRAVEL_TIME_COLUMNS,
+    )
+    return frame.sort_values(["from_id", "travel_time"], kind="stable", ignore_index=True)
