@@ -483,6 +483,32 @@ def boundary_of(context: LoadContext) -> shapely.Geometry | None:
     return shapely.union_all(shapes) if shapes else None
 
 
+def derive_h3_cells(context: LoadContext) -> int:
+    """H3 resolution-9 cells over the city with youth moved from census sections (area-weighted).
+
+    Porto Alegre and São Paulo come with such a grid; a city with census sections (Milan) gets the same layer.
+    """
+    if context.boundary is None or any(kind == "h3" for kind in _unit_kinds(context)):
+        return 0
+    census = [u for u in context.population_units if (u["kind"] == "census_section").any()]
+    if not census:
+        return 0
+    from layers.grids import h3_cells_covering, population_on_cells
+
+    sections = pd.concat(census, ignore_index=True)
+    cells = h3_cells_covering(context.boundary)
+    value_columns = ["population", *population.YOUTH_BANDS, "youth_0_17"]
+    counts = population_on_cells(sections, cells, value_columns, context.config.metric_epsg)
+    cells = cells.join(counts, on="id")
+    cells["kind"] = "h3"
+    store_population_units(context.release, cells)
+    return len(cells)
+
+
+def _unit_kinds(context: LoadContext) -> set[str]:
+    return {kind for units in context.population_units for kind in units["kind"].unique()}
+
+
 def aggregate_population(context: LoadContext) -> int:
     """Youth counts and youth-weighted origin points for every stored neighbourhood."""
     if not context.population_units:
@@ -548,9 +574,14 @@ def import_city(
                 continue
             report.extend(loaded.report)
             counts.update(loaded.lines)
+        if context.boundary is None:
+            context.boundary = boundary_of(context)
         aggregated = aggregate_population(context)
         if aggregated:
             progress(f"Aggregated youth population to {aggregated} neighbourhoods.")
+        cells = derive_h3_cells(context)
+        if cells:
+            progress(f"Moved youth from census sections onto {cells} H3 cells (resolution 9).")
         release.counts = counts
         release.status = DataRelease.Status.READY
         release.save(update_fields=["counts", "status"])

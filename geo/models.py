@@ -206,3 +206,51 @@ class StreetNetwork(models.Model):
     edges = models.PositiveIntegerField()
     length_km = models.FloatField()
     bbox = models.PolygonField(srid=4326)
+
+
+class AccessLayer(models.Model):
+    """Accessibility indicators for one set of origins, one mode and one walking profile, in one release.
+
+    ``method`` says how travel times were made: on the street network, or as straight-line estimates (distance ×
+    detour factor) where the city has no network; maps and exports say "straight-line estimate" for the latter.
+    """
+
+    class Method(models.TextChoices):
+        NETWORK = "network"
+        STRAIGHT_LINE = "straight_line"
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="access_layers")
+    mode = models.CharField(max_length=16, help_text="walk or transit")
+    profile = models.CharField(max_length=32, help_text="walking profile, e.g. age_11_13")
+    origin_kind = models.CharField(max_length=32, help_text="node, nil, municipio, school, census_section, h3")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    parameters = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict, help_text="city-wide coverage and inequality (Gini, Palma)")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "mode", "profile", "origin_kind"], name="unique_access_layer_per_release"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release.city.slug} {self.mode} {self.profile} {self.origin_kind}"
+
+    @property
+    def name(self) -> str:
+        """The layer's name in exports and the API, e.g. ``walk_age_11_13_nil``."""
+        return f"{self.mode}_{self.profile}_{self.origin_kind}"
+
+
+class AccessValue(models.Model):
+    """The indicators of one origin in a layer (``values``: column name → number or null)."""
+
+    layer = models.ForeignKey(AccessLayer, on_delete=models.CASCADE, related_name="values")
+    origin_id = models.CharField(max_length=64)
+    geom = models.PointField(srid=4326)
+    values = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["layer", "origin_id"], name="unique_origin_per_layer")]

@@ -77,6 +77,38 @@ class Network:
     def index_of_node(self) -> dict[int, int]:
         return {int(node): i for i, node in enumerate(self.node_ids)}
 
+    @cached_property
+    def csr_arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """The forward adjacency as (indptr, indices, weights) in the kernels' dtypes."""
+        return _kernel_arrays(self.csr)
+
+    @cached_property
+    def csr_reverse_arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """The reverse adjacency as (indptr, indices, weights) in the kernels' dtypes."""
+        return _kernel_arrays(self.csr_reverse)
+
+    @cached_property
+    def to_metric(self) -> pyproj.Transformer:
+        """lon/lat → this network's metric CRS."""
+        return pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+
+    @cached_property
+    def to_wgs84(self) -> pyproj.Transformer:
+        """This network's metric CRS → lon/lat."""
+        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    @cached_property
+    def segment_of_step(self) -> dict[tuple[int, int], int]:
+        """For each walkable step (node a → node b), the shortest segment that makes it (for drawing routes)."""
+        steps: dict[tuple[int, int], int] = {}
+        for s in np.argsort(self.seg_length)[::-1]:  # shorter parallel segments overwrite longer ones
+            u, v = int(self.seg_u[s]), int(self.seg_v[s])
+            if self.seg_forward[s]:
+                steps[(u, v)] = int(s)
+            if self.seg_backward[s]:
+                steps[(v, u)] = int(s)
+        return steps
+
     def _adjacency(self, *, reverse: bool) -> sparse.csr_matrix:
         rows = np.concatenate([self.seg_u[self.seg_forward], self.seg_v[self.seg_backward]])
         cols = np.concatenate([self.seg_v[self.seg_forward], self.seg_u[self.seg_backward]])
@@ -84,6 +116,10 @@ class Network:
         if reverse:
             rows, cols = cols, rows
         return csr_with_min_duplicates(rows, cols, lengths, self.n_nodes)
+
+
+def _kernel_arrays(matrix: sparse.csr_matrix) -> tuple[IntArray, IntArray, FloatArray]:
+    return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data.astype(np.float64)
 
 
 def csr_with_min_duplicates(rows: IntArray, cols: IntArray, values: FloatArray, n: int) -> sparse.csr_matrix:

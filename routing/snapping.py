@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyproj
 import shapely
 
 from routing.network import Network
@@ -104,8 +103,7 @@ def locations_from_points(
 ) -> Locations:
     """Snap lon/lat points to their nearest segment within ``max_distance`` metres."""
     ids = np.asarray(ids)
-    to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    x, y = to_metric.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = network.to_metric.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     points = shapely.points(x, y)
     n = len(ids)
     segment = np.full(n, -1, dtype=np.int64)

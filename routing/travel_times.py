@@ -26,7 +26,7 @@ DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
 def _search_all(
-    adjacency: sparse.csr_matrix,
+    adjacency: tuple[np.ndarray, np.ndarray, np.ndarray],
     seed_ptr: np.ndarray,
     seed_nodes: np.ndarray,
     seed_costs: np.ndarray,
@@ -35,10 +35,8 @@ def _search_all(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounded searches, split over threads; returns (search, node, metres) triples."""
     n_searches = len(seed_ptr) - 1
-    indptr = adjacency.indptr.astype(np.int64)
-    indices = adjacency.indices.astype(np.int64)
-    weights = adjacency.data.astype(np.float64)
-    n = adjacency.shape[0]
+    indptr, indices, weights = adjacency
+    n = len(indptr) - 1
     chunks = np.array_split(np.arange(n_searches), max(1, min(threads, n_searches)))
 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -126,14 +124,14 @@ def walk_distances(
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     if len(destinations) <= len(origins):
         search, node, dist = _search_all(
-            network.csr_reverse, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
+            network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
             max_metres, threads,
         )  # fmt: skip
         exits = _seed_matrix(origins.exit_ptr, origins.exit_node, origins.exit_cost, network.n_nodes)
         d_idx, o_idx, metres = _join_through_seeds(search, node, dist, exits, max_metres)
     else:
         search, node, dist = _search_all(
-            network.csr, origins.exit_ptr, origins.exit_node, origins.exit_cost, max_metres, threads
+            network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, max_metres, threads
         )
         entries = _seed_matrix(
             destinations.entry_ptr, destinations.entry_node, destinations.entry_cost, network.n_nodes

@@ -1,0 +1,303 @@
+"""`compute_access`: accessibility layers for every origin set of a city's current release.
+
+Origins: every network node (for maps; adult profile only), each neighbourhood level (from its youth-weighted
+origin point), schools, census sections and H3 cells (with their youth, for coverage and 2SFCA). Destinations:
+the release's opportunities by category. Travel times come from the walk network when the city has one, or are
+straight-line estimates (flagged) when it has none. Everything of one mode is replaced in one transaction, so a
+failure leaves the previous results in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from django.db import transaction
+
+from data_sources.contracts import CATEGORIES
+from geo.importing import geos_from_shapely
+from geo.models import AccessLayer, AccessValue, City, DataRelease
+from geo.networks import network_for_release
+from layers.decay import exponential
+from layers.indicators import (
+    DEFAULT_THRESHOLDS_MIN,
+    cumulative_opportunities,
+    enhanced_two_step_fca,
+    gravity_access,
+    nearest_times,
+    two_step_fca,
+)
+from layers.summaries import coverage_by_zone, equity_summary
+from routing.network import Network
+from routing.profiles import ADULT, DEFAULT_PROFILES, WalkProfile
+from routing.snapping import Locations, locations_from_nodes, locations_from_points
+from routing.straight_line import DEFAULT_DETOUR_FACTOR, travel_times_straight_line
+from routing.travel_times import travel_times
+
+Progress = Callable[[str], None]
+
+CUTOFF_MIN = 30
+#: Catchment of 2SFCA (minutes); E2SFCA uses 0–10–20–30 minute zones.
+TWO_SFCA_MIN = 15
+MAX_SNAP_M = 500.0
+
+
+@dataclass
+class Origins:
+    """One origin set: ids, points (lon/lat), optional youth demand and the zone each belongs to."""
+
+    kind: str
+    ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    youth: pd.Series | None = None
+    zone: pd.Series | None = None
+
+
+def opportunities_frame(release: DataRelease) -> pd.DataFrame:
+    """The release's opportunities as destinations: id, category, capacity (1 when unknown), lon, lat."""
+    rows = list(release.opportunities.values_list("id", "category", "capacity", "geom"))
+    return pd.DataFrame(
+        {
+            "id": [str(r[0]) for r in rows],
+            "category": [r[1] for r in rows],
+            "capacity": [float(r[2]) if r[2] else 1.0 for r in rows],
+            "lon": [r[3].x for r in rows],
+            "lat": [r[3].y for r in rows],
+        }
+    )
+
+
+def origin_sets(release: DataRelease, network: Network | None) -> list[Origins]:
+    """Every origin set of a release."""
+    sets: list[Origins] = []
+    if network is not None:
+        lon, lat = network.to_wgs84.transform(network.x, network.y)
+        sets.append(Origins("node", network.node_ids.astype(str), np.asarray(lon), np.asarray(lat)))
+    levels = release.neighbourhoods.order_by().values_list("level", flat=True).distinct()
+    for level in sorted(levels):
+        zones = list(release.neighbourhoods.filter(level=level, population__isnull=False).select_related("population"))
+        if zones:
+            ids = np.array([z.code for z in zones])
+            sets.append(
+                Origins(
+                    level,
+                    ids,
+                    np.array([z.population.origin.x for z in zones]),
+                    np.array([z.population.origin.y for z in zones]),
+                    youth=pd.Series([z.population.youth_0_17 for z in zones], index=ids),
+                )
+            )
+    schools = list(release.schools.all())
+    if schools:
+        sets.append(
+            Origins(
+                "school",
+                np.array([str(s.pk) for s in schools]),
+                np.array([s.geom.x for s in schools]),
+                np.array([s.geom.y for s in schools]),
+            )
+        )
+    zone_level = "nil" if "nil" in levels else None
+    for kind in ("census_section", "h3"):
+        units = list(release.population_zones.filter(kind=kind))
+        if not units:
+            continue
+        ids = np.array([u.code for u in units])
+        youth = pd.Series([u.youth_0_17 if u.youth_0_17 is not None else u.population or 0.0 for u in units], index=ids)
+        zone = _zone_of_points(release, zone_level, ids, [u.point for u in units]) if zone_level else None
+        sets.append(
+            Origins(kind, ids, np.array([u.point.x for u in units]), np.array([u.point.y for u in units]), youth, zone)
+        )
+    return sets
+
+
+def _zone_of_points(release: DataRelease, level: str, ids: np.ndarray, points: list) -> pd.Series:
+    zones = list(release.neighbourhoods.filter(level=level))
+    polygons = gpd.GeoDataFrame(
+        {"code": [z.code for z in zones]}, geometry=[shapely.from_wkb(bytes(z.geom.wkb)) for z in zones], crs=4326
+    )
+    located = gpd.GeoDataFrame({"id": ids}, geometry=[shapely.Point(p.x, p.y) for p in points], crs=4326).sjoin(
+        polygons, how="left", predicate="within"
+    )
+    return located.drop_duplicates("id").set_index("id")["code"]
+
+
+def _travel_times(
+    network: Network | None,
+    origins: Origins,
+    destinations: pd.DataFrame,
+    destination_places: Locations | None,
+    profile: WalkProfile,
+    metric_epsg: int,
+) -> tuple[pd.DataFrame, int]:
+    """Travel times from one origin set, and how many origins could not be placed on the network."""
+    cutoff_s = CUTOFF_MIN * 60
+    if network is None:
+        tt = travel_times_straight_line(
+            origins.ids, origins.lon, origins.lat,
+            destinations["id"].to_numpy(), destinations["lon"].to_numpy(), destinations["lat"].to_numpy(),
+            cutoff_s, metric_epsg, profile,
+        )  # fmt: skip
+        return tt, 0
+    if origins.kind == "node":
+        places = locations_from_nodes(network)
+        places = type(places)(origins.ids, *list(vars(places).values())[1:])
+    else:
+        places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
+    assert destination_places is not None
+    return travel_times(network, places, destination_places, cutoff_s, profile), int((~places.ok).sum())
+
+
+def indicators_for(
+    tt: pd.DataFrame, destinations: pd.DataFrame, origins: Origins
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """All indicators of one origin set (wide frame indexed by origin id) and their parameters."""
+    ids = list(origins.ids)
+    parts = [
+        nearest_times(tt, destinations, 3, origin_ids=ids),
+        cumulative_opportunities(tt, destinations, DEFAULT_THRESHOLDS_MIN, origin_ids=ids),
+        gravity_access(tt, destinations, exponential(), origin_ids=ids),
+    ]
+    if origins.youth is not None and origins.youth.sum() > 0:
+        for category in sorted(destinations["category"].unique()):
+            supply = destinations.loc[destinations["category"] == category].set_index("id")["capacity"]
+            in_category = tt[tt["to_id"].isin(supply.index)]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        f"{category}_2sfca": two_step_fca(in_category, origins.youth, supply, TWO_SFCA_MIN),
+                        f"{category}_e2sfca": enhanced_two_step_fca(in_category, origins.youth, supply),
+                    }
+                ).reindex(ids)
+            )
+    frame = pd.concat([p.reindex(ids) for p in parts], axis=1)
+    parameters = {
+        "cutoff_min": CUTOFF_MIN,
+        "thresholds_min": list(DEFAULT_THRESHOLDS_MIN),
+        "nearest_k": 3,
+        "gravity": "exponential, beta = ln 2 / 6 min (weight halves every 6 minutes), weight = capacity or 1",
+        "2sfca_min": TWO_SFCA_MIN,
+        "e2sfca": "zones 0-10/10-20/20-30 min weighted 1/0.68/0.22; demand = youth 0-17, supply = capacity or 1",
+    }
+    return frame, parameters
+
+
+def json_safe(value: object) -> object:
+    """Numbers that JSON can hold: NaN and ±inf become None (recursively), numpy scalars plain Python."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _store_layer(
+    release: DataRelease,
+    origins: Origins,
+    profile: WalkProfile,
+    method: str,
+    frame: pd.DataFrame,
+    parameters: dict[str, object],
+    summary: dict[str, object],
+) -> AccessLayer:
+    layer = AccessLayer.objects.create(
+        release=release, mode="walk", profile=profile.name, origin_kind=origins.kind, method=method,
+        parameters=json_safe(parameters), summary=json_safe(summary),
+    )  # fmt: skip
+    values = json_safe(frame.astype(float).round(4).to_dict(orient="records"))
+    AccessValue.objects.bulk_create(
+        [
+            AccessValue(layer=layer, origin_id=str(i), geom=geos_from_shapely(shapely.Point(x, y)), values=v)
+            for i, x, y, v in zip(origins.ids, origins.lon, origins.lat, values, strict=True)
+        ],
+        batch_size=2000,
+    )
+    return layer
+
+
+def compute_access(city: City, *, progress: Progress = lambda m: None) -> list[AccessLayer]:
+    """Compute and store every walking layer of the city's current release (replacing earlier ones)."""
+    release = city.current_release()
+    if release is None:
+        raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
+    network = network_for_release(release)
+    method = AccessLayer.Method.NETWORK if network is not None else AccessLayer.Method.STRAIGHT_LINE
+    if network is None:
+        progress(
+            f"{city.name} has no street network: travel times are straight-line estimates "
+            f"(distance × {DEFAULT_DETOUR_FACTOR} detour factor)."
+        )
+    destinations = opportunities_frame(release)
+    destination_places = None
+    unsnapped_destinations = 0
+    if network is not None and len(destinations):
+        destination_places = locations_from_points(
+            network, destinations["id"].to_numpy(), destinations["lon"].to_numpy(), destinations["lat"].to_numpy(),
+            max_distance=MAX_SNAP_M,
+        )  # fmt: skip
+        unsnapped_destinations = int((~destination_places.ok).sum())
+        if unsnapped_destinations:
+            progress(f"{unsnapped_destinations} opportunities are over {MAX_SNAP_M:.0f} m from any walkable street.")
+    categories = [c for c in CATEGORIES if c in set(destinations["category"])]
+    layers: list[AccessLayer] = []
+    with transaction.atomic():
+        release.access_layers.filter(mode="walk").delete()
+        for origins in origin_sets(release, network):
+            profiles = (ADULT,) if origins.kind == "node" else DEFAULT_PROFILES
+            for profile in profiles:
+                tt, unsnapped = _travel_times(
+                    network, origins, destinations, destination_places, profile, city.metric_epsg
+                )
+                frame, parameters = indicators_for(tt, destinations, origins)
+                parameters |= {
+                    "speed_m_s": profile.speed_m_s,
+                    "max_walk_m": profile.max_walk_m,
+                    "detour_factor": DEFAULT_DETOUR_FACTOR if network is None else None,
+                    "unsnapped_origins": unsnapped,
+                    "unsnapped_destinations": unsnapped_destinations,
+                    "max_snap_m": MAX_SNAP_M,
+                    "pairs": len(tt),
+                }
+                summary: dict[str, object] = {}
+                if origins.youth is not None and origins.kind in {"census_section", "h3"}:
+                    columns = [f"{c}_within_15" for c in categories] + [f"{c}_gravity" for c in categories]
+                    summary["equity"] = equity_summary(frame, origins.youth, columns)
+                    if origins.zone is not None:
+                        shares = coverage_by_zone(frame, origins.youth, origins.zone, categories)
+                        summary["coverage_by_zone"] = shares.drop(index="__city__").round(4).to_dict(orient="index")
+                        summary["coverage_city"] = shares.loc["__city__"].round(4).to_dict()
+                    else:
+                        city_shares = coverage_by_zone(
+                            frame, origins.youth, pd.Series("city", index=origins.youth.index), categories
+                        )
+                        summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
+                layers.append(_store_layer(release, origins, profile, method, frame, parameters, summary))
+                progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {len(tt):8d} pairs")
+        _attach_zone_coverage(release, layers)
+    return layers
+
+
+def _attach_zone_coverage(release: DataRelease, layers: list[AccessLayer]) -> None:
+    """Copy each zone's youth coverage shares (from the census-section layer) onto the NIL layer's values."""
+    for layer in layers:
+        coverage = layer.summary.get("coverage_by_zone")
+        if not coverage or layer.origin_kind != "census_section":
+            continue
+        target = next(
+            (t for t in layers if t.origin_kind == "nil" and t.profile == layer.profile and t.mode == layer.mode), None
+        )
+        if target is None:
+            continue
+        for value in target.values.all():
+            shares = coverage.get(value.origin_id, {})
+            value.values |= {k: v for k, v in shares.items() if k != "youth_0_17"}
+            value.save(update_fields=["values"])
