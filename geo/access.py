@@ -224,8 +224,23 @@ def _store_layer(
     return layer
 
 
-def compute_access(city: City, *, progress: Progress = lambda m: None) -> list[AccessLayer]:
-    """Compute and store every walking layer of the city's current release (replacing earlier ones)."""
+def compute_access(
+    city: City,
+    *,
+    profiles: tuple[WalkProfile, ...] = DEFAULT_PROFILES,
+    origin_kinds: set[str] | None = None,
+    progress: Progress = lambda m: None,
+) -> list[AccessLayer]:
+    """Compute and store the walking layers of the city's current release, replacing the earlier ones.
+
+    Parameters
+    ----------
+    profiles
+        Walking profiles to compute (network nodes always use the adult profile).
+    origin_kinds
+        Only these origin sets (``node``, ``nil``, ``municipio``, ``school``, ``census_section``, ``h3``); all by
+        default.
+    """
     release = city.current_release()
     if release is None:
         raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
@@ -252,8 +267,9 @@ def compute_access(city: City, *, progress: Progress = lambda m: None) -> list[A
     with transaction.atomic():
         release.access_layers.filter(mode="walk").delete()
         for origins in origin_sets(release, network):
-            profiles = (ADULT,) if origins.kind == "node" else DEFAULT_PROFILES
-            for profile in profiles:
+            if origin_kinds is not None and origins.kind not in origin_kinds:
+                continue
+            for profile in (ADULT,) if origins.kind == "node" else profiles:
                 tt, unsnapped = _travel_times(
                     network, origins, destinations, destination_places, profile, city.metric_epsg
                 )

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geo.access import compute_access
 from geo.models import City
+from routing.profiles import DEFAULT_PROFILES
 
 
 class Command(BaseCommand):
@@ -17,6 +18,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("city", help="a loaded city's slug, e.g. milan")
         parser.add_argument("--mode", choices=["walk"], default="walk", help="walk (transit: see issue #5)")
+        parser.add_argument(
+            "--profile", action="append", choices=[p.name for p in DEFAULT_PROFILES], help="only these profiles"
+        )
+        parser.add_argument(
+            "--origins",
+            action="append",
+            choices=["node", "nil", "municipio", "school", "census_section", "h3"],
+            help="only these origin sets",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         city = City.objects.filter(slug=options["city"]).first()
@@ -25,7 +35,11 @@ class Command(BaseCommand):
             raise CommandError(f"No city {options['city']!r} is loaded (loaded: {known}). Run load_city first.")
         started = time.perf_counter()
         try:
-            layers = compute_access(city, progress=lambda m: self.stdout.write(m))
+            profiles = tuple(p for p in DEFAULT_PROFILES if not options["profile"] or p.name in options["profile"])
+            origin_kinds = set(options["origins"]) if options["origins"] else None
+            layers = compute_access(
+                city, profiles=profiles, origin_kinds=origin_kinds, progress=lambda m: self.stdout.write(m)
+            )
         except ValueError as error:
             raise CommandError(str(error)) from None
         method = layers[0].method if layers else "-"
