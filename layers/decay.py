@@ -4,7 +4,7 @@ Each factory returns a vectorised function of travel time in **minutes** giving 
 
 - ``exponential(beta)``: ``exp(-beta * t)``. ``beta = ln 2 / t_half``: the default ``beta = 0.1155`` halves the
   weight every 6 minutes, a common fit for children's walking trips to local facilities.
-- ``gaussian(sigma)``: ``exp(-t² / (2 σ²))``; the default σ = 10 min gives 0.61 at 10 min and 0.11 at 20 min.
+- ``gaussian(sigma)``: ``exp(-t² / (2 σ²))``; the default σ = 10 min gives 0.61 at 10 min and 0.14 at 20 min.
 - ``step(edges, weights)``: piecewise-constant zones, e.g. E2SFCA's 0–10 / 10–20 / 20–30 min with weights
   1, 0.68, 0.22 (Luo & Qi 2009, Gaussian-derived).
 """

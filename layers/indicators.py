@@ -30,6 +30,7 @@ def _codes(tt: pd.DataFrame, destinations: pd.DataFrame, origin_ids: Sequence[ob
     """Integer codes for origins, destinations' categories and weights, aligned with the table rows."""
     origin_index = pd.Index(pd.unique(tt["from_id"]) if origin_ids is None else origin_ids)
     o = origin_index.get_indexer(tt["from_id"])
+    destinations = destinations[destinations["category"].notna()]  # an opportunity with no category counts nowhere
     dest_index = pd.Index(destinations["id"])
     if not dest_index.is_unique:
         raise ValueError("destination ids must be unique")
@@ -102,7 +103,9 @@ def gravity_access(
     """Σ capacity × decay(minutes) per category (``{category}_gravity``)."""
     origin_index, o, c, categories, minutes, weight = _codes(tt, destinations, origin_ids)
     n_o, n_c = len(origin_index), max(1, len(categories))
-    values = np.bincount(o * n_c + c, weights=weight * decay(minutes), minlength=n_o * n_c).reshape(n_o, n_c)
+    values = (
+        np.bincount(o * n_c + c, weights=weight * decay(minutes), minlength=n_o * n_c).astype(float).reshape(n_o, n_c)
+    )
     columns = {f"{category}_gravity": values[:, ci] for ci, category in enumerate(categories)}
     return pd.DataFrame(columns, index=origin_index.rename("origin_id"))
 

@@ -122,13 +122,15 @@ def _kernel_arrays(matrix: sparse.csr_matrix) -> tuple[IntArray, IntArray, Float
     return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data.astype(np.float64)
 
 
-def csr_with_min_duplicates(rows: IntArray, cols: IntArray, values: FloatArray, n: int) -> sparse.csr_matrix:
+def csr_with_min_duplicates(
+    rows: IntArray, cols: IntArray, values: FloatArray, n: int, n_cols: int | None = None
+) -> sparse.csr_matrix:
     """A CSR matrix keeping the smallest value where (row, col) repeats (scipy would add them up)."""
     order = np.lexsort((values, cols, rows))
     rows, cols, values = rows[order], cols[order], values[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    matrix = sparse.csr_matrix((values[first], (rows[first], cols[first])), shape=(n, n))
+    matrix = sparse.csr_matrix((values[first], (rows[first], cols[first])), shape=(n, n if n_cols is None else n_cols))
     # csr_matrix drops explicit zeros on some operations; zero-length edges are real connections.
     matrix.data = np.maximum(matrix.data, 1e-9)
     return matrix
@@ -151,20 +153,22 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
     x, y = transformer.transform(lon, lat)
     index = {int(node): i for i, node in enumerate(node_ids)}
 
-    seen: dict[tuple[int, int, int, float], int] = {}
+    # An edge's reverse twin has the same length and swapped ends. Keys are not compared: osmnx stores a two-way
+    # ring as (u, u, 0) and (u, u, 1). Each twin is paired once, so parallel streets stay separate segments.
+    unpaired: dict[tuple[int, int, float], list[int]] = {}
     seg_u: list[int] = []
     seg_v: list[int] = []
     seg_length: list[float] = []
     forward: list[bool] = []
     backward: list[bool] = []
     geometries: list[object] = []
-    for u, v, key, data in graph.edges(keys=True, data=True):
+    for u, v, data in graph.edges(data=True):
         length = float(data.get("length", 0.0))
-        twin = (index[v], index[u], key, round(length, 3))
-        if twin in seen:
-            backward[seen[twin]] = True
+        waiting = unpaired.get((index[v], index[u], round(length, 3)))
+        if waiting:
+            backward[waiting.pop()] = True
             continue
-        seen[(index[u], index[v], key, round(length, 3))] = len(seg_u)
+        unpaired.setdefault((index[u], index[v], round(length, 3)), []).append(len(seg_u))
         seg_u.append(index[u])
         seg_v.append(index[v])
         seg_length.append(length)

@@ -61,7 +61,7 @@ def reach_from_point(
             f"(more than {max_snap_m:.0f} m)"
         )
     indptr, indices, weights = network.csr_arrays
-    max_metres = profile.metres_in(cutoff_s)
+    max_metres = profile.metres_in(cutoff_s) * (1 + 1e-12)  # a walk of exactly the cutoff counts
     dist, pred = single_search_distances(
         indptr, indices, weights, network.n_nodes, origin.exit_node, origin.exit_cost, max_metres
     )
@@ -192,40 +192,56 @@ def isochrones_from_reach(
     return pd.DataFrame(rows)
 
 
+def _seed_side(ptr_start: int, seed: int, first_allowed: bool) -> str:
+    """Which end ('u' or 'v') a place's seed number ``seed`` stands for (seeds are stored u first, then v)."""
+    position = seed - ptr_start
+    return "u" if position == 0 and first_allowed else "v"
+
+
+def _along(geometry: shapely.LineString, fraction: float, towards: str) -> list[tuple[float, float]]:
+    """Coordinates along a segment from ``fraction`` to its u end (``towards='u'``) or its v end."""
+    if towards == "u":
+        part = ops.substring(geometry, 0.0, fraction, normalized=True)
+        coords = list(part.coords)[::-1] if part.geom_type == "LineString" else list(part.coords)
+    else:
+        part = ops.substring(geometry, fraction, 1.0, normalized=True)
+        coords = list(part.coords)
+    return coords
+
+
 def route_from_reach(reach: Reach, destinations: Locations, index: int) -> shapely.LineString | None:
-    """The walking route (WGS84 line) to destination ``index``, or None if it is out of reach."""
-    metres, seed = _metres_to(reach, destinations.subset(np.arange(len(destinations)) == index))
+    """The walking route (WGS84 line, following the streets' shapes) to destination ``index``, or None."""
+    one = destinations.subset(np.arange(len(destinations)) == index)
+    metres, seed = _metres_to(reach, one)
     if not np.isfinite(metres[0]) or metres[0] > reach.max_metres:
         return None
     net, o = reach.network, reach.origin
-    d = destinations.subset(np.arange(len(destinations)) == index)
-    d_seg = int(d.segment[0]) if d.segment[0] >= 0 else -1
-
-    def point_on(seg: int, fraction: float) -> shapely.Point:
-        g = net.seg_geometry[seg]
-        return shapely.line_interpolate_point(g, fraction, normalized=True)
-
+    o_seg = int(o.segment[0])
     if seed[0] == -1:  # along the origin's own segment
-        g = net.seg_geometry[int(o.segment[0])]
-        a, b = sorted([o.fraction[0], d.fraction[0]])
-        line = ops.substring(g, a, b, normalized=True)
+        a, b = sorted([o.fraction[0], one.fraction[0]])
+        part = ops.substring(net.seg_geometry[o_seg], a, b, normalized=True)
+        coords = list(part.coords)
+        if o.fraction[0] > one.fraction[0]:
+            coords.reverse()
     else:
-        entry_node = int(d.entry_node[seed[0]])
-        nodes = [entry_node]
+        entry = int(seed[0])
+        nodes = [int(one.entry_node[entry])]
         while reach.pred[nodes[-1]] >= 0:
             nodes.append(int(reach.pred[nodes[-1]]))
         nodes.reverse()
-        coords: list[tuple[float, float]] = []
-        o_seg = int(o.segment[0])
-        coords.extend(point_on(o_seg, o.fraction[0]).coords)
-        coords.append((net.x[nodes[0]], net.y[nodes[0]]))
+        exit_seed = -2 - int(reach.pred[nodes[0]])
+        leaves_by = _seed_side(0, exit_seed, bool(net.seg_backward[o_seg]))
+        coords = _along(net.seg_geometry[o_seg], o.fraction[0], leaves_by)
         for a, b in zip(nodes[:-1], nodes[1:], strict=True):
             s = net.segment_of_step[(a, b)]
-            g = net.seg_geometry[s]
-            part = list(g.coords) if net.seg_u[s] == a else list(g.coords)[::-1]
-            coords.extend(part[1:])
+            part = list(net.seg_geometry[s].coords)
+            coords.extend((part if net.seg_u[s] == a else part[::-1])[1:])
+        d_seg = int(one.segment[0])
         if d_seg >= 0:
-            coords.extend(point_on(d_seg, d.fraction[0]).coords)
-        line = shapely.LineString(coords)
+            arrives_by = _seed_side(int(one.entry_ptr[0]), entry, bool(net.seg_forward[d_seg]))
+            coords.extend(_along(net.seg_geometry[d_seg], one.fraction[0], arrives_by)[::-1][1:])
+    if len(coords) < 2:
+        coords = coords * 2 if coords else [(net.x[0], net.y[0])] * 2
+    line = shapely.LineString(coords)
     to_wgs = net.to_wgs84
     return shapely.transform(line, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))

@@ -18,7 +18,7 @@ from scipy import sparse
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
 from routing.kernels import bounded_searches
-from routing.network import Network
+from routing.network import Network, csr_with_min_duplicates
 from routing.profiles import ADULT, WalkProfile
 from routing.snapping import Locations
 
@@ -57,9 +57,12 @@ def _search_all(
 
 
 def _seed_matrix(ptr: np.ndarray, nodes: np.ndarray, costs: np.ndarray, n_nodes: int) -> sparse.csr_matrix:
-    """(n_nodes × n_places) matrix of seed costs, +1 so that a zero cost stays stored."""
+    """(n_nodes × n_places) matrix of seed costs, +1 so that a zero cost stays stored.
+
+    A place on a ring has both its seeds at the ring's one node: the smaller cost is kept.
+    """
     places = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
-    return sparse.csr_matrix((costs + 1.0, (nodes, places)), shape=(n_nodes, len(ptr) - 1))
+    return csr_with_min_duplicates(nodes, places, costs + 1.0, n_nodes, len(ptr) - 1)
 
 
 def _join_through_seeds(
@@ -164,7 +167,7 @@ def travel_times(
     DataFrame
         ``from_id, to_id, travel_time`` (seconds, float), sorted by ``from_id`` then ``travel_time``.
     """
-    max_metres = profile.metres_in(cutoff_s)
+    max_metres = profile.metres_in(cutoff_s) * (1 + 1e-12)  # a walk of exactly the cutoff counts, despite rounding
     o_idx, d_idx, metres = walk_distances(network, origins, destinations, max_metres, threads=threads)
     frame = pd.DataFrame(
         {
