@@ -127,8 +127,8 @@ def _distance_samples(reach: Reach, budget_m: float, spacing_m: float) -> tuple[
     fraction = step_index / (counts[owner] - 1)
     seg = segments[owner]
     position = fraction * net.seg_length[seg]
-    via_u = np.where(net.seg_forward[seg], du[owner] + position, np.inf)
-    via_v = np.where(net.seg_backward[seg], dv[owner] + (net.seg_length[seg] - position), np.inf)
+    via_u = np.where(net.seg_forward[seg], du[seg] + position, np.inf)
+    via_v = np.where(net.seg_backward[seg], dv[seg] + (net.seg_length[seg] - position), np.inf)
     metres = np.minimum(via_u, via_v)
     on_origin = seg == o_seg
     if on_origin.any():

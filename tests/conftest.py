@@ -1,4 +1,4 @@
-"""Shared fixtures: the shared data folder, loaded cities, and a headless browser."""
+"""Shared fixtures: the shared data folder, cities loaded once per session, and a headless browser."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+PLANNER_PASSWORD = "planner-test-password-2026"
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +47,20 @@ def milan_loaded(db: None) -> object:
     return import_city(city_config_from_slug("milan"))
 
 
+def load_city_with_layers(slug: str, profiles: tuple[str, ...], origin_kinds: set[str]) -> object:
+    """Load a city and compute a few of its layers (for API and browser tests)."""
+    from data_sources.cities import city_config_from_slug
+    from geo.access import compute_access
+    from geo.importing import import_city
+    from geo.models import City
+    from routing.profiles import profile_by_name
+
+    import_city(city_config_from_slug(slug))
+    city = City.objects.get(slug=slug)
+    compute_access(city, profiles=tuple(profile_by_name(p) for p in profiles), origin_kinds=origin_kinds)
+    return city
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
@@ -60,7 +75,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1280, "height": 820}, accept_downloads=True)  # type: ignore[attr-defined]
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from web.database import DEFAULT_DATABASE_URL, postgis_database, spatialite_database
-from web.env import env_bool, env_choice, env_list, env_path, env_str
+from web.env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,8 @@ VICINO_DB = env_choice("VICINO_DB", "spatialite", ("spatialite", "postgis"))
 VICINO_TILE_URL = env_str("VICINO_TILE_URL", "")
 VICINO_TILE_ATTRIBUTION = env_str("VICINO_TILE_ATTRIBUTION", "")
 VICINO_DEFAULT_CITY = env_str("VICINO_DEFAULT_CITY", "milan")
+#: Point queries (opportunities, isochrones, routes) allowed per client and minute.
+VICINO_RATE_LIMIT_PER_MINUTE = env_int("VICINO_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 
 if VICINO_DB == "postgis":
     DATABASES = {"default": postgis_database(env_str("DATABASE_URL", DEFAULT_DATABASE_URL))}
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "leaflet",
+    "ninja",
     "geo",
     "web",
 ]
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "web.urls"
@@ -129,11 +133,23 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "planner"
+LOGOUT_REDIRECT_URL = "home"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vicino"}}
+
+# A family's home location is used for the query only: request lines are logged without their query string.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"numexpr": {"level": "WARNING"}, "pyogrio": {"level": "WARNING"}},
+    "filters": {"no_query_strings": {"()": "web.security.StripQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
+    "loggers": {
+        "numexpr": {"level": "WARNING"},
+        "pyogrio": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),

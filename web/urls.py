@@ -1,14 +1,23 @@
 """URL routes of the Vicino web project."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from web import views
+from web.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("cities/<slug:city>/", views.city_map, name="city-map"),
-    path("api/v1/cities/", views.api_cities, name="api-cities"),
-    path("api/v1/cities/<slug:city>/neighbourhoods", views.api_neighbourhoods, name="api-neighbourhoods"),
+    path("cities/<slug:city>/", views.family, name="family"),
+    path("cities/<slug:city>/schools/", views.schools, name="schools"),
+    path("cities/<slug:city>/planner/", views.planner, name="planner"),
+    path("cities/<slug:city>/data/", views.analysts, name="analysts"),
+    path("cities/<slug:city>/basemap.geojson", views.basemap, name="basemap"),
+    path("api/v1/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/<str:language>/", views.javascript_catalog, name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

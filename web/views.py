@@ -1,16 +1,22 @@
-"""Pages and the first API endpoints."""
+"""Pages: families (home), schools, planners and analysts. Data comes from the API (web/api.py)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
+from geo.basemap import basemap_file
+from geo.catalog import city_detail, layer_list
 from geo.models import City, DataRelease
-from geo.queries import neighbourhoods_geojson
+from routing.profiles import DEFAULT_PROFILES
 
 
 def _city_and_release(slug: str) -> tuple[City, DataRelease]:
@@ -21,65 +27,92 @@ def _city_and_release(slug: str) -> tuple[City, DataRelease]:
     return city, release
 
 
+def _context(request: HttpRequest, city: City, release: DataRelease, page: str) -> dict[str, object]:
+    detail = city_detail(city, release)
+    config = {
+        "city": city.slug,
+        "cityName": city.name,
+        "center": detail["center"],
+        "categories": detail["categories"],
+        "streetNetwork": detail["street_network"],
+        "transit": detail["transit_timetables"],
+        "estimateNote": "" if detail["street_network"] else detail["travel_times"],
+        "basemapUrl": f"/cities/{city.slug}/basemap.geojson",
+        "api": f"/api/v1/cities/{city.slug}",
+        "tileUrl": settings.VICINO_TILE_URL,
+        "tileAttribution": settings.VICINO_TILE_ATTRIBUTION,
+        "attribution": detail["attribution"],
+        "language": translation.get_language(),
+    }
+    return {
+        "city": city,
+        "release": release,
+        "detail": detail,
+        "page": page,
+        "cities": City.objects.all(),
+        "profiles": DEFAULT_PROFILES,
+        "page_config": json.dumps(config),
+    }
+
+
+def _activate_city_language(request: HttpRequest, city: City) -> None:
+    """A city's own language by default (Italian for Milan), unless the visitor chose one."""
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and city.language in dict(settings.LANGUAGES):
+        translation.activate(city.language)
+        request.LANGUAGE_CODE = city.language
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page: the default city's map (or the list of cities when it is not loaded)."""
+    """The default city's family page (or the list of cities when it is not loaded)."""
     if City.objects.filter(slug=settings.VICINO_DEFAULT_CITY).exists():
-        return redirect("city-map", city=settings.VICINO_DEFAULT_CITY)
+        return redirect("family", city=settings.VICINO_DEFAULT_CITY)
     return render(request, "web/cities.html", {"cities": City.objects.all()})
 
 
 @require_GET
-def city_map(request: HttpRequest, city: str) -> HttpResponse:
-    """A city's neighbourhoods on a map drawn without any tile server."""
+def family(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
-    context = {
-        "city": city_obj,
-        "release": release,
-        "map_config": json.dumps(
-            {
-                "city": city_obj.slug,
-                "neighbourhoodsUrl": f"/api/v1/cities/{city_obj.slug}/neighbourhoods",
-                "tileUrl": settings.VICINO_TILE_URL,
-                "tileAttribution": settings.VICINO_TILE_ATTRIBUTION,
-            }
-        ),
-    }
-    return render(request, "web/city_map.html", context)
+    _activate_city_language(request, city_obj)
+    return render(request, "web/family.html", _context(request, city_obj, release, "family"))
 
 
 @require_GET
-def api_cities(request: HttpRequest) -> JsonResponse:
-    """The cities Vicino serves, with their current release."""
-    cities = []
-    for city in City.objects.all():
-        release = city.current_release()
-        cities.append(
-            {
-                "slug": city.slug,
-                "name": city.name,
-                "country": city.country,
-                "release": release.input_hash[:12] if release else None,
-            }
-        )
-    return JsonResponse({"cities": cities})
+def schools(request: HttpRequest, city: str) -> HttpResponse:
+    city_obj, release = _city_and_release(city)
+    _activate_city_language(request, city_obj)
+    return render(request, "web/schools.html", _context(request, city_obj, release, "schools"))
+
+
+@login_required
+@require_GET
+def planner(request: HttpRequest, city: str) -> HttpResponse:
+    city_obj, release = _city_and_release(city)
+    _activate_city_language(request, city_obj)
+    return render(request, "web/planner.html", _context(request, city_obj, release, "planner"))
+
+
+@login_required
+@require_GET
+def analysts(request: HttpRequest, city: str) -> HttpResponse:
+    city_obj, release = _city_and_release(city)
+    _activate_city_language(request, city_obj)
+    context = _context(request, city_obj, release, "analysts") | {"layers": layer_list(release)}
+    return render(request, "web/analysts.html", context)
 
 
 @require_GET
-def api_neighbourhoods(request: HttpRequest, city: str) -> JsonResponse:
-    """The city's neighbourhoods as GeoJSON (``?level=nil`` by default)."""
-    city_obj = City.objects.filter(slug=city).first()
-    if city_obj is None:
-        return JsonResponse({"error": f"unknown city {city!r}"}, status=404)
-    release = city_obj.current_release()
-    if release is None:
-        return JsonResponse({"error": f"{city_obj.name} has no data loaded yet"}, status=404)
-    level = request.GET.get("level", "nil")
-    collection = neighbourhoods_geojson(release, level)
-    if not collection["features"]:
-        levels = sorted(set(release.neighbourhoods.order_by().values_list("level", flat=True)))
-        return JsonResponse(
-            {"error": f"no neighbourhoods at level {level!r}; available levels: {', '.join(levels)}"},
-            status=400,
-        )
-    return JsonResponse(collection)
+def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
+    """The JavaScript translations of one language (the page names it, so it matches the page's language)."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404(f"unknown language {language!r}")
+    with translation.override(language):
+        return JavaScriptCatalog.as_view()(request)
+
+
+@require_GET
+def basemap(request: HttpRequest, city: str) -> HttpResponse:
+    """The city's own streets (or boundaries) as a GeoJSON base map, for maps without a tile server."""
+    city_obj, release = _city_and_release(city)
+    path: Path = basemap_file(release)
+    return FileResponse(path.open("rb"), content_type="application/geo+json")

@@ -1,0 +1,299 @@
+"""The point query behind the family map: from a home, what can a child reach, and how.
+
+Everything here answers one request from data cached per release (the walk network, the opportunities snapped to
+it, the city's outline). The home location is used for the computation only: it is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from opening_hours import OpeningHours
+
+from data_sources.errors import VicinoError
+from geo.models import DataRelease, Opportunity
+from geo.networks import network_for_release
+from routing.network import Network
+from routing.profiles import WalkProfile, profile_for_age
+from routing.reach import PointNotOnNetworkError, isochrones_from_reach, reach_from_point, route_from_reach
+from routing.reach import travel_times_from_reach as _times_from_reach
+from routing.snapping import Locations, locations_from_points
+from routing.straight_line import DEFAULT_DETOUR_FACTOR, travel_times_straight_line
+
+MAX_MINUTES = 60
+MAX_SNAP_M = 500.0
+MODE_NAMES = {"walk": "walk", "transit": "walk + transit"}
+DAY_NAMES = {"Mo": "Mon", "Tu": "Tue", "We": "Wed", "Th": "Thu", "Fr": "Fri", "Sa": "Sat", "Su": "Sun"}
+
+
+class QueryError(VicinoError, ValueError):
+    """A request that cannot be answered as asked (outside the city, no timetables...): an HTTP 400."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReleaseIndex:
+    """What point queries need of a release, built once per process."""
+
+    release_id: int
+    opportunities: pd.DataFrame
+    places: Locations | None
+    network: Network | None
+    outline: shapely.Geometry | None
+    metric_epsg: int
+
+
+@lru_cache(maxsize=8)
+def _index(release_id: int, input_hash: str) -> ReleaseIndex:
+    release = DataRelease.objects.select_related("city").get(pk=release_id)
+    fields = ["id", "name", "provider", "category", "kind", "age_min", "age_max", "price", "voucher",
+              "opening_hours", "address", "website", "source"]  # fmt: skip
+    rows = list(Opportunity.objects.filter(release=release).values(*fields, "geom"))
+    frame = pd.DataFrame(rows, columns=[*fields, "geom"])
+    frame["lon"] = [g.x for g in frame["geom"]]
+    frame["lat"] = [g.y for g in frame["geom"]]
+    frame = frame.drop(columns="geom")
+    frame["id"] = frame["id"].astype(str)
+    network = network_for_release(release)
+    places = None
+    if network is not None and len(frame):
+        places = locations_from_points(
+            network, frame["id"].to_numpy(), frame["lon"].to_numpy(), frame["lat"].to_numpy(), max_distance=MAX_SNAP_M
+        )
+    return ReleaseIndex(release_id, frame, places, network, _outline(release), release.city.metric_epsg)
+
+
+def _outline(release: DataRelease) -> shapely.Geometry | None:
+    """The area the city's data covers: its neighbourhoods, else its grid cells, else the network's box."""
+    level = release.neighbourhoods.order_by("level").values_list("level", flat=True).first()
+    if level:
+        shapes = release.neighbourhoods.filter(level=level).values_list("geom", flat=True)
+    else:
+        shapes = release.population_zones.filter(kind="h3").values_list("geom", flat=True)
+    geometries = [shapely.from_wkb(bytes(g.wkb)) for g in shapes]
+    if geometries:
+        outline = shapely.union_all(geometries).buffer(0.002)  # about 200 m of tolerance at the edge
+        shapely.prepare(outline)
+        return outline
+    street = getattr(release, "street_network", None)
+    return shapely.from_wkb(bytes(street.bbox.wkb)) if street else None
+
+
+def index_for(release: DataRelease) -> ReleaseIndex:
+    """The cached query index of a release."""
+    return _index(release.pk, release.input_hash)
+
+
+def check_point(index: ReleaseIndex, lon: float, lat: float, city_name: str) -> None:
+    """Refuse points outside the city's data."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise QueryError(f"({lon}, {lat}) is not a longitude, latitude pair")
+    if index.outline is not None and not index.outline.contains(shapely.Point(lon, lat)):
+        raise QueryError(f"the point ({lon:.5f}, {lat:.5f}) is outside {city_name}")
+
+
+def _explanation(row: pd.Series, minutes: float, mode: str, estimate: bool) -> str:
+    parts = [
+        f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (" (straight-line estimate)" if estimate else "")
+    ]
+    price = row.get("price")
+    if price is not None and not pd.isna(price):
+        parts.append("free" if float(price) == 0 else f"€{float(price):g}")
+    if row.get("voucher") is True:
+        parts.append("voucher accepted")
+    hours = row.get("opening_hours") or ""
+    if hours:
+        text = hours
+        for short, name in DAY_NAMES.items():
+            text = text.replace(short, name)
+        parts.append(f"open {text}")
+    return " · ".join(parts)
+
+
+def _is_open(expression: str, when: dt.datetime) -> bool | None:
+    if not expression:
+        return None
+    try:
+        return bool(OpeningHours(expression).is_open(when))
+    except Exception:  # an expression the loader accepted but the evaluator cannot place in time
+        return None
+
+
+def _times(
+    index: ReleaseIndex, lon: float, lat: float, minutes: float, profile: WalkProfile
+) -> tuple[pd.DataFrame, bool]:
+    """Travel times (seconds) from the point to every opportunity within ``minutes``; and whether estimated."""
+    if index.network is None or index.places is None:
+        frame = index.opportunities
+        tt = travel_times_straight_line(
+            np.array(["home"]), np.array([lon]), np.array([lat]), frame["id"].to_numpy(), frame["lon"].to_numpy(),
+            frame["lat"].to_numpy(), minutes * 60, index.metric_epsg, profile,
+        )  # fmt: skip
+        return tt, True
+    try:
+        reach = reach_from_point(index.network, lon, lat, minutes * 60, profile, max_snap_m=MAX_SNAP_M)
+    except PointNotOnNetworkError as error:
+        raise QueryError(str(error)) from None
+    return _times_from_reach(reach, index.places), False
+
+
+def reachable_opportunities(
+    release: DataRelease,
+    lon: float,
+    lat: float,
+    *,
+    minutes: float,
+    age: int | None = None,
+    categories: list[str] | None = None,
+    free: bool = False,
+    voucher: bool = False,
+    open_at: dt.datetime | None = None,
+    mode: str = "walk",
+) -> dict[str, Any]:
+    """Opportunities reachable within ``minutes``, sorted by travel time, as a GeoJSON FeatureCollection."""
+    if mode == "transit":
+        raise QueryError(f"transit queries are not available for {release.city.name} yet: use mode=walk")
+    index = index_for(release)
+    check_point(index, lon, lat, release.city.name)
+    profile = profile_for_age(age if age is not None else 18)
+    tt, estimate = _times(index, lon, lat, minutes, profile)
+    frame = index.opportunities.set_index("id").loc[tt["to_id"]].reset_index()
+    frame["minutes"] = tt["travel_time"].to_numpy() / 60.0
+    if categories:
+        frame = frame[frame["category"].isin(categories)]
+    if age is not None:
+        frame = frame[
+            (frame["age_min"].isna() | (frame["age_min"] <= age))
+            & (frame["age_max"].isna() | (frame["age_max"] >= age))
+        ]
+    if free:
+        frame = frame[frame["price"].notna() & (frame["price"].astype(float) == 0)]
+    if voucher:
+        frame = frame[frame["voucher"].eq(True)]
+    if open_at is not None:
+        frame = frame[[_is_open(h, open_at) is not False for h in frame["opening_hours"]]]
+    frame = frame.sort_values(["minutes", "name"], kind="stable")
+    features = []
+    for row in frame.to_dict(orient="records"):
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["id"],
+                "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
+                "properties": {
+                    "id": row["id"],
+                    "name": row["name"],
+                    "provider": row["provider"] or "",
+                    "category": row["category"],
+                    "kind": row["kind"] or "",
+                    "minutes": round(row["minutes"], 1),
+                    "age_min": _plain(row["age_min"]),
+                    "age_max": _plain(row["age_max"]),
+                    "price": None if row["price"] is None or pd.isna(row["price"]) else float(row["price"]),
+                    "voucher": _plain(row["voucher"]),
+                    "opening_hours": row["opening_hours"] or "",
+                    "open_at_time": None if open_at is None else _is_open(row["opening_hours"], open_at),
+                    "address": row["address"] or "",
+                    "website": row["website"] or "",
+                    "explanation": _explanation(row, row["minutes"], mode, estimate),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {
+            "mode": mode,
+            "minutes": minutes,
+            "profile": profile.name,
+            "speed_m_s": profile.speed_m_s,
+            "method": "straight_line" if estimate else "network",
+            "estimate_note": f"straight-line estimate (distance × {DEFAULT_DETOUR_FACTOR})" if estimate else "",
+            "count": len(features),
+        },
+    }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if pd.isna(value):
+        return None
+    return value
+
+
+def isochrones(
+    release: DataRelease, lon: float, lat: float, *, minutes: list[int], age: int | None = None
+) -> dict[str, Any]:
+    """Walkable areas within each of ``minutes`` (largest first) as a GeoJSON FeatureCollection."""
+    index = index_for(release)
+    check_point(index, lon, lat, release.city.name)
+    profile = profile_for_age(age if age is not None else 18)
+    features = []
+    if index.network is None:
+        import pyproj
+
+        to_metric = pyproj.Transformer.from_crs(4326, index.metric_epsg, always_xy=True)
+        to_wgs = pyproj.Transformer.from_crs(index.metric_epsg, 4326, always_xy=True)
+        x, y = to_metric.transform(lon, lat)
+        for m in sorted(minutes, reverse=True):
+            circle = shapely.Point(x, y).buffer(profile.metres_in(m * 60) / DEFAULT_DETOUR_FACTOR, quad_segs=16)
+            ring = np.column_stack(to_wgs.transform(*np.asarray(circle.exterior.coords).T))
+            features.append(_area_feature(shapely.Polygon(ring), m, estimate=True))
+    else:
+        try:
+            reach = reach_from_point(index.network, lon, lat, max(minutes) * 60, profile, max_snap_m=MAX_SNAP_M)
+        except PointNotOnNetworkError as error:
+            raise QueryError(str(error)) from None
+        areas = isochrones_from_reach(reach, [m * 60 for m in minutes])
+        for row in areas.itertuples():
+            features.append(_area_feature(row.geometry, int(row.cutoff_s // 60), estimate=False))
+    return {"type": "FeatureCollection", "features": features, "properties": {"profile": profile.name}}
+
+
+def _area_feature(geometry: shapely.Geometry, minutes: int, *, estimate: bool) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.set_precision(geometry, 1e-6)),
+        "properties": {"minutes": minutes, "method": "straight_line" if estimate else "network"},
+    }
+
+
+def walking_route(
+    release: DataRelease, lon: float, lat: float, opportunity_id: str, *, age: int | None = None
+) -> dict[str, Any]:
+    """The walking route from the point to one opportunity, as a GeoJSON Feature."""
+    index = index_for(release)
+    check_point(index, lon, lat, release.city.name)
+    matches = np.flatnonzero(index.opportunities["id"].to_numpy() == str(opportunity_id))
+    if len(matches) == 0:
+        raise QueryError(f"no opportunity {opportunity_id!r} in {release.city.name}")
+    target = index.opportunities.iloc[matches[0]]
+    profile = profile_for_age(age if age is not None else 18)
+    if index.network is None or index.places is None:
+        line = shapely.LineString([(lon, lat), (target["lon"], target["lat"])])
+        return {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(line),
+            "properties": {"method": "straight_line"},
+        }
+    try:
+        reach = reach_from_point(index.network, lon, lat, MAX_MINUTES * 60, profile, max_snap_m=MAX_SNAP_M)
+    except PointNotOnNetworkError as error:
+        raise QueryError(str(error)) from None
+    line = route_from_reach(reach, index.places, int(matches[0]))
+    if line is None:
+        raise QueryError(f"{target['name']} is more than {MAX_MINUTES} minutes' walk away")
+    line = shapely.LineString([(lon, lat), *line.coords, (target["lon"], target["lat"])])
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.set_precision(line, 1e-6)),
+        "properties": {"method": "network", "opportunity": target["name"]},
+    }

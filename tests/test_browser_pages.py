@@ -1,0 +1,136 @@
+"""People use the pages in headless Chromium: a family, a school, a planner, an analyst, a language switch.
+
+Screenshots are saved in the test artifacts folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, next_path: str) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
+    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", "planner")
+    page.fill("#id_password", PLANNER_PASSWORD)
+    page.click("#login-button")
+
+
+def test_family_flow_on_porto_alegre(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    load_city_with_layers("porto_alegre", ("adult",), {"school"})
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url) if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None
+        ),
+    )
+    page.goto(f"{live_server.url}/cities/porto_alegre/")
+    page.wait_for_selector("body[data-basemap]", timeout=20000)
+    page.fill("#age", "15")
+    page.select_option("#minutes", "20")
+    # Put the home in the centre of the map (the city centre, where the streets are).
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("body[data-results]", timeout=20000)
+    page.wait_for_selector("path.isochrone", state="attached")
+    items = page.locator("#results li")
+    count = items.count()
+    assert count >= 3
+    minutes = [float(items.nth(i).get_attribute("data-minutes")) for i in range(count)]
+    assert minutes == sorted(minutes) and max(minutes) <= 20
+    assert page.locator(".numbered-marker").count() == count
+    first_marker = page.locator(".numbered-marker").first
+    assert first_marker.inner_text() == "1"
+    # Filter: only health.
+    page.uncheck("input[name=category][value=education]")
+    page.uncheck("input[name=category][value=sport]") if page.locator("input[value=sport]").count() else None
+    page.wait_for_function(f"document.querySelectorAll('#results li').length < {count}", timeout=20000)
+    assert all(
+        c == "result cat-health" for c in page.locator("#results li").evaluate_all("els => els.map(e => e.className)")
+    )
+    # The route to the nearest one draws.
+    page.locator("#results li .route-button").first.click()
+    page.wait_for_selector("path.route-line", state="attached", timeout=20000)
+    assert page.locator("#results li").first.locator(".explanation").inner_text().endswith("min walk")
+    assert outside == [], f"the page fetched from outside: {outside}"
+    assert page.errors == []
+    page.screenshot(path=str(artifacts_dir / "family_porto_alegre.png"))
+
+
+def test_school_flow_with_csv(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    load_city_with_layers("porto_alegre", ("adult",), {"school"})
+    page.goto(f"{live_server.url}/cities/porto_alegre/schools/")
+    page.wait_for_selector("body[data-schools]", timeout=20000)
+    page.select_option("#minutes", "30")
+    page.click("#school-button")
+    page.wait_for_selector("body[data-results]", timeout=20000)
+    listed = page.locator("#results li").count()
+    assert listed > 0
+    with page.expect_download() as download_info:
+        page.click("#csv-link")
+    with open(download_info.value.path(), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == listed
+    assert [float(r["minutes"]) for r in rows] == sorted(float(r["minutes"]) for r in rows)
+    page.screenshot(path=str(artifacts_dir / "schools_porto_alegre.png"))
+
+
+def test_planner_needs_login_and_shows_a_legend(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    load_city_with_layers("milan", ("age_11_13",), {"nil", "census_section"})
+    page.goto(f"{live_server.url}/cities/milan/planner/")
+    assert "/accounts/login/" in page.url
+    _login(page, live_server, "/cities/milan/planner/")
+    page.wait_for_selector("body[data-areas]", timeout=20000)
+    assert page.evaluate("document.body.dataset.areas") == "88"
+    page.select_option("#category", "sport")
+    page.wait_for_function("document.getElementById('legend').innerText.includes('sport_within_15')", timeout=20000)
+    legend = page.locator("#legend").inner_text()
+    assert "sport_within_15" in legend
+    assert page.locator("#legend li").count() >= 2
+    page.locator("path.area").nth(10).hover(force=True)
+    page.wait_for_selector(".leaflet-tooltip", timeout=10000)
+    assert page.locator("#gaps tbody tr").count() == 10
+    assert "Gini" in page.locator("#equity").inner_text()
+    assert page.locator(".estimate-note").is_visible()
+    page.screenshot(path=str(artifacts_dir / "planner_milan.png"))
+
+
+def test_analyst_download_parses(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    load_city_with_layers("porto_alegre", ("age_11_13",), {"h3"})
+    _login(page, live_server, "/cities/porto_alegre/data/")
+    page.wait_for_selector("a.download[data-format=gpkg]")
+    with page.expect_download() as download_info:
+        page.click("a.download[data-format=gpkg]")
+    with sqlite3.connect(download_info.value.path()) as gpkg:
+        tables = {row[0] for row in gpkg.execute("select table_name from gpkg_contents")}
+        metadata = dict(gpkg.execute("select key, value from metadata"))
+    assert "walk_age_11_13_h3" in tables and metadata["city"] == "porto_alegre"
+    page.screenshot(path=str(artifacts_dir / "analysts_porto_alegre.png"))
+
+
+def test_language_switch(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from data_sources.cities import city_config_from_slug
+    from geo.importing import import_city
+
+    import_city(city_config_from_slug("milan"))
+    page.goto(f"{live_server.url}/cities/milan/")
+    assert page.locator("html").get_attribute("lang") == "it"
+    assert page.locator("#family-title").inner_text().startswith("Cosa può raggiungere")
+    page.select_option("#language-select", "en")
+    page.click("#language-submit")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#family-title").inner_text().startswith("What can your child reach")
+    assert "Fonte: Comune di Milano" in page.locator(".leaflet-control-attribution").inner_text()
+    page.screenshot(path=str(artifacts_dir / "family_milan_en.png"))

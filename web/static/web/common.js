@@ -1,0 +1,58 @@
+// Shared map helpers: a Leaflet map whose base is the city's own streets when no tile server is configured.
+/* exported Vicino */
+const Vicino = (function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const CATEGORY_COLOURS = { arts: "#8e44ad", health: "#c0392b", education: "#1f6fb2", sport: "#1e8449", stem: "#b9770e" };
+
+  function createMap() {
+    const map = L.map("map", { preferCanvas: true, zoomControl: true });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(config.attribution);
+    if (config.tileUrl) {
+      L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+    }
+    const center = config.center || [0, 0];
+    map.setView([center[1], center[0]], 13);
+    fetch(config.basemapUrl)
+      .then((r) => r.json())
+      .then((basemap) => {
+        const layer = L.geoJSON(basemap, {
+          interactive: false,
+          style: (f) => (f.properties.kind === "streets"
+            ? { color: "#9aa3ad", weight: 1, opacity: 0.9 }
+            : { color: "#5d6d7e", weight: 1.5, dashArray: "4 3", fill: false }),
+        }).addTo(map);
+        if (!config.fitted) { map.fitBounds(layer.getBounds()); }
+        document.body.dataset.basemap = "ready";
+      });
+    return map;
+  }
+
+  function status(text) { document.getElementById("status").textContent = text; }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    if (!response.ok) { throw new Error(body.error || ("HTTP " + response.status)); }
+    return body;
+  }
+
+  function numberedIcon(n, category) {
+    return L.divIcon({
+      className: "numbered-marker cat-" + category,
+      html: "<span>" + n + "</span>",
+      iconSize: [26, 26],
+      iconAnchor: [13, 13],
+    });
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  // Big base maps draw on canvas; the layers people read and click are SVG (selectable, accessible).
+  const svg = L.svg();
+
+  return { config, createMap, status, getJSON, numberedIcon, escapeHtml, CATEGORY_COLOURS, svg };
+})();
