@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
 
@@ -55,7 +56,9 @@ def test_family_flow_on_porto_alegre(live_server, page, artifacts_dir: Path) -> 
     # Filter: only health.
     page.uncheck("input[name=category][value=education]")
     page.uncheck("input[name=category][value=sport]") if page.locator("input[value=sport]").count() else None
-    page.wait_for_function(f"document.querySelectorAll('#results li').length < {count}", timeout=20000)
+    expect(page.locator("#results li.cat-education")).to_have_count(0, timeout=20000)
+    expect(page.locator("#results li.cat-sport")).to_have_count(0, timeout=20000)
+    expect(page.locator("#results li.cat-health").first).to_be_visible(timeout=20000)
     assert all(
         c == "result cat-health" for c in page.locator("#results li").evaluate_all("els => els.map(e => e.className)")
     )
@@ -92,9 +95,9 @@ def test_planner_needs_login_and_shows_a_legend(live_server, page, artifacts_dir
     assert "/accounts/login/" in page.url
     _login(page, live_server, "/cities/milan/planner/")
     page.wait_for_selector("body[data-areas]", timeout=20000)
-    assert page.evaluate("document.body.dataset.areas") == "88"
+    assert page.locator("body").get_attribute("data-areas") == "88"
     page.select_option("#category", "sport")
-    page.wait_for_function("document.getElementById('legend').innerText.includes('sport_within_15')", timeout=20000)
+    expect(page.locator("#legend")).to_contain_text("sport_within_15", timeout=20000)
     legend = page.locator("#legend").inner_text()
     assert "sport_within_15" in legend
     assert page.locator("#legend li").count() >= 2
