@@ -85,9 +85,9 @@ class Timetable:
     Times are ``int32`` seconds since midnight of ``date``. Pattern ``p`` calls at
     ``pattern_stops[pattern_stop_ptr[p]:pattern_stop_ptr[p + 1]]`` (``n_s`` stops) and has trips
     ``pattern_trip_ptr[p]:pattern_trip_ptr[p + 1]`` (``n_t`` trips, sorted by departure, FIFO). Its times are
-    stored stop-major from ``pattern_time_ptr[p]``: the departure of its trip ``t`` (0-based within the pattern)
-    at its ``i``-th stop is ``departures[pattern_time_ptr[p] + i * n_t + t]``, so each stop's departures are
-    contiguous and sorted.
+    stored trip-major from ``pattern_time_ptr[p]``: the departure of its trip ``t`` (0-based within the pattern)
+    at its ``i``-th stop is ``departures[pattern_time_ptr[p] + t * n_s + i]``, so a scan along a trip reads
+    memory in order (as R5's trip schedules), and each stop's departures are sorted across trips (FIFO).
 
     Attributes
     ----------
@@ -101,7 +101,7 @@ class Timetable:
     pattern_stop_ptr, pattern_stops, pattern_pickup, pattern_dropoff
         Each pattern's stop sequence (stop indices) and whether boarding / alighting is allowed there.
     pattern_trip_ptr, pattern_time_ptr, arrivals, departures
-        Each pattern's trips and its stop-major time matrices.
+        Each pattern's trips and its trip-major time matrices.
     pattern_route_ids
         The route (``"<feed>:<route_id>"``) of each pattern.
     trip_ids, trip_shift_s
@@ -121,7 +121,7 @@ class Timetable:
     stop_lon: FloatArray
     stop_lat: FloatArray
     pattern_stop_ptr: IntArray
-    pattern_stops: IntArray
+    pattern_stops: Int32Array
     pattern_pickup: BoolArray
     pattern_dropoff: BoolArray
     pattern_trip_ptr: IntArray
@@ -132,8 +132,8 @@ class Timetable:
     trip_ids: npt.NDArray[np.object_]
     trip_shift_s: Int32Array
     stop_pattern_ptr: IntArray
-    stop_pattern: IntArray
-    stop_pattern_pos: IntArray
+    stop_pattern: Int32Array
+    stop_pattern_pos: Int32Array
 
     @property
     def n_stops(self) -> int:
@@ -153,7 +153,7 @@ class Timetable:
         n_t = int(self.pattern_trip_ptr[pattern + 1] - self.pattern_trip_ptr[pattern])
         start = int(self.pattern_time_ptr[pattern])
         block = slice(start, start + n_s * n_t)
-        return self.arrivals[block].reshape(n_s, n_t), self.departures[block].reshape(n_s, n_t)
+        return self.arrivals[block].reshape(n_t, n_s).T, self.departures[block].reshape(n_t, n_s).T
 
     def stop_times_frame(self) -> pd.DataFrame:
         """Every kept stop time as a long frame: ``trip_id, stop_id, position, arrival_time, departure_time``."""
@@ -521,8 +521,8 @@ def _timetable_from_rows(
             pattern_stops.append(stop_code[a0:b0])
             pattern_pickup.append(pickup[a0:b0])
             pattern_dropoff.append(dropoff[a0:b0])
-            pattern_departures.append(deps[group].T.ravel())  # stop-major
-            pattern_arrivals.append(arrs[group].T.ravel())
+            pattern_departures.append(deps[group].ravel())  # trip-major
+            pattern_arrivals.append(arrs[group].ravel())
             pattern_routes.append(str(route_ids[a0]))
             trip_order.extend(trips_sorted[g] for g in group)
 
@@ -558,7 +558,7 @@ def _timetable_from_rows(
         stop_lon=stop_table["lon"].to_numpy(dtype=np.float64),
         stop_lat=stop_table["lat"].to_numpy(dtype=np.float64),
         pattern_stop_ptr=stop_ptr,
-        pattern_stops=all_stops,
+        pattern_stops=all_stops.astype(np.int32),
         pattern_pickup=flat(pattern_pickup, np.bool_),
         pattern_dropoff=flat(pattern_dropoff, np.bool_),
         pattern_trip_ptr=trip_ptr,
@@ -569,6 +569,6 @@ def _timetable_from_rows(
         trip_ids=np.asarray(trip_ids[first_rows], dtype=object),
         trip_shift_s=rows["shift"].to_numpy(dtype=np.int32)[first_rows],
         stop_pattern_ptr=stop_pattern_ptr,
-        stop_pattern=owner[by_stop],
-        stop_pattern_pos=position[by_stop],
+        stop_pattern=owner[by_stop].astype(np.int32),
+        stop_pattern_pos=position[by_stop].astype(np.int32),
     )
