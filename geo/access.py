@@ -9,6 +9,7 @@ failure leaves the previous results in place.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from data_sources.contracts import CATEGORIES
 from geo.importing import geos_from_shapely
 from geo.models import AccessLayer, AccessValue, City, DataRelease
 from geo.networks import network_for_release
+from geo.transit import DEFAULT_WINDOW, NoTimetablesError, service_date, timetable_for, timetabled_feeds
 from layers.decay import exponential
 from layers.indicators import (
     DEFAULT_THRESHOLDS_MIN,
@@ -34,11 +36,23 @@ from layers.indicators import (
 from layers.summaries import coverage_by_zone, equity_summary
 from routing.network import Network
 from routing.profiles import ADULT, DEFAULT_PROFILES, WalkProfile
+from routing.raptor import transit_travel_times
 from routing.snapping import Locations, locations_from_nodes, locations_from_points
 from routing.straight_line import DEFAULT_DETOUR_FACTOR, travel_times_straight_line
 from routing.travel_times import travel_times
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TransitJob:
+    """Walk + transit settings of a compute run: the timetable, its departure window and step."""
+
+    timetable: object
+    date: dt.date
+    window: tuple[int, int]
+    step_s: int = 60
+
 
 CUTOFF_MIN = 30
 #: Catchment of 2SFCA (minutes); E2SFCA uses 0–10–20–30 minute zones.
@@ -134,9 +148,21 @@ def _travel_times(
     destination_places: Locations | None,
     profile: WalkProfile,
     metric_epsg: int,
+    transit: TransitJob | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Travel times from one origin set, and how many origins could not be placed on the network."""
     cutoff_s = CUTOFF_MIN * 60
+    if transit is not None:
+        assert network is not None and destination_places is not None
+        places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
+        tt = transit_travel_times(
+            network, transit.timetable, places, destination_places, departure_window=transit.window,
+            step_s=transit.step_s, profile=profile, max_trip_s=max(cutoff_s, 60),
+        )  # fmt: skip
+        walking = travel_times(network, places, destination_places, cutoff_s, profile)
+        both = pd.concat([tt[["from_id", "to_id", "travel_time"]], walking], ignore_index=True)
+        best = both.groupby(["from_id", "to_id"], as_index=False, sort=False)["travel_time"].min()
+        return best[best["travel_time"] <= cutoff_s], int((~places.ok).sum())
     if network is None:
         tt = travel_times_straight_line(
             origins.ids, origins.lon, origins.lat,
@@ -208,9 +234,10 @@ def _store_layer(
     frame: pd.DataFrame,
     parameters: dict[str, object],
     summary: dict[str, object],
+    mode: str = "walk",
 ) -> AccessLayer:
     layer = AccessLayer.objects.create(
-        release=release, mode="walk", profile=profile.name, origin_kind=origins.kind, method=method,
+        release=release, mode=mode, profile=profile.name, origin_kind=origins.kind, method=method,
         parameters=json_safe(parameters), summary=json_safe(summary),
     )  # fmt: skip
     values = json_safe(frame.astype(float).round(4).to_dict(orient="records"))
@@ -229,6 +256,9 @@ def compute_access(
     *,
     profiles: tuple[WalkProfile, ...] = DEFAULT_PROFILES,
     origin_kinds: set[str] | None = None,
+    mode: str = "walk",
+    date: dt.date | None = None,
+    window: tuple[int, int] = DEFAULT_WINDOW,
     progress: Progress = lambda m: None,
 ) -> list[AccessLayer]:
     """Compute and store the walking layers of the city's current release, replacing the earlier ones.
@@ -240,11 +270,23 @@ def compute_access(
     origin_kinds
         Only these origin sets (``node``, ``nil``, ``municipio``, ``school``, ``census_section``, ``h3``); all by
         default.
+    mode
+        ``walk``, or ``transit`` (walk + public transport over the departure ``window`` on ``date``; the reported
+        time is the median over departures every minute, never worse than walking). Network nodes are walk only.
     """
     release = city.current_release()
     if release is None:
         raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
     network = network_for_release(release)
+    transit = None
+    if mode == "transit":
+        timetabled_feeds(release)  # says clearly when the city has none
+        if network is None:
+            raise NoTimetablesError(f"{city.name} has no street network: transit needs one for walking legs")
+        day = service_date(release, date=date)
+        transit = TransitJob(timetable_for(release, day, window), day, window)
+        progress(f"Transit on {day} departing {window[0] // 3600:02d}:{window[0] % 3600 // 60:02d}-"
+                 f"{window[1] // 3600:02d}:{window[1] % 3600 // 60:02d}, every minute.")  # fmt: skip
     method = AccessLayer.Method.NETWORK if network is not None else AccessLayer.Method.STRAIGHT_LINE
     if network is None:
         progress(
@@ -265,13 +307,15 @@ def compute_access(
     categories = [c for c in CATEGORIES if c in set(destinations["category"])]
     layers: list[AccessLayer] = []
     with transaction.atomic():
-        release.access_layers.filter(mode="walk").delete()
+        release.access_layers.filter(mode=mode).delete()
         for origins in origin_sets(release, network):
             if origin_kinds is not None and origins.kind not in origin_kinds:
                 continue
+            if transit is not None and origins.kind == "node":
+                continue
             for profile in (ADULT,) if origins.kind == "node" else profiles:
                 tt, unsnapped = _travel_times(
-                    network, origins, destinations, destination_places, profile, city.metric_epsg
+                    network, origins, destinations, destination_places, profile, city.metric_epsg, transit
                 )
                 frame, parameters = indicators_for(tt, destinations, origins)
                 parameters |= {
@@ -283,6 +327,13 @@ def compute_access(
                     "max_snap_m": MAX_SNAP_M,
                     "pairs": len(tt),
                 }
+                if transit is not None:
+                    parameters |= {
+                        "date": transit.date.isoformat(),
+                        "window": [transit.window[0], transit.window[1]],
+                        "step_s": transit.step_s,
+                        "travel_time": "median over departures; walking when faster",
+                    }
                 summary: dict[str, object] = {}
                 if origins.youth is not None and origins.kind in {"census_section", "h3"}:
                     columns = [f"{c}_within_15" for c in categories] + [f"{c}_gravity" for c in categories]
@@ -296,7 +347,7 @@ def compute_access(
                             frame, origins.youth, pd.Series("city", index=origins.youth.index), categories
                         )
                         summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
-                layers.append(_store_layer(release, origins, profile, method, frame, parameters, summary))
+                layers.append(_store_layer(release, origins, profile, method, frame, parameters, summary, mode))
                 progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {len(tt):8d} pairs")
         _attach_zone_coverage(release, layers)
     return layers

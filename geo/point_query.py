@@ -156,12 +156,13 @@ def reachable_opportunities(
     mode: str = "walk",
 ) -> dict[str, Any]:
     """Opportunities reachable within ``minutes``, sorted by travel time, as a GeoJSON FeatureCollection."""
-    if mode == "transit":
-        raise QueryError(f"transit queries are not available for {release.city.name} yet: use mode=walk")
     index = index_for(release)
     check_point(index, lon, lat, release.city.name)
     profile = profile_for_age(age if age is not None else 18)
     tt, estimate = _times(index, lon, lat, minutes, profile)
+    departure = None
+    if mode == "transit":
+        tt, departure = _with_transit(release, index, lon, lat, minutes, profile, open_at, tt)
     frame = index.opportunities.set_index("id").loc[tt["to_id"]].reset_index()
     frame["minutes"] = tt["travel_time"].to_numpy() / 60.0
     if categories:
@@ -215,8 +216,53 @@ def reachable_opportunities(
             "method": "straight_line" if estimate else "network",
             "estimate_note": f"straight-line estimate (distance × {DEFAULT_DETOUR_FACTOR})" if estimate else "",
             "count": len(features),
+            "departure": departure,
         },
     }
+
+
+#: A transit point query departs every 5 minutes over half an hour and reports the median.
+TRANSIT_QUERY_SPAN_S = 30 * 60
+TRANSIT_QUERY_STEP_S = 300
+
+
+def _with_transit(
+    release: DataRelease,
+    index: ReleaseIndex,
+    lon: float,
+    lat: float,
+    minutes: float,
+    profile: WalkProfile,
+    when: dt.datetime | None,
+    walking: pd.DataFrame,
+) -> tuple[pd.DataFrame, str]:
+    """Walk + transit times (median over departures in the next half hour), never worse than walking."""
+    from geo.transit import NoTimetablesError, service_date, timetable_for
+    from routing.raptor import transit_travel_times
+
+    if index.network is None or index.places is None:
+        raise QueryError(f"{release.city.name} has no street network: transit queries need one; use mode=walk")
+    when = when or dt.datetime.combine(dt.date.today(), dt.time(15, 0))
+    start = when.hour * 3600 + when.minute * 60
+    window = (start, start + TRANSIT_QUERY_SPAN_S)
+    try:
+        day = service_date(release, weekday=when.weekday())
+        timetable = timetable_for(release, day, (window[0], window[1]))
+    except NoTimetablesError as error:
+        raise QueryError(str(error)) from None
+    origin = locations_from_points(
+        index.network, np.array(["home"]), np.array([lon]), np.array([lat]), max_distance=MAX_SNAP_M
+    )
+    transit = transit_travel_times(
+        index.network, timetable, origin, index.places, departure_window=window, step_s=TRANSIT_QUERY_STEP_S,
+        percentiles=(50,), profile=profile, max_trip_s=int(minutes * 60), threads=1,
+    )  # fmt: skip
+    both = pd.concat([walking[["from_id", "to_id", "travel_time"]], transit[["from_id", "to_id", "travel_time"]]])
+    best = both.groupby("to_id", as_index=False, sort=False)["travel_time"].min()
+    best = best[best["travel_time"] <= minutes * 60].sort_values("travel_time", kind="stable", ignore_index=True)
+    best.insert(0, "from_id", "home")
+    label = f"{when:%a} {when:%H:%M}–{(when + dt.timedelta(seconds=TRANSIT_QUERY_SPAN_S)):%H:%M} (timetable of {day})"
+    return best, label
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geo.access import compute_access
 from geo.models import City
+from geo.transit import NoTimetablesError, parse_window
 from routing.profiles import DEFAULT_PROFILES
 
 
@@ -17,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("city", help="a loaded city's slug, e.g. milan")
-        parser.add_argument("--mode", choices=["walk"], default="walk", help="walk (transit: see issue #5)")
+        parser.add_argument("--mode", choices=["walk", "transit", "all"], default="walk")
+        parser.add_argument("--date", help="service date for transit, YYYY-MM-DD (default: a Wednesday of the feed)")
+        parser.add_argument("--window", default="07:00-09:00", help="transit departure window, HH:MM-HH:MM")
         parser.add_argument(
             "--profile", action="append", choices=[p.name for p in DEFAULT_PROFILES], help="only these profiles"
         )
@@ -37,9 +41,20 @@ class Command(BaseCommand):
         try:
             profiles = tuple(p for p in DEFAULT_PROFILES if not options["profile"] or p.name in options["profile"])
             origin_kinds = set(options["origins"]) if options["origins"] else None
-            layers = compute_access(
-                city, profiles=profiles, origin_kinds=origin_kinds, progress=lambda m: self.stdout.write(m)
-            )
+            date = dt.date.fromisoformat(options["date"]) if options["date"] else None
+            window = parse_window(options["window"])
+            modes = ["walk", "transit"] if options["mode"] == "all" else [options["mode"]]
+            layers = []
+            for mode in modes:
+                try:
+                    layers += compute_access(
+                        city, profiles=profiles, origin_kinds=origin_kinds, mode=mode, date=date, window=window,
+                        progress=lambda m: self.stdout.write(m),
+                    )  # fmt: skip
+                except NoTimetablesError as error:
+                    if options["mode"] != "all":
+                        raise
+                    self.stdout.write(self.style.WARNING(f"{error}."))
         except ValueError as error:
             raise CommandError(str(error)) from None
         method = layers[0].method if layers else "-"

@@ -1,0 +1,74 @@
+"""Walk + transit for a release: its timetabled GTFS feeds turned into a timetable for a date and window.
+
+Feeds are read once per process; timetables are cached per (release, date, window). A city whose feeds have no
+timetables (Milan's 2019 AMAT extract: stops and routes only) has no transit: callers say so and walk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import pandas as pd
+
+from data_sources.gtfs import GtfsFeed, feed_from_path
+from geo.models import DataRelease
+from routing.timetable import Timetable, timetable_from_feeds
+
+DEFAULT_WINDOW = (7 * 3600, 9 * 3600)
+WEEKDAY_WEDNESDAY = 2
+
+
+class NoTimetablesError(ValueError):
+    """The city has no timetabled transit feed."""
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """``07:00-09:00`` → seconds since midnight (start, end)."""
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError(f"window {text!r} is not HH:MM-HH:MM") from None
+    seconds = (start.hour * 3600 + start.minute * 60, end.hour * 3600 + end.minute * 60)
+    if seconds[1] <= seconds[0]:
+        raise ValueError(f"window {text!r} ends before it starts")
+    return seconds
+
+
+@lru_cache(maxsize=4)
+def _feeds(release_id: int, input_hash: str) -> tuple[GtfsFeed, ...]:
+    release = DataRelease.objects.get(pk=release_id)
+    return tuple(
+        feed_from_path(record.path, name=record.name) for record in release.transit_feeds.filter(has_timetables=True)
+    )
+
+
+def timetabled_feeds(release: DataRelease) -> tuple[GtfsFeed, ...]:
+    """The release's feeds with timetables (read once per process)."""
+    feeds = _feeds(release.pk, release.input_hash)
+    if not feeds:
+        raise NoTimetablesError(
+            f"{release.city.name} has no transit timetables (its GTFS has stops and routes only): walking only"
+        )
+    return feeds
+
+
+def service_date(release: DataRelease, weekday: int = WEEKDAY_WEDNESDAY, date: dt.date | None = None) -> dt.date:
+    """The date to use: ``date`` if given, else the first day with the given weekday on which every feed runs."""
+    if date is not None:
+        return date
+    first = max(f.first_service_date for f in release.transit_feeds.filter(has_timetables=True))
+    days = pd.date_range(first, periods=7)
+    return next(d.date() for d in days if d.weekday() == weekday)
+
+
+@lru_cache(maxsize=16)
+def _timetable(release_id: int, input_hash: str, date: dt.date, start: int, end: int) -> Timetable:
+    release = DataRelease.objects.get(pk=release_id)
+    return timetable_from_feeds(list(timetabled_feeds(release)), date, window_start_s=start, window_end_s=end)
+
+
+def timetable_for(release: DataRelease, date: dt.date, window: tuple[int, int]) -> Timetable:
+    """The timetable of journeys departing in ``window`` on ``date`` (cached)."""
+    timetabled_feeds(release)
+    return _timetable(release.pk, release.input_hash, date, window[0], window[1])
