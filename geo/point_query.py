@@ -21,10 +21,15 @@ from geo.models import DataRelease, Opportunity
 from geo.networks import network_for_release
 from routing.network import Network
 from routing.profiles import WalkProfile, profile_for_age
-from routing.reach import PointNotOnNetworkError, isochrones_from_reach, reach_from_point, route_from_reach
-from routing.reach import travel_times_from_reach as _times_from_reach
+from routing.reach import (
+    PointNotOnNetworkError,
+    isochrones_from_reach,
+    metres_to_places,
+    reach_from_point,
+    route_from_reach,
+)
 from routing.snapping import Locations, locations_from_points
-from routing.straight_line import DEFAULT_DETOUR_FACTOR, travel_times_straight_line
+from routing.straight_line import DEFAULT_DETOUR_FACTOR
 
 MAX_MINUTES = 60
 MAX_SNAP_M = 500.0
@@ -38,7 +43,8 @@ class QueryError(VicinoError, ValueError):
 
 @dataclass(frozen=True, eq=False)
 class ReleaseIndex:
-    """What point queries need of a release, built once per process."""
+    """What point queries need of a release, built once per process: the opportunities as arrays and ready-made
+    GeoJSON properties, snapped to the network (if any), and the city's outline."""
 
     release_id: int
     opportunities: pd.DataFrame
@@ -46,6 +52,17 @@ class ReleaseIndex:
     network: Network | None
     outline: shapely.Geometry | None
     metric_epsg: int
+    position: dict[str, int]
+    category: np.ndarray
+    age_min: np.ndarray
+    age_max: np.ndarray
+    price: np.ndarray
+    voucher: np.ndarray
+    name_rank: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    properties: list[dict[str, Any]]
+    coordinates: list[list[float]]
 
 
 @lru_cache(maxsize=8)
@@ -65,7 +82,53 @@ def _index(release_id: int, input_hash: str) -> ReleaseIndex:
         places = locations_from_points(
             network, frame["id"].to_numpy(), frame["lon"].to_numpy(), frame["lat"].to_numpy(), max_distance=MAX_SNAP_M
         )
-    return ReleaseIndex(release_id, frame, places, network, _outline(release), release.city.metric_epsg)
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, release.city.metric_epsg, always_xy=True).transform(
+        frame["lon"].to_numpy(), frame["lat"].to_numpy()
+    )
+    properties = [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "provider": row["provider"] or "",
+            "category": row["category"],
+            "kind": row["kind"] or "",
+            "age_min": row["age_min"],
+            "age_max": row["age_max"],
+            "price": None if row["price"] is None else float(row["price"]),
+            "voucher": row["voucher"],
+            "opening_hours": row["opening_hours"] or "",
+            "address": row["address"] or "",
+            "website": row["website"] or "",
+        }
+        for row in rows_as_dicts(frame)
+    ]
+    as_float = lambda column: pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)  # noqa: E731
+    return ReleaseIndex(
+        release_id=release_id,
+        opportunities=frame,
+        places=places,
+        network=network,
+        outline=_outline(release),
+        metric_epsg=release.city.metric_epsg,
+        position={opportunity_id: i for i, opportunity_id in enumerate(frame["id"])},
+        category=frame["category"].to_numpy(dtype=object),
+        age_min=as_float("age_min"),
+        age_max=as_float("age_max"),
+        price=as_float("price"),
+        voucher=np.array([v is True for v in frame["voucher"]]),
+        name_rank=np.argsort(np.argsort(frame["name"].to_numpy(dtype=str), kind="stable"), kind="stable"),
+        x=np.asarray(x),
+        y=np.asarray(y),
+        properties=properties,
+        coordinates=[[round(lon, 6), round(lat, 6)] for lon, lat in zip(frame["lon"], frame["lat"], strict=True)],
+    )
+
+
+def rows_as_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows with plain Python values (None for missing)."""
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _outline(release: DataRelease) -> shapely.Geometry | None:
@@ -97,7 +160,7 @@ def check_point(index: ReleaseIndex, lon: float, lat: float, city_name: str) -> 
         raise QueryError(f"the point ({lon:.5f}, {lat:.5f}) is outside {city_name}")
 
 
-def _explanation(row: pd.Series, minutes: float, mode: str, estimate: bool) -> str:
+def _explanation(row: dict[str, Any], minutes: float, mode: str, estimate: bool) -> str:
     parts = [
         f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (" (straight-line estimate)" if estimate else "")
     ]
@@ -124,22 +187,29 @@ def _is_open(expression: str, when: dt.datetime) -> bool | None:
         return None
 
 
-def _times(
+def _seconds_to_all(
     index: ReleaseIndex, lon: float, lat: float, minutes: float, profile: WalkProfile
-) -> tuple[pd.DataFrame, bool]:
-    """Travel times (seconds) from the point to every opportunity within ``minutes``; and whether estimated."""
+) -> tuple[np.ndarray, bool]:
+    """Walking seconds from the point to every opportunity (inf beyond ``minutes``), and whether estimated."""
+    limit_s = minutes * 60 * (1 + 1e-12)
     if index.network is None or index.places is None:
-        frame = index.opportunities
-        tt = travel_times_straight_line(
-            np.array(["home"]), np.array([lon]), np.array([lat]), frame["id"].to_numpy(), frame["lon"].to_numpy(),
-            frame["lat"].to_numpy(), minutes * 60, index.metric_epsg, profile,
-        )  # fmt: skip
-        return tt, True
+        import pyproj
+
+        hx, hy = pyproj.Transformer.from_crs(4326, index.metric_epsg, always_xy=True).transform(lon, lat)
+        metres = np.hypot(index.x - hx, index.y - hy) * DEFAULT_DETOUR_FACTOR
+        seconds = metres / profile.speed_m_s
+        if profile.max_walk_m is not None:
+            seconds[metres > profile.max_walk_m] = np.inf
+        seconds[seconds > limit_s] = np.inf
+        return seconds, True
     try:
         reach = reach_from_point(index.network, lon, lat, minutes * 60, profile, max_snap_m=MAX_SNAP_M)
     except PointNotOnNetworkError as error:
         raise QueryError(str(error)) from None
-    return _times_from_reach(reach, index.places), False
+    metres, _ = metres_to_places(reach, index.places)
+    seconds = metres / profile.speed_m_s
+    seconds[metres > reach.max_metres] = np.inf
+    return seconds, False
 
 
 def reachable_opportunities(
@@ -159,49 +229,38 @@ def reachable_opportunities(
     index = index_for(release)
     check_point(index, lon, lat, release.city.name)
     profile = profile_for_age(age if age is not None else 18)
-    tt, estimate = _times(index, lon, lat, minutes, profile)
+    seconds, estimate = _seconds_to_all(index, lon, lat, minutes, profile)
     departure = None
     if mode == "transit":
-        tt, departure = _with_transit(release, index, lon, lat, minutes, profile, open_at, tt)
-    frame = index.opportunities.set_index("id").loc[tt["to_id"]].reset_index()
-    frame["minutes"] = tt["travel_time"].to_numpy() / 60.0
+        seconds, departure = _with_transit(release, index, lon, lat, minutes, profile, open_at, seconds)
+    keep = np.isfinite(seconds)
     if categories:
-        frame = frame[frame["category"].isin(categories)]
+        keep &= np.isin(index.category, categories)
     if age is not None:
-        frame = frame[
-            (frame["age_min"].isna() | (frame["age_min"] <= age))
-            & (frame["age_max"].isna() | (frame["age_max"] >= age))
-        ]
+        keep &= (np.isnan(index.age_min) | (index.age_min <= age)) & (np.isnan(index.age_max) | (index.age_max >= age))
     if free:
-        frame = frame[frame["price"].notna() & (frame["price"].astype(float) == 0)]
+        keep &= index.price == 0
     if voucher:
-        frame = frame[frame["voucher"].eq(True)]
+        keep &= index.voucher
+    chosen = np.flatnonzero(keep)
     if open_at is not None:
-        frame = frame[[_is_open(h, open_at) is not False for h in frame["opening_hours"]]]
-    frame = frame.sort_values(["minutes", "name"], kind="stable")
+        is_open = {i: _is_open(index.properties[i]["opening_hours"], open_at) for i in chosen}
+        chosen = np.array([i for i in chosen if is_open[i] is not False], dtype=np.int64)
+    chosen = chosen[np.lexsort((index.name_rank[chosen], seconds[chosen]))]
     features = []
-    for row in frame.to_dict(orient="records"):
+    for i in chosen:
+        base = index.properties[i]
+        travel_minutes = float(seconds[i]) / 60.0
         features.append(
             {
                 "type": "Feature",
-                "id": row["id"],
-                "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
-                "properties": {
-                    "id": row["id"],
-                    "name": row["name"],
-                    "provider": row["provider"] or "",
-                    "category": row["category"],
-                    "kind": row["kind"] or "",
-                    "minutes": round(row["minutes"], 1),
-                    "age_min": _plain(row["age_min"]),
-                    "age_max": _plain(row["age_max"]),
-                    "price": None if row["price"] is None or pd.isna(row["price"]) else float(row["price"]),
-                    "voucher": _plain(row["voucher"]),
-                    "opening_hours": row["opening_hours"] or "",
-                    "open_at_time": None if open_at is None else _is_open(row["opening_hours"], open_at),
-                    "address": row["address"] or "",
-                    "website": row["website"] or "",
-                    "explanation": _explanation(row, row["minutes"], mode, estimate),
+                "id": base["id"],
+                "geometry": {"type": "Point", "coordinates": index.coordinates[i]},
+                "properties": base
+                | {
+                    "minutes": round(travel_minutes, 1),
+                    "open_at_time": None if open_at is None else _is_open(base["opening_hours"], open_at),
+                    "explanation": _explanation(base, travel_minutes, mode, estimate),
                 },
             }
         )
@@ -234,8 +293,8 @@ def _with_transit(
     minutes: float,
     profile: WalkProfile,
     when: dt.datetime | None,
-    walking: pd.DataFrame,
-) -> tuple[pd.DataFrame, str]:
+    walking: np.ndarray,
+) -> tuple[np.ndarray, str]:
     """Walk + transit times (median over departures in the next half hour), never worse than walking."""
     from geo.transit import NoTimetablesError, service_date, timetable_for
     from routing.raptor import transit_travel_times
@@ -257,10 +316,10 @@ def _with_transit(
         index.network, timetable, origin, index.places, departure_window=window, step_s=TRANSIT_QUERY_STEP_S,
         percentiles=(50,), profile=profile, max_trip_s=int(minutes * 60), threads=1,
     )  # fmt: skip
-    both = pd.concat([walking[["from_id", "to_id", "travel_time"]], transit[["from_id", "to_id", "travel_time"]]])
-    best = both.groupby("to_id", as_index=False, sort=False)["travel_time"].min()
-    best = best[best["travel_time"] <= minutes * 60].sort_values("travel_time", kind="stable", ignore_index=True)
-    best.insert(0, "from_id", "home")
+    best = walking.copy()
+    positions = np.array([index.position[str(i)] for i in transit["to_id"]], dtype=np.int64)
+    np.minimum.at(best, positions, transit["travel_time"].to_numpy(dtype=float))
+    best[best > minutes * 60] = np.inf
     label = f"{when:%a} {when:%H:%M}–{(when + dt.timedelta(seconds=TRANSIT_QUERY_SPAN_S)):%H:%M} (timetable of {day})"
     return best, label
 

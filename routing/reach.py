@@ -68,7 +68,7 @@ def reach_from_point(
     return Reach(network, origin, dist, pred, max_metres, profile)
 
 
-def _metres_to(reach: Reach, destinations: Locations) -> tuple[np.ndarray, np.ndarray]:
+def metres_to_places(reach: Reach, destinations: Locations) -> tuple[np.ndarray, np.ndarray]:
     """Best distance to each destination (inf if out of reach) and the entry seed used (-1 = same segment)."""
     n = len(destinations)
     counts = np.diff(destinations.entry_ptr)
@@ -99,7 +99,7 @@ def _metres_to(reach: Reach, destinations: Locations) -> tuple[np.ndarray, np.nd
 
 def travel_times_from_reach(reach: Reach, destinations: Locations) -> pd.DataFrame:
     """``from_id, to_id, travel_time`` rows for the destinations within the search's reach."""
-    metres, _ = _metres_to(reach, destinations)
+    metres, _ = metres_to_places(reach, destinations)
     within = metres <= reach.max_metres
     frame = pd.DataFrame(
         {
@@ -212,7 +212,7 @@ def _along(geometry: shapely.LineString, fraction: float, towards: str) -> list[
 def route_from_reach(reach: Reach, destinations: Locations, index: int) -> shapely.LineString | None:
     """The walking route (WGS84 line, following the streets' shapes) to destination ``index``, or None."""
     one = destinations.subset(np.arange(len(destinations)) == index)
-    metres, seed = _metres_to(reach, one)
+    metres, seed = metres_to_places(reach, one)
     if not np.isfinite(metres[0]) or metres[0] > reach.max_metres:
         return None
     net, o = reach.network, reach.origin

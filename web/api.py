@@ -158,14 +158,19 @@ def parse_when(value: str | None) -> dt.datetime | None:
 
 
 def city_release(slug: str) -> tuple[City, DataRelease]:
-    """The city and its current release, or a 404."""
+    """The city and its current release (one query), or a 404."""
+    release = (
+        DataRelease.objects.select_related("city")
+        .filter(city__slug=slug, status=DataRelease.Status.READY)
+        .order_by("-created", "-id")
+        .first()
+    )
+    if release is not None:
+        return release.city, release
     city = City.objects.filter(slug=slug).first()
     if city is None:
         raise Http404(f"unknown city {slug!r}")
-    release = city.current_release()
-    if release is None:
-        raise Http404(f"{city.name} has no data loaded yet")
-    return city, release
+    raise Http404(f"{city.name} has no data loaded yet")
 
 
 # ---------------------------------------------------------------------------------------------------------------
