@@ -254,3 +254,21 @@ class AccessValue(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["layer", "origin_id"], name="unique_origin_per_layer")]
+
+
+class SitingScenario(models.Model):
+    """A hub-siting scenario: its settings, the sites chosen and the before/after summary."""
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="siting_scenarios")
+    name = models.CharField(max_length=200)
+    parameters = models.JSONField(default=dict)
+    sites = models.JSONField(default=list, help_text="[{id, name, lon, lat, fixed}]")
+    result = models.JSONField(default=dict, help_text="objective, solver, coverage before/after, by zone, inequality")
+    created_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.name

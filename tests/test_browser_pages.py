@@ -137,3 +137,27 @@ def test_language_switch(live_server, page, artifacts_dir: Path) -> None:  # typ
     assert page.locator("#family-title").inner_text().startswith("What can your child reach")
     assert "Fonte: Comune di Milano" in page.locator(".leaflet-control-attribution").inner_text()
     page.screenshot(path=str(artifacts_dir / "family_milan_en.png"))
+
+
+def test_planner_sites_hubs_and_compares(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    load_city_with_layers("porto_alegre", ("age_11_13",), {"h3"})
+    _login(page, live_server, "/cities/porto_alegre/planner/")
+    page.wait_for_selector("body[data-areas]", timeout=20000)
+    page.fill("#s-new", "2")
+    page.fill("#s-minutes", "10")
+    page.click("#scenario-button")
+    page.wait_for_selector("#scenario-table", timeout=60000)
+    page.fill("#s-new", "1")
+    page.click("#scenario-button")
+    page.wait_for_selector("#scenario-table", timeout=60000)
+    headers = page.locator("#scenario-table thead th").all_inner_texts()
+    assert len(headers) == 3  # a label column and the two scenarios side by side
+    after = [float(t) for t in page.locator("#scenario-table td.coverage-after").all_inner_texts()]
+    assert after[1] >= after[0]  # two new hubs reach at least as many youth as one
+    expect(page.locator("path.hub-site")).to_have_count(3, timeout=20000)
+    with page.expect_download() as download_info:
+        page.locator("#scenario-table a", has_text="CSV").first.click()
+    with open(download_info.value.path(), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1 and rows[0]["attribution"]
+    page.screenshot(path=str(artifacts_dir / "planner_scenarios_porto_alegre.png"))

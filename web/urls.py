@@ -12,6 +12,8 @@ urlpatterns = [
     path("cities/<slug:city>/", views.family, name="family"),
     path("cities/<slug:city>/schools/", views.schools, name="schools"),
     path("cities/<slug:city>/planner/", views.planner, name="planner"),
+    path("cities/<slug:city>/planner/scenarios/", views.create_scenario, name="create-scenario"),
+    path("cities/<slug:city>/planner/scenarios/<int:pk>.<str:fmt>", views.export_scenario, name="export-scenario"),
     path("cities/<slug:city>/data/", views.analysts, name="analysts"),
     path("cities/<slug:city>/basemap.geojson", views.basemap, name="basemap"),
     path("api/v1/", api.urls),

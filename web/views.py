@@ -9,13 +9,16 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 
+from data_sources.errors import VicinoError
 from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
-from geo.models import City, DataRelease
+from geo.models import City, DataRelease, SitingScenario
+from geo.siting import missions_for, run_scenario, scenario_file
 from routing.profiles import DEFAULT_PROFILES
 
 
@@ -89,7 +92,66 @@ def schools(request: HttpRequest, city: str) -> HttpResponse:
 def planner(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
     _activate_city_language(request, city_obj)
-    return render(request, "web/planner.html", _context(request, city_obj, release, "planner"))
+    context = _context(request, city_obj, release, "planner")
+    scenarios = list(release.siting_scenarios.all()[:20])
+    chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
+    missions = missions_for(release)
+    config = json.loads(context["page_config"]) | {
+        "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen]
+    }
+    context |= {
+        "scenarios": scenarios,
+        "compared": chosen,
+        "missions": missions.head(15).to_dict(orient="records") if len(missions) else [],
+        "candidate_sources": ["h3", "schools", "libraries", "opportunities"]
+        + [f"opportunities:{c}" for c in context["detail"]["categories"]],
+        "page_config": json.dumps(config),
+        "scenario_error": request.session.pop("scenario_error", ""),
+    }
+    return render(request, "web/planner.html", context)
+
+
+@login_required
+@require_POST
+def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
+    """Run a siting scenario from the planner's form, then show it on the planner page."""
+    city_obj, _ = _city_and_release(city)
+
+    def ids(name: str) -> list[str]:
+        return [part.strip() for part in request.POST.get(name, "").split(",") if part.strip()]
+
+    try:
+        scenario = run_scenario(
+            city_obj,
+            new=int(request.POST.get("new", "3")),
+            objective=request.POST.get("objective", "mclp"),
+            minutes=float(request.POST.get("minutes", "15")),
+            candidates=request.POST.get("candidates", "h3"),
+            mode=request.POST.get("mode", "walk"),
+            profile=request.POST.get("profile", "age_11_13"),
+            pinned=ids("pin"),
+            forbidden=ids("forbid"),
+            vulnerability=request.POST.get("vulnerability") == "on",
+            created_by=request.user.get_username(),
+        )
+    except (ValueError, VicinoError) as error:
+        request.session["scenario_error"] = str(error)
+        return redirect("planner", city=city)
+    previous = request.POST.get("previous", "")
+    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "")
+    return redirect(reverse("planner", args=[city]) + suffix)
+
+
+@login_required
+@require_GET
+def export_scenario(request: HttpRequest, city: str, pk: int, fmt: str) -> HttpResponse:
+    """A scenario's sites (and its per-zone before/after table) as CSV or GeoPackage."""
+    city_obj, release = _city_and_release(city)
+    scenario = get_object_or_404(SitingScenario, pk=pk, release=release)
+    if fmt not in {"csv", "gpkg"}:
+        raise Http404(f"format {fmt!r}: use csv or gpkg")
+    path = scenario_file(scenario, fmt)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
 @login_required

@@ -87,6 +87,17 @@
     document.getElementById("equity").innerHTML = entries.map(([k, v]) => "<dt>" + escapeHtml(k) + "</dt><dd>" + fmt(v) + "</dd>").join("");
   }
 
+  // Chosen hub sites of the scenario(s) shown: A as filled squares, B as rings.
+  const hubLayer = L.layerGroup().addTo(map);
+  (config.scenarios || []).forEach((scenario, k) => {
+    scenario.sites.forEach((site) => {
+      L.circleMarker([site.lat, site.lon], {
+        renderer: svg, radius: site.fixed ? 6 : 9, weight: 3, color: k === 0 ? "#b03a2e" : "#6c3483",
+        fillColor: k === 0 ? "#f5b041" : "#ffffff", fillOpacity: k === 0 ? 0.95 : 0.2, className: "hub-site",
+      }).bindTooltip("#" + scenario.id + " · " + escapeHtml(site.name) + (site.fixed ? " (fixed)" : "")).addTo(hubLayer);
+    });
+  });
+
   controls.forEach((c) => c.addEventListener("change", draw));
   draw();
 })();

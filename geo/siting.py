@@ -1,0 +1,291 @@
+"""Hub and mission siting for a city's current release: demand, candidates, travel times, and stored scenarios.
+
+Demand is the youth of each population unit (census sections, or H3 cells), optionally weighted by a vulnerability
+index of its neighbourhood (Milan: ``layers.siting.milan_vulnerability_by_nil``). Candidates come from the city's
+own data (grid cells, schools, libraries, opportunities of a category); existing hubs given in a file are fixed
+(always open, never moved); the planner may pin or forbid sites. The models are in :mod:`layers.siting`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+
+from geo.access import MAX_SNAP_M, TransitJob, json_safe
+from geo.models import City, DataRelease, SitingScenario
+from geo.networks import network_for_release
+from geo.transit import DEFAULT_WINDOW, service_date, timetable_for
+from layers import siting
+from routing.profiles import profile_by_name
+from routing.raptor import transit_travel_times
+from routing.snapping import locations_from_points
+from routing.straight_line import travel_times_straight_line
+from routing.travel_times import travel_times
+
+OBJECTIVES = ("mclp", "pmedian", "lscp")
+CANDIDATE_SOURCES = ("h3", "schools", "libraries", "opportunities")
+EXACT_LIMIT = 4000  # candidates × demand above which the greedy + swap heuristic is used
+
+
+class ScenarioError(siting.SitingInputError):
+    """A siting request that cannot run (no demand, no candidates...)."""
+
+
+@dataclass
+class Places:
+    ids: np.ndarray
+    names: list[str]
+    lon: np.ndarray
+    lat: np.ndarray
+
+
+def demand_for(release: DataRelease, vulnerability: bool) -> tuple[Places, pd.Series, pd.Series, pd.DataFrame]:
+    """Demand points (units with youth), their weights, their zone (NIL) and their youth by age band."""
+    kind = "census_section" if release.population_zones.filter(kind="census_section").exists() else "h3"
+    units = list(release.population_zones.filter(kind=kind))
+    if not units:
+        raise ScenarioError(f"{release.city.name} has no population units to place demand on")
+    ids = np.array([f"{kind}:{u.code}" for u in units])
+    youth = pd.Series([u.youth_0_17 if u.youth_0_17 is not None else (u.population or 0.0) for u in units], index=ids)
+    bands = pd.DataFrame(
+        {b: [getattr(u, b) or 0.0 for u in units] for b in ("age_0_4", "age_5_9", "age_10_14", "age_15_17")}, index=ids
+    )
+    zone = pd.Series(dtype=object)
+    if release.neighbourhoods.filter(level="nil").exists():
+        from geo.access import _zone_of_points
+
+        zone = _zone_of_points(release, "nil", np.array([u.code for u in units]), [u.point for u in units])
+        zone.index = [f"{kind}:{code}" for code in zone.index]
+    if vulnerability:
+        if release.city.slug != "milan":
+            raise ScenarioError("a vulnerability index is only documented for Milan (NIL indicators)")
+        index = siting.milan_vulnerability_by_nil(settings.VICINO_DATA_DIR)
+        youth = youth * (0.5 + zone.reindex(youth.index).map(index).fillna(index.mean()).to_numpy())
+    places = Places(
+        ids, [u.code for u in units], np.array([u.point.x for u in units]), np.array([u.point.y for u in units])
+    )
+    return places, youth, zone, bands
+
+
+def candidates_for(release: DataRelease, source: str) -> Places:
+    """Candidate sites from the city's own data: ``h3``, ``schools``, ``libraries``, ``opportunities[:category]``."""
+    kind, _, category = source.partition(":")
+    if kind == "h3":
+        cells = list(release.population_zones.filter(kind="h3"))
+        rows = [(f"h3:{c.code}", f"cell {c.code}", c.point) for c in cells]
+    elif kind == "schools":
+        rows = [(f"school:{s.pk}", s.name, s.geom) for s in release.schools.all()]
+    elif kind == "libraries":
+        rows = [(f"opp:{o.pk}", o.name, o.geom) for o in release.opportunities.filter(kind__icontains="librar")]
+        rows += [(f"opp:{o.pk}", o.name, o.geom) for o in release.opportunities.filter(source="libraries")]
+    elif kind == "opportunities":
+        queryset = release.opportunities.filter(category=category) if category else release.opportunities.all()
+        rows = [(f"opp:{o.pk}", o.name, o.geom) for o in queryset]
+    else:
+        raise ScenarioError(f"unknown candidate source {source!r}; use {', '.join(CANDIDATE_SOURCES)}[:category]")
+    rows = list({r[0]: r for r in rows}.values())
+    if not rows:
+        raise ScenarioError(f"{release.city.name} has no candidates from {source!r}")
+    return Places(
+        np.array([r[0] for r in rows]),
+        [r[1] for r in rows],
+        np.array([r[2].x for r in rows]),
+        np.array([r[2].y for r in rows]),
+    )
+
+
+def hubs_from_csv(path: str | Path) -> Places:
+    """Existing hubs from a CSV with ``id, name, longitude, latitude`` (fixed in every scenario)."""
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = {"id", "name", "longitude", "latitude"} - set(rows[0] if rows else {})
+    if missing:
+        raise ScenarioError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    try:
+        lon = np.array([float(r["longitude"]) for r in rows])
+        lat = np.array([float(r["latitude"]) for r in rows])
+    except ValueError as error:
+        raise ScenarioError(f"{path}: a coordinate is not a number ({error})") from None
+    return Places(np.array([f"hub:{r['id']}" for r in rows]), [r["name"] for r in rows], lon, lat)
+
+
+def _travel_times(
+    release: DataRelease, demand: Places, sites: Places, cutoff_min: float, mode: str, profile: str
+) -> pd.DataFrame:
+    walk = profile_by_name(profile)
+    network = network_for_release(release)
+    if network is None:
+        if mode == "transit":
+            raise ScenarioError(f"{release.city.name} has no street network: transit siting needs one")
+        return travel_times_straight_line(
+            demand.ids, demand.lon, demand.lat, sites.ids, sites.lon, sites.lat, cutoff_min * 60,
+            release.city.metric_epsg, walk,
+        )  # fmt: skip
+    origins = locations_from_points(network, demand.ids, demand.lon, demand.lat, max_distance=MAX_SNAP_M)
+    targets = locations_from_points(network, sites.ids, sites.lon, sites.lat, max_distance=MAX_SNAP_M)
+    table = travel_times(network, origins, targets, cutoff_min * 60, walk)
+    if mode == "transit":
+        day = service_date(release)
+        job = TransitJob(timetable_for(release, day, DEFAULT_WINDOW), day, DEFAULT_WINDOW)
+        transit = transit_travel_times(
+            network, job.timetable, origins, targets, departure_window=job.window, step_s=300, percentiles=(50,),
+            profile=walk, max_trip_s=int(cutoff_min * 60),
+        )  # fmt: skip
+        table = pd.concat([table, transit[["from_id", "to_id", "travel_time"]]], ignore_index=True)
+        table = table.groupby(["from_id", "to_id"], as_index=False)["travel_time"].min()
+    return table
+
+
+def run_scenario(
+    city: City,
+    *,
+    new: int,
+    objective: str,
+    minutes: float,
+    candidates: str = "h3",
+    mode: str = "walk",
+    profile: str = "age_11_13",
+    pinned: list[str] | None = None,
+    forbidden: list[str] | None = None,
+    hubs_file: str | Path | None = None,
+    vulnerability: bool = False,
+    name: str | None = None,
+    created_by: str = "",
+) -> SitingScenario:
+    """Solve one siting scenario for the city's current release and store it."""
+    if objective not in OBJECTIVES:
+        raise ScenarioError(f"unknown objective {objective!r}; use {', '.join(OBJECTIVES)}")
+    if mode not in ("walk", "transit"):
+        raise ScenarioError(f"mode {mode!r} is not supported; use walk or transit")
+    if not 1 <= minutes <= 60:
+        raise ScenarioError(f"minutes={minutes} is out of range (1..60)")
+    release = city.current_release()
+    if release is None:
+        raise ScenarioError(f"{city.name} has no data loaded")
+    demand, weights, zone, bands = demand_for(release, vulnerability)
+    sites = candidates_for(release, candidates)
+    fixed_ids: list[str] = []
+    if hubs_file:
+        hubs = hubs_from_csv(hubs_file)
+        sites = Places(np.concatenate([hubs.ids, sites.ids]), hubs.names + sites.names,
+                       np.concatenate([hubs.lon, sites.lon]), np.concatenate([hubs.lat, sites.lat]))  # fmt: skip
+        fixed_ids += list(hubs.ids)
+    unknown = [s for s in (pinned or []) + (forbidden or []) if s not in set(sites.ids)]
+    if unknown:
+        raise ScenarioError(f"unknown site id(s) {', '.join(unknown)} among the {candidates!r} candidates")
+    keep = ~np.isin(sites.ids, forbidden or [])
+    sites = Places(
+        sites.ids[keep], [n for n, k in zip(sites.names, keep, strict=True) if k], sites.lon[keep], sites.lat[keep]
+    )
+    fixed_ids += list(pinned or [])
+    cutoff = minutes if objective != "pmedian" else min(60.0, 2 * minutes)
+    table = _travel_times(release, demand, sites, cutoff, mode, profile)
+    exact = len(sites.ids) * len(demand.ids) <= EXACT_LIMIT * 1000
+    method = "exact" if exact else "greedy"
+    if objective == "mclp":
+        result = siting.maximal_covering(table, weights, sites.ids, new, minutes, fixed=fixed_ids, method=method)
+    elif objective == "pmedian":
+        result = siting.p_median(table, weights, sites.ids, new, minutes, fixed=fixed_ids, method=method)
+    else:
+        result = siting.set_covering(table, weights, sites.ids, minutes, fixed=fixed_ids, method=method)
+    summary = siting.scenario_summary(
+        table, weights, fixed_ids, result.sites, minutes, zones=zone if len(zone) else None, age_bands=bands
+    )
+    position = {site: i for i, site in enumerate(sites.ids)}
+    chosen = [
+        {"id": s, "name": sites.names[position[s]], "lon": float(sites.lon[position[s]]),
+         "lat": float(sites.lat[position[s]]), "fixed": s in set(fixed_ids)}
+        for s in result.sites
+    ]  # fmt: skip
+    parameters = {
+        "new": new, "objective": objective, "minutes": minutes, "candidates": candidates, "mode": mode,
+        "profile": profile, "pinned": pinned or [], "forbidden": forbidden or [], "vulnerability": vulnerability,
+        "hubs_file": str(hubs_file or ""), "demand_points": len(demand.ids), "candidate_sites": len(sites.ids),
+        "method": "network" if network_for_release(release) is not None else "straight_line",
+    }  # fmt: skip
+    outcome = summary.to_dict() | {
+        "objective_value": result.objective, "status": result.status, "solver": result.solver,
+        "solve_time_s": result.solve_time_s, "uncoverable": len(result.uncoverable),
+    }  # fmt: skip
+    label = name or f"{objective} {new} new, {minutes:g} min {mode}, {candidates} ({dt.datetime.now():%Y-%m-%d %H:%M})"
+    return SitingScenario.objects.create(
+        release=release, name=label, parameters=json_safe(parameters), sites=chosen, result=json_safe(outcome),
+        created_by=created_by,
+    )  # fmt: skip
+
+
+def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15) -> pd.DataFrame:
+    """Neighbourhoods ranked for outreach missions: youth × vulnerability × lack of access, by category."""
+    layer = release.access_layers.filter(mode="walk", origin_kind="nil", profile=profile).first()
+    if layer is None:
+        return pd.DataFrame()
+    zones = {z.code: z for z in release.neighbourhoods.filter(level="nil").select_related("population")}
+    values = pd.DataFrame({v.origin_id: v.values for v in layer.values.all()}).T
+    frame = pd.DataFrame(index=values.index)
+    frame["name"] = [zones[c].name if c in zones else c for c in frame.index]
+    frame["youth"] = [
+        zones[c].population.youth_0_17 if c in zones and hasattr(zones[c], "population") else 0 for c in frame.index
+    ]
+    try:
+        vulnerability = (
+            siting.milan_vulnerability_by_nil(settings.VICINO_DATA_DIR) if release.city.slug == "milan" else None
+        )
+    except Exception:  # the index needs Milan's NIL tables; without them every zone weighs the same
+        vulnerability = None
+    frame["vulnerability"] = frame.index.map(vulnerability).fillna(0.5) if vulnerability is not None else 0.5
+    for column in values.columns:
+        if column.endswith("_youth_share_15"):
+            frame[f"access_{column.removesuffix('_youth_share_15')}"] = values[column].astype(float).fillna(0.0)
+    if not any(c.startswith("access_") for c in frame.columns):
+        return pd.DataFrame()
+    return siting.rank_missions(frame, top=top)
+
+
+def scenario_file(scenario: SitingScenario, fmt: str) -> Path:
+    """Write a scenario's sites (points) and per-zone before/after table: CSV or GeoPackage, with attribution."""
+    import tempfile
+
+    import geopandas as gpd
+
+    from geo.exporting import attribution_for
+    from layers.exports import layers_to_gpkg
+
+    folder = Path(tempfile.mkdtemp(prefix="vicino-scenario-"))
+    sites = gpd.GeoDataFrame(
+        pd.DataFrame(scenario.sites), geometry=gpd.points_from_xy([s["lon"] for s in scenario.sites],
+                                                                  [s["lat"] for s in scenario.sites]), crs=4326
+    )  # fmt: skip
+    metadata = {
+        "scenario": scenario.name,
+        "parameters": scenario.parameters,
+        "overall": scenario.result.get("overall"),
+        "inequality": scenario.result.get("inequality"),
+        "attribution": attribution_for(scenario.release),
+    }
+    slug = f"{scenario.release.city.slug}-scenario-{scenario.pk}"
+    if fmt == "csv":
+        path = folder / f"{slug}.csv"
+        frame = pd.DataFrame(sites.drop(columns="geometry"))
+        frame["attribution"] = metadata["attribution"]
+        frame.to_csv(path, index=False)
+        return path
+    path = folder / f"{slug}.gpkg"
+    layers = {"sites": sites}
+    by_zone = scenario.result.get("by_zone") or {}
+    if by_zone:
+        zones = {z.code: z.geom for z in scenario.release.neighbourhoods.filter(level="nil")}
+        import shapely
+
+        table = pd.DataFrame(by_zone).T
+        layers["by_zone"] = gpd.GeoDataFrame(
+            table.reset_index(names="zone"),
+            geometry=[shapely.from_wkb(bytes(zones[c].wkb)) if c in zones else None for c in table.index],
+            crs=4326,
+        )
+    return layers_to_gpkg(layers, path, metadata)
