@@ -25,14 +25,7 @@ from geo.models import AccessLayer, AccessValue, City, DataRelease
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, NoTimetablesError, service_date, timetable_for, timetabled_feeds
 from layers.decay import exponential
-from layers.indicators import (
-    DEFAULT_THRESHOLDS_MIN,
-    cumulative_opportunities,
-    enhanced_two_step_fca,
-    gravity_access,
-    nearest_times,
-    two_step_fca,
-)
+from layers.indicators import DEFAULT_THRESHOLDS_MIN, accessibility_indicators, enhanced_two_step_fca, two_step_fca
 from layers.summaries import coverage_by_zone, equity_summary
 from routing.network import Network
 from routing.profiles import ADULT, DEFAULT_PROFILES, WalkProfile
@@ -184,11 +177,7 @@ def indicators_for(
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """All indicators of one origin set (wide frame indexed by origin id) and their parameters."""
     ids = list(origins.ids)
-    parts = [
-        nearest_times(tt, destinations, 3, origin_ids=ids),
-        cumulative_opportunities(tt, destinations, DEFAULT_THRESHOLDS_MIN, origin_ids=ids),
-        gravity_access(tt, destinations, exponential(), origin_ids=ids),
-    ]
+    parts = [accessibility_indicators(tt, destinations, k=3, decay=exponential(), origin_ids=ids)]
     if origins.youth is not None and origins.youth.sum() > 0:
         for category in sorted(destinations["category"].unique()):
             supply = destinations.loc[destinations["category"] == category].set_index("id")["capacity"]

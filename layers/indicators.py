@@ -155,5 +155,39 @@ def enhanced_two_step_fca(
     return two_step_fca(tt, demand, supply, cutoff_min, decay=step())
 
 
+def accessibility_indicators(
+    tt: pd.DataFrame,
+    destinations: pd.DataFrame,
+    *,
+    k: int = 3,
+    thresholds_min: Sequence[float] = DEFAULT_THRESHOLDS_MIN,
+    decay: Decay,
+    origin_ids: Sequence[object] | None = None,
+) -> pd.DataFrame:
+    """Nearest-k times, cumulative counts and gravity in one pass over the table (the codes are built once)."""
+    origin_index, o, c, categories, minutes, weight = _codes(tt, destinations, origin_ids)
+    n_o, n_c = len(origin_index), max(1, len(categories))
+    best = _top_k(o, c, minutes, n_o, n_c, k)
+    best[np.isinf(best)] = np.nan
+    thresholds = np.asarray(sorted(thresholds_min), dtype=float)
+    n_t = len(thresholds)
+    bins = np.searchsorted(thresholds, minutes, side="left")
+    inside = bins < n_t
+    counts = np.bincount((o[inside] * n_c + c[inside]) * n_t + bins[inside], minlength=n_o * n_c * n_t)
+    cumulative = np.cumsum(counts.reshape(n_o, n_c, n_t), axis=2)
+    gravity = np.bincount(o * n_c + c, weights=weight * decay(minutes), minlength=n_o * n_c).astype(float)
+    gravity = gravity.reshape(n_o, n_c)
+    columns: dict[str, np.ndarray] = {}
+    for ci, category in enumerate(categories):
+        for rank in range(k):
+            columns[f"{category}_nearest_{rank + 1}"] = best[:, ci, rank]
+    for ci, category in enumerate(categories):
+        for ti, m in enumerate(thresholds):
+            columns[f"{category}_within_{_label(m)}"] = cumulative[:, ci, ti]
+    for ci, category in enumerate(categories):
+        columns[f"{category}_gravity"] = gravity[:, ci]
+    return pd.DataFrame(columns, index=origin_index.rename("origin_id"))
+
+
 def _label(minutes: float) -> str:
     return str(int(minutes)) if float(minutes).is_integer() else str(minutes).replace(".", "_")

@@ -80,6 +80,10 @@ def _join_through_seeds(
     value = np.repeat(dist, counts) + seeds.data[positions] - 1.0
     search = np.repeat(search, counts)
     within = value <= limit
+    if seeds.nnz == seeds.shape[1] and counts.max(initial=0) <= 1:
+        # Each place has one seed and each node seeds at most one place (network nodes as places): a search
+        # reaches every node once, so (search, place) pairs are already unique.
+        return search[within], place[within], value[within]
     return _min_per_pair(search[within], place[within], value[within])
 
 
@@ -156,6 +160,7 @@ def travel_times(
     profile: WalkProfile = ADULT,
     *,
     threads: int = DEFAULT_THREADS,
+    sort: bool = False,
 ) -> pd.DataFrame:
     """Walking times (seconds) from every origin to every destination within ``cutoff_s``.
 
@@ -165,7 +170,8 @@ def travel_times(
     Returns
     -------
     DataFrame
-        ``from_id, to_id, travel_time`` (seconds, float), sorted by ``from_id`` then ``travel_time``.
+        ``from_id, to_id, travel_time`` (seconds, float); sorted by ``from_id`` then ``travel_time`` when
+        ``sort`` (the indicators do not need it, and sorting millions of rows costs more than the searches).
     """
     max_metres = profile.metres_in(cutoff_s) * (1 + 1e-12)  # a walk of exactly the cutoff counts, despite rounding
     o_idx, d_idx, metres = walk_distances(network, origins, destinations, max_metres, threads=threads)
@@ -177,4 +183,6 @@ def travel_times(
         },
         columns=TRAVEL_TIME_COLUMNS,
     )
-    return frame.sort_values(["from_id", "travel_time"], kind="stable", ignore_index=True)
+    if sort:
+        frame = frame.sort_values(["from_id", "travel_time"], kind="stable", ignore_index=True)
+    return frame

@@ -334,3 +334,36 @@ def test_palma_edge_cases() -> None:
     assert palma_ratio([0, 0, 0, 0, 1, 1, 1, 1, 1, 10]) == math.inf
     assert math.isnan(palma_ratio([0.0, 0.0, 0.0]))
     assert palma_ratio([3.0] * 10) == pytest.approx(0.25)  # 1 x 3 over 4 x 3
+
+
+def test_combined_indicators_equal_the_separate_functions() -> None:
+    from layers.decay import exponential
+    from layers.indicators import (
+        accessibility_indicators,
+        cumulative_opportunities,
+        gravity_access,
+        nearest_times,
+    )
+
+    rng = np.random.default_rng(7)
+    tt = pd.DataFrame(
+        {
+            "from_id": rng.integers(0, 40, 600),
+            "to_id": [f"d{i}" for i in rng.integers(0, 25, 600)],
+            "travel_time": rng.uniform(0, 1800, 600),
+        }
+    ).drop_duplicates(["from_id", "to_id"])
+    destinations = pd.DataFrame(
+        {"id": [f"d{i}" for i in range(25)], "category": ["sport", "arts"] * 12 + ["stem"], "capacity": np.arange(25.0)}
+    )
+    origins = list(range(45))  # five origins reach nothing
+    combined = accessibility_indicators(tt, destinations, decay=exponential(), origin_ids=origins)
+    separate = pd.concat(
+        [
+            nearest_times(tt, destinations, 3, origin_ids=origins),
+            cumulative_opportunities(tt, destinations, origin_ids=origins),
+            gravity_access(tt, destinations, exponential(), origin_ids=origins),
+        ],
+        axis=1,
+    )
+    pd.testing.assert_frame_equal(combined[separate.columns], separate, check_dtype=False)
