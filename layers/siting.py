@@ -14,10 +14,12 @@ Models (the mathematics is in each class docstring):
 - :class:`SetCovering` (LSCP): the fewest new sites that put every coverable demand point within ``T``; demand no
   candidate can cover is reported in ``uncoverable`` rather than making the model infeasible.
 
-Each is built with ``from_travel_times(...)`` and solved with ``.solve(method=...)``: ``"exact"`` solves a sparse
-mixed-integer programme (variables only for pairs within reach) with HiGHS (``highspy``); ``"greedy"`` runs a
-greedy construction followed by vertex substitution (Teitz & Bart 1968), for large instances. The one-call
-functions :func:`maximal_covering`, :func:`p_median` and :func:`set_covering` do both steps.
+Each is built with ``from_travel_times(...)`` and solved with ``.solve(method=...)``. ``"greedy"`` runs a greedy
+construction followed by vertex substitution (Teitz & Bart 1968): fractions of a second on city-sized instances.
+``"exact"`` proves optimality: a sparse mixed-integer programme (variables only for pairs within reach) solved
+with HiGHS (``highspy``), after a Lagrangian relaxation has removed the candidates that provably cannot beat the
+heuristic's solution (for the uncapacitated MCLP and p-median; see :func:`_exact_uncapacitated`). The one-call
+functions :func:`maximal_covering`, :func:`p_median` and :func:`set_covering` build and solve in one step.
 
 Around the models: :func:`scenario_summary` (coverage, nearest time and inequality before/after a set of sites,
 overall, per zone and per age band), :func:`rank_missions` (neighbourhoods ranked by unmet need with reasons a
@@ -316,7 +318,8 @@ class SitingResult:
         ``"optimal"``, ``"time_limit"`` (best solution found, optimality not proven; see ``mip_gap``) or
         ``"heuristic"``.
     solver
-        ``"highs <version>"`` or ``"greedy+swap"``.
+        ``"highs <version>"``; ``"local search, optimality proven by the Lagrangian bound"`` when no MILP was
+        needed; or the heuristic's name.
     solve_time_s
         Wall-clock seconds of the solve (model building included).
     mip_gap
@@ -453,6 +456,7 @@ class _Milp:
     row_lower: FloatArray
     row_upper: FloatArray
     maximise: bool
+    presolve: bool = True
 
 
 @dataclass(frozen=True)
@@ -480,6 +484,8 @@ def _solve_milp(
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit_s))
     highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if not milp.presolve:
+        highs.setOptionValue("presolve", "off")
     lp = highspy.HighsLp()
     n_rows, n_cols = milp.matrix.shape
     lp.num_col_ = n_cols
@@ -902,6 +908,9 @@ def _cover_milp(instance: SitingInstance, p: int, allowed: BoolArray) -> tuple[_
         row_lower=np.r_[np.full(n_groups, -np.inf), p],
         row_upper=np.r_[np.zeros(n_groups), p],
         maximise=True,
+        # Identical rows are already merged; on these set-cover MILPs HiGHS's presolve removed almost nothing
+        # and doubled the solve time in the benchmark (benchmarks/bench_siting.py).
+        presolve=False,
     )
     return milp, sites, members
 
@@ -989,9 +998,17 @@ def _exact_uncapacitated(
 ) -> _ExactOutcome:
     """Heuristic incumbent → Lagrangian reduction → MILP on the surviving candidates (shared by MCLP, p-median).
 
-    A free candidate is removed when its Lagrangian bound shows that no solution opening it beats the incumbent
-    (by more than a 1e-9 relative tie tolerance); the MILP over the others is then exact for the whole instance.
-    When the overall bound already meets the incumbent, the incumbent is proven optimal without a MILP.
+    Why it is exact: every solution that opens candidate j is worth at most its Lagrangian bound (MCLP; at least,
+    for the p-median). A free candidate whose bound cannot beat the incumbent (by more than a 1e-9 relative tie
+    tolerance) is in no better solution, so the MILP over the remaining candidates, or the incumbent, is optimal
+    for the whole instance. When the overall bound meets the incumbent, the incumbent is proven optimal without
+    a MILP.
+
+    Steps: (1) the incumbent from greedy + swap, improved by the relaxation's own solutions (+ swaps);
+    (2) the per-candidate bounds remove candidates; (3) if many remain, a first MILP over the
+    :data:`STAGE_CANDIDATES` with the best bounds usually finds the optimum, which removes more candidates —
+    and when no candidate outside that stage survives, the stage's optimum is the global one; (4) otherwise a
+    MILP over all survivors, warm-started with the incumbent.
     """
     started = time.perf_counter()
     incumbent = float(value_of(heuristic))
@@ -1648,7 +1665,11 @@ class SetCovering(_SitingModel):
     def solve(
         self, method: Method = "exact", *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, mip_rel_gap: float = 0.0
     ) -> SitingResult:
-        """Solve exactly (HiGHS) or greedily (most uncovered first, then drop redundant sites)."""
+        """Solve exactly (HiGHS) or greedily (most uncovered demand points first, then drop redundant sites).
+
+        The exact method starts HiGHS from the greedy cover. Large covers (tens of sites among thousands of
+        candidates) can reach ``time_limit_s``: the result then has status ``"time_limit"`` and its ``mip_gap``.
+        """
         self._check_method(method)
         started = time.perf_counter()
         instance = self.instance
@@ -1677,10 +1698,13 @@ class SetCovering(_SitingModel):
             row_upper=np.full(n_rows, np.inf),
             maximise=False,
         )
-        solution = _solve_milp(milp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        greedy_open, _ = _greedy_set_cover(instance, need)
+        start = greedy_open[~instance.fixed].astype(float)
+        solution = _solve_milp(milp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, start=start)
         open_sites = instance.fixed.copy()
         open_sites[np.flatnonzero(~instance.fixed)[solution.x > 0.5]] = True
         details = {
+            "greedy_objective": float((greedy_open & ~instance.fixed).sum()),
             "n_variables": n_free,
             "n_constraints": n_rows,
             "n_pairs": len(instance.row),
