@@ -142,14 +142,14 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
     Edges without a ``geometry`` are straight lines between their nodes. An edge and a reverse edge with the same
     key and length (as osmnx makes for two-way streets) become one two-way segment.
     """
-    if graph.number_of_nodes() == 0 or graph.number_of_edges() == 0:
+    if graph.number_of_nodes() == 0:
         raise NoUsableRowsError("the street graph has no edges")
     crs = pyproj.CRS.from_user_input(metric_crs)
     source_crs = pyproj.CRS.from_user_input(graph.graph.get("crs", "EPSG:4326"))
     transformer = pyproj.Transformer.from_crs(source_crs, crs, always_xy=True)
+    coordinates = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)], dtype=np.float64)
     node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-    lon = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=np.float64, count=len(node_ids))
-    lat = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=np.float64, count=len(node_ids))
+    lon, lat = coordinates[:, 0], coordinates[:, 1]
     x, y = transformer.transform(lon, lat)
     index = {int(node): i for i, node in enumerate(node_ids)}
 
@@ -175,6 +175,8 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
         forward.append(True)
         backward.append(False)
         geometries.append(data.get("geometry"))
+    if not seg_u:
+        raise NoUsableRowsError("the street graph has no edges")
     seg_u_arr = np.asarray(seg_u, dtype=np.int64)
     seg_v_arr = np.asarray(seg_v, dtype=np.int64)
     geometry = np.empty(len(seg_u), dtype=object)
