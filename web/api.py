@@ -177,15 +177,32 @@ def city_release(slug: str) -> tuple[City, DataRelease]:
 # Endpoints
 
 
-class PointQuery(Schema):
-    near: str | None = None
+class Filters(Schema):
+    """What a family or school asks for: time budget, mode, age, categories, price and voucher."""
+
     minutes: str | None = None
     mode: str | None = None
     age: str | None = None
     category: str | None = None
     free: str | None = None
     voucher: str | None = None
+
+
+class PointQuery(Filters):
+    near: str | None = None
     open_at: str | None = None
+
+
+def filter_arguments(params: Filters, *, default_minutes: int) -> dict[str, Any]:
+    """The parsed filters, as keyword arguments of :func:`reachable_opportunities` (400 on a bad value)."""
+    return {
+        "minutes": parse_int(params.minutes, "minutes", low=1, high=MAX_MINUTES, default=default_minutes),
+        "age": parse_int(params.age, "age", low=0, high=99),
+        "categories": parse_categories(params.category),
+        "free": parse_bool(params.free, "free"),
+        "voucher": parse_bool(params.voucher, "voucher"),
+        "mode": parse_mode(params.mode),
+    }
 
 
 @api.get("/cities/", summary="Cities served, with their current release")
@@ -204,16 +221,8 @@ def city_detail(request: HttpRequest, city: str) -> dict[str, Any]:
 def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
-    return reachable_opportunities(
-        release, lon, lat,
-        minutes=parse_int(params.minutes, "minutes", low=1, high=MAX_MINUTES, default=15),
-        age=parse_int(params.age, "age", low=0, high=99),
-        categories=parse_categories(params.category),
-        free=parse_bool(params.free, "free"),
-        voucher=parse_bool(params.voucher, "voucher"),
-        open_at=parse_when(params.open_at),
-        mode=parse_mode(params.mode),
-    )  # fmt: skip
+    filters = filter_arguments(params, default_minutes=15)
+    return reachable_opportunities(release, lon, lat, open_at=parse_when(params.open_at), **filters)
 
 
 @api.get("/cities/{city}/isochrones", summary="Areas reachable from a point within several times",
@@ -262,13 +271,7 @@ def schools(request: HttpRequest, city: str) -> dict[str, Any]:
     return catalog.schools_geojson(release)
 
 
-class SchoolQuery(Schema):
-    minutes: str | None = None
-    mode: str | None = None
-    age: str | None = None
-    category: str | None = None
-    free: str | None = None
-    voucher: str | None = None
+class SchoolQuery(Filters):
     day: str | None = None
     after: str | None = None
     format: str | None = None
@@ -284,16 +287,8 @@ def school_reachable(request: HttpRequest, city: str, school_id: str, params: Qu
     when = None
     if params.after:
         when = parse_when(f"{(params.day or 'mo')[:2]} {params.after}")
-    result = reachable_opportunities(
-        release, school.geom.x, school.geom.y,
-        minutes=parse_int(params.minutes, "minutes", low=1, high=MAX_MINUTES, default=20),
-        age=parse_int(params.age, "age", low=0, high=99),
-        categories=parse_categories(params.category),
-        free=parse_bool(params.free, "free"),
-        voucher=parse_bool(params.voucher, "voucher"),
-        open_at=when,
-        mode=parse_mode(params.mode),
-    )  # fmt: skip
+    filters = filter_arguments(params, default_minutes=20)
+    result = reachable_opportunities(release, school.geom.x, school.geom.y, open_at=when, **filters)
     result["properties"]["school"] = {"id": school.pk, "name": school.name}
     if (params.format or "geojson") == "csv":
         return catalog.reachable_csv_response(result, f"{city_obj.slug}-school-{school.pk}-reachable.csv")
