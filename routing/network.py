@@ -23,6 +23,9 @@ from data_sources.errors import NoUsableRowsError
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+#: Spacing of the points sampled along the streets to draw isochrones (half the default 25 m raster cell).
+SAMPLE_SPACING_M = 12.5
+
 
 @dataclass(frozen=True, eq=False)
 class Network:
@@ -109,6 +112,22 @@ class Network:
                 steps[(v, u)] = int(s)
         return steps
 
+    @cached_property
+    def segment_samples(self) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+        """Points at most ``SAMPLE_SPACING_M`` apart along every segment, ends included, for drawing areas.
+
+        Returns
+        -------
+        segment, fraction, x, y
+            Each point's segment, its position along it (0 at ``seg_u``, 1 at ``seg_v``) and its coordinates.
+        """
+        counts = np.ceil(self.seg_length / SAMPLE_SPACING_M).astype(np.int64) + 1
+        segment = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        fraction = step / np.maximum(counts[segment] - 1, 1)
+        x, y = points_along_lines(self.seg_geometry, segment, fraction)
+        return segment, fraction, x, y
+
     def _adjacency(self, *, reverse: bool) -> sparse.csr_matrix:
         rows = np.concatenate([self.seg_u[self.seg_forward], self.seg_v[self.seg_backward]])
         cols = np.concatenate([self.seg_v[self.seg_forward], self.seg_u[self.seg_backward]])
@@ -116,6 +135,30 @@ class Network:
         if reverse:
             rows, cols = cols, rows
         return csr_with_min_duplicates(rows, cols, lengths, self.n_nodes)
+
+
+def points_along_lines(
+    lines: npt.NDArray[np.object_], line: IntArray, fraction: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Coordinates of the points at ``fraction`` (0–1, of the length) along ``lines[line]``, all at once.
+
+    The same as ``shapely.line_interpolate_point(lines[line], fraction, normalized=True)``, without building a
+    Point per sample.
+    """
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    step = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    step[owner[1:] != owner[:-1]] = 0.0  # no length between the end of one line and the start of the next
+    along = np.concatenate([[0.0], np.cumsum(step)])
+    first = np.searchsorted(owner, np.arange(len(lines)), side="left")
+    last = np.searchsorted(owner, np.arange(len(lines)), side="right") - 1
+    target = along[first[line]] + fraction * (along[last[line]] - along[first[line]])
+    k = np.clip(np.searchsorted(along, target, side="right") - 1, first[line], np.maximum(last[line] - 1, first[line]))
+    nxt = np.minimum(k + 1, last[line])
+    span = along[nxt] - along[k]
+    t = np.divide(target - along[k], span, out=np.zeros_like(target), where=span > 0)
+    x = coords[k, 0] + t * (coords[nxt, 0] - coords[k, 0])
+    y = coords[k, 1] + t * (coords[nxt, 1] - coords[k, 1])
+    return x, y
 
 
 def _kernel_arrays(matrix: sparse.csr_matrix) -> tuple[IntArray, IntArray, FloatArray]:

@@ -45,6 +45,7 @@ median is within ``max_trip_s``; a higher percentile beyond it is NaN.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -74,8 +75,11 @@ __all__ = [
     "DEFAULT_TRANSFER_MAX_M",
     "UNREACHED",
     "WalkLinks",
+    "links_for_origins",
+    "links_to_stops",
     "percentile_column",
     "percentile_indexes",
+    "stops_on_network",
     "transit_travel_times",
     "travel_time_samples",
     "travel_times_from_links",
@@ -213,22 +217,89 @@ def walk_links(
     if profile.max_walk_m is not None:
         max_walk_m = min(max_walk_m, profile.max_walk_m)
         transfer_max_m = min(transfer_max_m, profile.max_walk_m)
-    stops = locations_from_points(
-        network, timetable.stop_ids, timetable.stop_lon, timetable.stop_lat, max_distance=stop_snap_m
-    )
+    stops = stops_on_network(network, timetable, max_distance=stop_snap_m)
     speed = profile.speed_m_s
     n_stops = timetable.n_stops
-    o, s, m = walk_distances(network, origins, stops, max_walk_m, threads=threads)
-    access = _csr(o, s, _seconds(m, speed), len(origins))
     s, d, m = walk_distances(network, stops, destinations, max_walk_m, threads=threads)
     egress = _csr(s, d, _seconds(m, speed), n_stops)
     a, b, m = walk_distances(network, stops, stops, transfer_max_m, threads=threads)
     other = a != b
     transfer = _csr(a[other], b[other], _seconds(m[other], speed), n_stops)
-    o, d, m = walk_distances(network, origins, destinations, max_walk_m, threads=threads)
+    without_origins = WalkLinks(
+        np.asarray(origins.ids)[:0], np.asarray(destinations.ids), *_csr_empty(0), *egress, *transfer,
+        *_csr_empty(0), stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
+        transfer_max_m=float(transfer_max_m),
+    )  # fmt: skip
+    return links_for_origins(without_origins, network, stops, origins, destinations, threads=threads)
+
+
+def _csr_empty(n_rows: int) -> tuple[IntArray, Int32Array, Int32Array]:
+    return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
+
+
+def stops_on_network(network: Network, timetable: Timetable, *, max_distance: float = DEFAULT_MAX_SNAP_M) -> Locations:
+    """The timetable's stops snapped to the walk network like any place (an unsnapped stop is never walked to)."""
+    return locations_from_points(
+        network, timetable.stop_ids, timetable.stop_lon, timetable.stop_lat, max_distance=max_distance
+    )
+
+
+def links_for_origins(
+    links: WalkLinks,
+    network: Network,
+    stops: Locations,
+    origins: Locations,
+    destinations: Locations,
+    *,
+    threads: int = DEFAULT_THREADS,
+) -> WalkLinks:
+    """``links`` for other origins: their access and walk-only legs are walked, the egress and transfers kept.
+
+    Egress and transfer legs do not depend on the origins, and cost most of :func:`walk_links`; a point query
+    keeps them per timetable and profile and walks only from its one origin (``stops`` as from
+    :func:`stops_on_network`, ``destinations`` the places ``links`` leads to).
+    """
+    if len(destinations) != links.n_destinations:
+        msg = f"links lead to {links.n_destinations} destinations, {len(destinations)} given"
+        raise ValueError(msg)
+    speed = links.speed_m_s
+    o, s, m = walk_distances(network, origins, stops, links.max_walk_m, threads=threads)
+    access = _csr(o, s, _seconds(m, speed), len(origins))
+    o, d, m = walk_distances(network, origins, destinations, links.max_walk_m, threads=threads)
     walk = _csr(o, d, _seconds(m, speed), len(origins))
+    return dataclasses.replace(
+        links, origin_ids=np.asarray(origins.ids), access_ptr=access[0], access_stop=access[1], access_s=access[2],
+        walk_ptr=walk[0], walk_dest=walk[1], walk_s=walk[2],
+    )  # fmt: skip
+
+
+def links_to_stops(
+    network: Network,
+    timetable: Timetable,
+    stops: Locations,
+    *,
+    profile: WalkProfile = ADULT,
+    transfer_max_m: float = DEFAULT_TRANSFER_MAX_M,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
+    threads: int = DEFAULT_THREADS,
+) -> WalkLinks:
+    """Links whose destinations are the stops themselves (egress: none), with no origins yet.
+
+    The travel time to a "destination" stop is then the arrival there (by vehicle, or on foot from the origin):
+    what an isochrone spreads on foot from every stop (:func:`routing.transit_reach.transit_reach_from_point`).
+    """
+    if profile.max_walk_m is not None:
+        max_walk_m = min(max_walk_m, profile.max_walk_m)
+        transfer_max_m = min(transfer_max_m, profile.max_walk_m)
+    speed = profile.speed_m_s
+    n_stops = timetable.n_stops
+    snapped = np.flatnonzero(stops.ok)
+    egress = _csr(snapped, snapped, np.zeros(len(snapped), dtype=np.int32), n_stops)
+    a, b, m = walk_distances(network, stops, stops, transfer_max_m, threads=threads)
+    other = a != b
+    transfer = _csr(a[other], b[other], _seconds(m[other], speed), n_stops)
     return WalkLinks(
-        np.asarray(origins.ids), np.asarray(destinations.ids), *access, *egress, *transfer, *walk,
+        np.asarray(stops.ids)[:0], np.asarray(stops.ids), *_csr_empty(0), *egress, *transfer, *_csr_empty(0),
         stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
         transfer_max_m=float(transfer_max_m),
     )  # fmt: skip

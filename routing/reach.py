@@ -112,20 +112,16 @@ def travel_times_from_reach(reach: Reach, destinations: Locations) -> pd.DataFra
     return frame.sort_values("travel_time", kind="stable", ignore_index=True)
 
 
-def _distance_samples(reach: Reach, budget_m: float, spacing_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points every ``spacing_m`` along the streets reached within ``budget_m``, with their walking distance."""
+def _distance_samples(reach: Reach, budget_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The network's sample points on the streets reached within ``budget_m``, with their walking distance."""
     net = reach.network
     du, dv = reach.dist[net.seg_u], reach.dist[net.seg_v]
-    near = (np.minimum(du, dv) <= budget_m) & (net.seg_length > 0)
+    near = np.minimum(du, dv) <= budget_m
     o_seg = int(reach.origin.segment[0])
     near[o_seg] = True
-    segments = np.flatnonzero(near)
-    lengths = net.seg_length[segments]
-    counts = np.ceil(lengths / spacing_m).astype(np.int64) + 1
-    owner = np.repeat(np.arange(len(segments)), counts)
-    step_index = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    fraction = step_index / (counts[owner] - 1)
-    seg = segments[owner]
+    all_segments, all_fractions, all_x, all_y = net.segment_samples
+    chosen = near[all_segments]
+    seg, fraction, x, y = all_segments[chosen], all_fractions[chosen], all_x[chosen], all_y[chosen]
     position = fraction * net.seg_length[seg]
     via_u = np.where(net.seg_forward[seg], du[seg] + position, np.inf)
     via_v = np.where(net.seg_backward[seg], dv[seg] + (net.seg_length[seg] - position), np.inf)
@@ -140,10 +136,8 @@ def _distance_samples(reach: Reach, budget_m: float, spacing_m: float) -> tuple[
             np.where(net.seg_backward[o_seg], -delta, np.inf),
         )
         metres[on_origin] = np.minimum(metres[on_origin], direct)
-    points = shapely.line_interpolate_point(net.seg_geometry[seg], fraction, normalized=True)
-    xy = shapely.get_coordinates(points)
     keep = metres <= budget_m
-    return xy[keep, 0], xy[keep, 1], metres[keep]
+    return x[keep], y[keep], metres[keep]
 
 
 def isochrones_from_reach(
@@ -151,7 +145,8 @@ def isochrones_from_reach(
 ) -> pd.DataFrame:
     """Areas walkable within each cutoff, as WGS84 (Multi)Polygons, largest first.
 
-    The walking distance is sampled along the reached streets, written to a ``cell_m`` raster (each cell keeps
+    The walking distance is sampled along the reached streets (every
+    :data:`routing.network.SAMPLE_SPACING_M`), written to a ``cell_m`` raster (each cell keeps
     its smallest distance), widened by ``band_m`` on each side of the streets, and the areas within each cutoff
     are traced as filled contours. An area follows the street network (it does not cross a river or a rail
     yard the streets do not cross) and costs a few milliseconds.
@@ -161,7 +156,7 @@ def isochrones_from_reach(
 
     cutoffs = sorted((float(c) for c in cutoffs_s), reverse=True)
     budgets = [min(reach.max_metres, reach.profile.metres_in(c)) for c in cutoffs]
-    x, y, metres = _distance_samples(reach, max(budgets), cell_m / 2)
+    x, y, metres = _distance_samples(reach, max(budgets))
     margin = band_m + 2 * cell_m
     x0, y0 = x.min() - margin, y.min() - margin
     nx_cells = int(np.ceil((x.max() + margin - x0) / cell_m)) + 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from io import StringIO
 
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -69,3 +71,33 @@ def test_city_without_timetables_says_so(tmp_path) -> None:  # type: ignore[no-u
     out = StringIO()
     call_command("compute_access", "milan_boundaries", "--mode", "all", "--profile", "adult", stdout=out)
     assert "has no transit timetables (its GTFS has stops and routes only): walking only" in out.getvalue()
+    for endpoint in ("opportunities", "isochrones"):
+        response = Client().get(f"/api/v1/cities/milan_boundaries/{endpoint}?near=9.19,45.464&minutes=10&mode=transit")
+        assert response.status_code == 400, endpoint
+        assert "use mode=walk" in response.json()["error"]
+
+
+def test_transit_isochrones_hold_the_walk_and_the_listed_opportunities(poa: City) -> None:
+    client = Client()
+    when = "open_at=we%2014:00"
+    base = f"/api/v1/cities/porto_alegre/isochrones?near={HOME_POA}&minutes=10,25&age=14"
+    walk = client.get(base).json()
+    response = client.get(f"{base}&mode=transit&{when}")
+    assert response.status_code == 200
+    transit = response.json()
+    assert transit["properties"]["mode"] == "transit"
+    assert transit["properties"]["departure"].startswith("Wed 14:00")
+    assert [f["properties"]["minutes"] for f in transit["features"]] == [25, 10]
+    assert {f["properties"]["method"] for f in transit["features"]} == {"network_transit"}
+    by_minutes = {f["properties"]["minutes"]: shapely.geometry.shape(f["geometry"]) for f in transit["features"]}
+    walk_25 = shapely.geometry.shape(walk["features"][0]["geometry"])
+    # Never worse than walking: the walking area lies inside (up to the raster's edge cells), and buses reach farther.
+    assert walk_25.difference(by_minutes[25]).area < 0.02 * walk_25.area
+    assert by_minutes[25].area > 1.5 * walk_25.area
+    assert by_minutes[10].difference(by_minutes[25]).area < 1e-9
+    listed = client.get(
+        f"/api/v1/cities/porto_alegre/opportunities?near={HOME_POA}&minutes=25&age=14&mode=transit&{when}"
+    ).json()["features"]
+    near_area = by_minutes[25].buffer(0.002)  # about 200 m: a place may lie off the street it is entered from
+    inside = [near_area.contains(shapely.geometry.shape(f["geometry"])) for f in listed]
+    assert len(listed) > 50 and np.mean(inside) >= 0.95

@@ -230,11 +230,10 @@ def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) ->
 def isochrones_view(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
-    if parse_mode(params.mode) == "transit":
-        raise ApiError("transit isochrones are not available yet: use mode=walk")
     return isochrones(
-        release, lon, lat, minutes=parse_minutes_list(params.minutes), age=parse_int(params.age, "age", low=0, high=99)
-    )
+        release, lon, lat, minutes=parse_minutes_list(params.minutes), age=parse_int(params.age, "age", low=0, high=99),
+        mode=parse_mode(params.mode), when=parse_when(params.open_at),
+    )  # fmt: skip
 
 
 @api.get("/cities/{city}/route", summary="The walking route from a point to one opportunity",

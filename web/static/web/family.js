@@ -62,10 +62,13 @@
     try {
       const minutes = Number(query.get("minutes"));
       const cutoffs = [5, 10, 15, 20, 30, 45].filter((m) => m < minutes).concat([minutes]).slice(-3);
-      const isoQuery = new URLSearchParams({ near: query.get("near"), minutes: cutoffs.join(","), age: query.get("age") || "" });
+      const isoQuery = new URLSearchParams({
+        near: query.get("near"), minutes: cutoffs.join(","), age: query.get("age") || "", mode: query.get("mode") || "walk",
+      });
+      if (query.get("open_at")) { isoQuery.set("open_at", query.get("open_at")); }
       const [result, areas] = await Promise.all([
         getJSON(config.api + "/opportunities?" + query.toString()),
-        query.get("mode") === "walk" ? getJSON(config.api + "/isochrones?" + isoQuery.toString()) : Promise.resolve(null),
+        getJSON(config.api + "/isochrones?" + isoQuery.toString()),
       ]);
       drawBands(areas);
       drawResults(result);
