@@ -35,13 +35,15 @@ def _codes(tt: pd.DataFrame, destinations: pd.DataFrame, origin_ids: Sequence[ob
     if not dest_index.is_unique:
         raise ValueError("destination ids must be unique")
     d = dest_index.get_indexer(tt["to_id"])
+    minutes = tt["travel_time"].to_numpy(dtype=float) / 60.0
     keep = (o >= 0) & (d >= 0)
+    if not keep.all():
+        o, d, minutes = o[keep], d[keep], minutes[keep]
     categories = pd.Categorical(destinations["category"])
-    c = categories.codes[d[keep]].astype(np.int64)
+    c = categories.codes.astype(np.int64)[d]
     capacity = destinations["capacity"] if "capacity" in destinations else pd.Series(1.0, index=destinations.index)
-    weight = capacity.fillna(1.0).to_numpy(dtype=float)[d[keep]]
-    minutes = tt["travel_time"].to_numpy(dtype=float)[keep] / 60.0
-    return origin_index, o[keep].astype(np.int64), c, list(categories.categories), minutes, weight
+    weight = capacity.fillna(1.0).to_numpy(dtype=float)[d]
+    return origin_index, o.astype(np.int64, copy=False), c, list(categories.categories), minutes, weight
 
 
 @njit(cache=True)
@@ -164,19 +166,16 @@ def accessibility_indicators(
     decay: Decay,
     origin_ids: Sequence[object] | None = None,
 ) -> pd.DataFrame:
-    """Nearest-k times, cumulative counts and gravity in one pass over the table (the codes are built once)."""
+    """Nearest-k times, cumulative counts and gravity together: the codes are built once, the rows read once.
+
+    The columns are those of :func:`nearest_times`, :func:`cumulative_opportunities` and :func:`gravity_access`.
+    """
     origin_index, o, c, categories, minutes, weight = _codes(tt, destinations, origin_ids)
     n_o, n_c = len(origin_index), max(1, len(categories))
-    best = _top_k(o, c, minutes, n_o, n_c, k)
-    best[np.isinf(best)] = np.nan
     thresholds = np.asarray(sorted(thresholds_min), dtype=float)
-    n_t = len(thresholds)
-    bins = np.searchsorted(thresholds, minutes, side="left")
-    inside = bins < n_t
-    counts = np.bincount((o[inside] * n_c + c[inside]) * n_t + bins[inside], minlength=n_o * n_c * n_t)
-    cumulative = np.cumsum(counts.reshape(n_o, n_c, n_t), axis=2)
-    gravity = np.bincount(o * n_c + c, weights=weight * decay(minutes), minlength=n_o * n_c).astype(float)
-    gravity = gravity.reshape(n_o, n_c)
+    best, counts, gravity = _fold_rows(o, c, minutes, weight * decay(minutes), thresholds, n_o, n_c, k)
+    best[np.isinf(best)] = np.nan
+    cumulative = np.cumsum(counts, axis=2)
     columns: dict[str, np.ndarray] = {}
     for ci, category in enumerate(categories):
         for rank in range(k):
@@ -187,6 +186,31 @@ def accessibility_indicators(
     for ci, category in enumerate(categories):
         columns[f"{category}_gravity"] = gravity[:, ci]
     return pd.DataFrame(columns, index=origin_index.rename("origin_id"))
+
+
+@njit(cache=True)
+def _fold_rows(o, c, minutes, weighted_decay, thresholds, n_origins, n_categories, k):  # type: ignore[no-untyped-def]
+    """One pass over the rows: the k best times, counts per threshold band (not yet cumulative) and gravity."""
+    n_thresholds = thresholds.shape[0]
+    best = np.full((n_origins, n_categories, k), np.inf)
+    counts = np.zeros((n_origins, n_categories, n_thresholds), dtype=np.int64)
+    gravity = np.zeros((n_origins, n_categories))
+    for i in range(o.shape[0]):
+        oi, ci, t = o[i], c[i], minutes[i]
+        row = best[oi, ci]
+        if t < row[k - 1]:
+            j = k - 1
+            while j > 0 and row[j - 1] > t:
+                row[j] = row[j - 1]
+                j -= 1
+            row[j] = t
+        band = 0
+        while band < n_thresholds and thresholds[band] < t:
+            band += 1
+        if band < n_thresholds:
+            counts[oi, ci, band] += 1
+        gravity[oi, ci] += weighted_decay[i]
+    return best, counts, gravity
 
 
 def _label(minutes: float) -> str:

@@ -14,6 +14,7 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyproj
 import shapely
 from scipy import sparse
@@ -179,50 +180,85 @@ def csr_with_min_duplicates(
     return matrix
 
 
+def _reverse_twins(u: IntArray, v: IntArray, lengths: FloatArray) -> IntArray:
+    """For each edge, the edge it pairs with as the other direction of one street (-1 if none).
+
+    Twins have swapped ends and the same length (to the millimetre). Keys are not compared: osmnx stores a two-way
+    ring as (u, u, 0) and (u, u, 1). Within a group of equal (ends, length), the k-th edge one way pairs with the
+    k-th edge the other way, so parallel streets stay separate segments.
+    """
+    n = len(u)
+    low, high = np.minimum(u, v), np.maximum(u, v)
+    millimetres = np.round(lengths * 1000).astype(np.int64)
+    way = (u > v).astype(np.int64)  # 0: low → high, 1: high → low; a ring's edges take turns (see below)
+    order = np.lexsort((np.arange(n), millimetres, high, low))
+    key_changes = np.ones(n, dtype=bool)
+    sorted_low, sorted_high, sorted_mm = low[order], high[order], millimetres[order]
+    key_changes[1:] = (
+        (sorted_low[1:] != sorted_low[:-1]) | (sorted_high[1:] != sorted_high[:-1]) | (sorted_mm[1:] != sorted_mm[:-1])
+    )
+    group = np.cumsum(key_changes) - 1
+    rank_in_group = np.arange(n) - np.flatnonzero(key_changes)[group]
+    ring = sorted_low == sorted_high
+    way_sorted = np.where(ring, rank_in_group % 2, way[order])
+    # Rank of each edge among the edges of its group going its way: the k-th one way pairs with the k-th other way.
+    by_way = np.lexsort((np.arange(n), way_sorted, group))
+    way_changes = np.ones(n, dtype=bool)
+    way_changes[1:] = (group[by_way][1:] != group[by_way][:-1]) | (way_sorted[by_way][1:] != way_sorted[by_way][:-1])
+    rank_in_way = np.empty(n, dtype=np.int64)
+    rank_in_way[by_way] = np.arange(n) - np.flatnonzero(way_changes)[np.cumsum(way_changes) - 1]
+    pair_key = pd.MultiIndex.from_arrays([group, way_sorted, rank_in_way])
+    partner_key = pd.MultiIndex.from_arrays([group, 1 - way_sorted, rank_in_way])
+    partner_sorted = pair_key.get_indexer(partner_key)
+    twin = np.full(n, -1, dtype=np.int64)
+    found = partner_sorted >= 0
+    twin[order[found]] = order[partner_sorted[found]]
+    return twin
+
+
 def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CRS) -> Network:
     """Arrays of an osmnx-style graph, projected to ``metric_crs``.
 
-    Edges without a ``geometry`` are straight lines between their nodes. An edge and a reverse edge with the same
-    key and length (as osmnx makes for two-way streets) become one two-way segment.
+    Edges without a ``geometry`` are straight lines between their nodes. An edge and a reverse edge of the same
+    length (as osmnx makes for two-way streets) become one two-way segment, oriented as the first of the two.
     """
     if graph.number_of_nodes() == 0:
         raise NoUsableRowsError("the street graph has no edges")
     crs = pyproj.CRS.from_user_input(metric_crs)
     source_crs = pyproj.CRS.from_user_input(graph.graph.get("crs", "EPSG:4326"))
     transformer = pyproj.Transformer.from_crs(source_crs, crs, always_xy=True)
-    coordinates = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)], dtype=np.float64)
-    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-    lon, lat = coordinates[:, 0], coordinates[:, 1]
+    n_nodes = graph.number_of_nodes()
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=n_nodes)
+    node_data = [d for _, d in graph.nodes(data=True)]
+    lon = np.fromiter((d["x"] for d in node_data), dtype=np.float64, count=n_nodes)
+    lat = np.fromiter((d["y"] for d in node_data), dtype=np.float64, count=n_nodes)
     x, y = transformer.transform(lon, lat)
-    index = {int(node): i for i, node in enumerate(node_ids)}
-
-    # An edge's reverse twin has the same length and swapped ends. Keys are not compared: osmnx stores a two-way
-    # ring as (u, u, 0) and (u, u, 1). Each twin is paired once, so parallel streets stay separate segments.
-    unpaired: dict[tuple[int, int, float], list[int]] = {}
-    seg_u: list[int] = []
-    seg_v: list[int] = []
-    seg_length: list[float] = []
-    forward: list[bool] = []
-    backward: list[bool] = []
-    geometries: list[object] = []
-    for u, v, data in graph.edges(data=True):
-        length = float(data.get("length", 0.0))
-        waiting = unpaired.get((index[v], index[u], round(length, 3)))
-        if waiting:
-            backward[waiting.pop()] = True
-            continue
-        unpaired.setdefault((index[u], index[v], round(length, 3)), []).append(len(seg_u))
-        seg_u.append(index[u])
-        seg_v.append(index[v])
-        seg_length.append(length)
-        forward.append(True)
-        backward.append(False)
-        geometries.append(data.get("geometry"))
-    if not seg_u:
+    # Plain lists of numbers, read straight from the adjacency dicts (in graph.edges order): building a tuple per
+    # edge costs more than the rest of this function, mostly in the garbage collector.
+    tails: list[int] = []
+    heads: list[int] = []
+    edge_data: list[dict[str, object]] = []
+    for tail, neighbours in graph.adjacency():
+        for head, keyed in neighbours.items():
+            for data in keyed.values():
+                tails.append(tail)
+                heads.append(head)
+                edge_data.append(data)
+    if not edge_data:
         raise NoUsableRowsError("the street graph has no edges")
-    seg_u_arr = np.asarray(seg_u, dtype=np.int64)
-    seg_v_arr = np.asarray(seg_v, dtype=np.int64)
-    geometry = np.empty(len(seg_u), dtype=object)
+    node_index = pd.Index(node_ids)
+    u = node_index.get_indexer(np.asarray(tails, dtype=np.int64))
+    v = node_index.get_indexer(np.asarray(heads, dtype=np.int64))
+    lengths = np.fromiter((d.get("length", 0.0) for d in edge_data), dtype=np.float64, count=len(edge_data))
+    twin = _reverse_twins(u, v, lengths)
+    keep = twin < 0  # one-way edges, and the first of each pair of twins
+    keep[twin > np.arange(len(twin))] = True
+    seg_u_arr, seg_v_arr = u[keep], v[keep]
+    seg_length = lengths[keep]
+    forward = np.ones(len(seg_u_arr), dtype=bool)
+    backward = (twin >= 0)[keep]
+    geometries = [edge_data[i].get("geometry") for i in np.flatnonzero(keep)]
+    geometry = np.empty(len(seg_u_arr), dtype=object)
     missing = np.array([g is None for g in geometries])
     if missing.any():
         starts = np.column_stack([x[seg_u_arr[missing]], y[seg_u_arr[missing]]])
@@ -240,8 +276,8 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
         crs=crs,
         seg_u=seg_u_arr,
         seg_v=seg_v_arr,
-        seg_length=np.asarray(seg_length, dtype=np.float64),
-        seg_forward=np.asarray(forward, dtype=bool),
-        seg_backward=np.asarray(backward, dtype=bool),
+        seg_length=seg_length,
+        seg_forward=forward,
+        seg_backward=backward,
         seg_geometry=geometry,
     )

@@ -37,7 +37,8 @@ def _search_all(
     n_searches = len(seed_ptr) - 1
     indptr, indices, weights = adjacency
     n = len(indptr) - 1
-    chunks = np.array_split(np.arange(n_searches), max(1, min(threads, n_searches)))
+    # Searches differ in cost (a dense centre against the edge of town): a few chunks per thread balance them.
+    chunks = np.array_split(np.arange(n_searches), max(1, min(4 * threads if threads > 1 else 1, n_searches)))
 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if len(chunk) == 0:
@@ -51,7 +52,7 @@ def _search_all(
 
     if len(chunks) == 1:
         return run(chunks[0])
-    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         parts = list(pool.map(run, chunks))
     return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
@@ -70,6 +71,14 @@ def _join_through_seeds(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Extend (search, node, d) triples through the far side's seeds: (search, place, d + seed cost), min per pair."""
     counts = np.diff(seeds.indptr)[node]
+    if counts.max(initial=0) <= 1 and seeds.nnz == seeds.shape[1]:
+        # Each place has one seed and each node seeds at most one place (network nodes as places): a search
+        # reaches every node once, so (search, place) pairs are already unique, and one gather joins them.
+        keep = counts > 0
+        positions = seeds.indptr[node[keep]]
+        value = dist[keep] + seeds.data[positions] - 1.0
+        within = value <= limit
+        return search[keep][within], seeds.indices[positions][within].astype(np.int64), value[within]
     keep = counts > 0
     search, node, dist, counts = search[keep], node[keep], dist[keep], counts[keep]
     total = int(counts.sum())
@@ -80,10 +89,6 @@ def _join_through_seeds(
     value = np.repeat(dist, counts) + seeds.data[positions] - 1.0
     search = np.repeat(search, counts)
     within = value <= limit
-    if seeds.nnz == seeds.shape[1] and counts.max(initial=0) <= 1:
-        # Each place has one seed and each node seeds at most one place (network nodes as places): a search
-        # reaches every node once, so (search, place) pairs are already unique.
-        return search[within], place[within], value[within]
     return _min_per_pair(search[within], place[within], value[within])
 
 
@@ -152,6 +157,19 @@ def walk_distances(
     return o_idx, d_idx, metres
 
 
+def ids_column(ids: np.ndarray, index: np.ndarray) -> pd.Categorical | np.ndarray:
+    """``ids[index]`` as a pandas Categorical over the places' ids (plain values if the ids repeat).
+
+    A table holds millions of rows but only as many distinct ids as places: as codes into the ids, it is built
+    without copying a string per row, and ``Index.get_indexer`` (the indicators, siting) reads the codes instead
+    of hashing every row.
+    """
+    categories = pd.Index(ids)
+    if not categories.is_unique or categories.hasnans:
+        return ids[index]
+    return pd.Categorical.from_codes(index, dtype=pd.CategoricalDtype(categories), validate=False)
+
+
 def travel_times(
     network: Network,
     origins: Locations,
@@ -172,13 +190,14 @@ def travel_times(
     DataFrame
         ``from_id, to_id, travel_time`` (seconds, float); sorted by ``from_id`` then ``travel_time`` when
         ``sort`` (the indicators do not need it, and sorting millions of rows costs more than the searches).
+        The id columns are categorical (see :func:`ids_column`).
     """
     max_metres = profile.metres_in(cutoff_s) * (1 + 1e-12)  # a walk of exactly the cutoff counts, despite rounding
     o_idx, d_idx, metres = walk_distances(network, origins, destinations, max_metres, threads=threads)
     frame = pd.DataFrame(
         {
-            "from_id": origins.ids[o_idx],
-            "to_id": destinations.ids[d_idx],
+            "from_id": ids_column(origins.ids, o_idx),
+            "to_id": ids_column(destinations.ids, d_idx),
             "travel_time": metres / profile.speed_m_s,
         },
         columns=TRAVEL_TIME_COLUMNS,
