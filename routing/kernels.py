@@ -1,9 +1,10 @@
 """Compiled shortest-path kernels over CSR arrays (numba, released GIL so threads run them in parallel).
 
 A *search* starts from one or more seeds (node, initial distance) — a point snapped mid-edge seeds both ends of
-its edge — and stops at ``limit``. Each search touches only the nodes it reaches: the distance array is reset
-through the list of touched nodes, never re-initialised in full, which is what makes thousands of bounded
-searches on a large graph cheap.
+its edge — and stops at ``limit``; the places on the far side are reached through their own seeds in the same
+pass, so no table of reached nodes is ever built. Each search touches only the nodes it reaches: the distance
+array is reset through the list of touched nodes, never re-initialised in full, which is what makes thousands of
+bounded searches on a large graph cheap.
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ def _heap_pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def bounded_searches(indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, seed_dists, limit):  # type: ignore[no-untyped-def]
-    """Run one bounded Dijkstra per search; return the reached (search, node, distance) triples.
+def bounded_searches(  # type: ignore[no-untyped-def]
+    indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, seed_dists, limit, place_ptr, place_index, place_cost,
+    n_places,
+):
+    """Run one bounded Dijkstra per search; return the (search, place, distance) of every place reached.
 
     Parameters
     ----------
@@ -75,27 +79,36 @@ def bounded_searches(indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, se
     seed_ptr
         Search ``s`` has seeds ``seed_ptr[s]:seed_ptr[s + 1]`` in ``seed_nodes``/``seed_dists``.
     limit
-        Nodes farther than this are not reported (and not expanded).
+        Nodes and places farther than this are not reported (nodes beyond it are not expanded).
+    place_ptr, place_index, place_cost
+        The places on the far side, by node: a search that settles node ``n`` at ``d`` reaches place
+        ``place_index[k]`` at ``d + place_cost[k]`` for ``k`` in ``place_ptr[n]:place_ptr[n + 1]``.
+    n_places
+        Number of places.
 
     Returns
     -------
-    search, node, distance
-        Parallel arrays, one entry per reached node per search, each search's entries in settling order.
+    search, place, distance
+        Parallel arrays, one entry per (search, place) pair within ``limit``, with the shortest distance; a
+        place entered from two nodes is reported once.
     """
     n_searches = seed_ptr.shape[0] - 1
     dist = np.full(n_nodes, INF)
     done = np.zeros(n_nodes, dtype=np.bool_)
     touched = np.empty(n_nodes, dtype=np.int64)
-    capacity = max(16, indices.shape[0] + n_searches)
+    place_best = np.full(n_places, INF)
+    reached = np.empty(n_places, dtype=np.int64)
+    capacity = max(16, min(indices.shape[0] + n_searches, 1 << 14))  # grows when needed
     heap_d = np.empty(capacity, dtype=np.float64)
     heap_n = np.empty(capacity, dtype=np.int64)
     out_capacity = 1024
     out_s = np.empty(out_capacity, dtype=np.int64)
-    out_n = np.empty(out_capacity, dtype=np.int64)
+    out_p = np.empty(out_capacity, dtype=np.int64)
     out_d = np.empty(out_capacity, dtype=np.float64)
     count = 0
     for s in range(n_searches):
         n_touched = 0
+        n_reached = 0
         size = 0
         for k in range(seed_ptr[s], seed_ptr[s + 1]):
             node = seed_nodes[k]
@@ -114,15 +127,14 @@ def bounded_searches(indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, se
             if done[node] or d > dist[node]:
                 continue
             done[node] = True
-            if count >= out_capacity:
-                out_capacity *= 2
-                out_s = np.concatenate((out_s, np.empty(out_capacity - out_s.shape[0], dtype=np.int64)))
-                out_n = np.concatenate((out_n, np.empty(out_capacity - out_n.shape[0], dtype=np.int64)))
-                out_d = np.concatenate((out_d, np.empty(out_capacity - out_d.shape[0], dtype=np.float64)))
-            out_s[count] = s
-            out_n[count] = node
-            out_d[count] = d
-            count += 1
+            for k in range(place_ptr[node], place_ptr[node + 1]):
+                place = place_index[k]
+                value = d + place_cost[k]
+                if value <= limit and value < place_best[place]:
+                    if place_best[place] == INF:
+                        reached[n_reached] = place
+                        n_reached += 1
+                    place_best[place] = value
             for e in range(indptr[node], indptr[node + 1]):
                 target = indices[e]
                 nd = d + weights[e]
@@ -135,10 +147,22 @@ def bounded_searches(indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, se
                         heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
                         heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
                     size = _heap_push(heap_d, heap_n, size, nd, target)
+        if count + n_reached > out_capacity:
+            out_capacity = max(2 * out_capacity, count + n_reached)
+            out_s = np.concatenate((out_s[:count], np.empty(out_capacity - count, dtype=np.int64)))
+            out_p = np.concatenate((out_p[:count], np.empty(out_capacity - count, dtype=np.int64)))
+            out_d = np.concatenate((out_d[:count], np.empty(out_capacity - count, dtype=np.float64)))
+        for i in range(n_reached):
+            place = reached[i]
+            out_s[count] = s
+            out_p[count] = place
+            out_d[count] = place_best[place]
+            count += 1
+            place_best[place] = INF
         for i in range(n_touched):
             dist[touched[i]] = INF
             done[touched[i]] = False
-    return out_s[:count], out_n[:count], out_d[:count]
+    return out_s[:count], out_p[:count], out_d[:count]
 
 
 @njit(cache=True, nogil=True)

@@ -237,19 +237,21 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
     # edge costs more than the rest of this function, mostly in the garbage collector.
     tails: list[int] = []
     heads: list[int] = []
-    edge_data: list[dict[str, object]] = []
+    edge_lengths: list[float] = []
+    edge_geometries: list[object] = []
     for tail, neighbours in graph.adjacency():
         for head, keyed in neighbours.items():
             for data in keyed.values():
                 tails.append(tail)
                 heads.append(head)
-                edge_data.append(data)
-    if not edge_data:
+                edge_lengths.append(data.get("length", 0.0))
+                edge_geometries.append(data.get("geometry"))
+    if not tails:
         raise NoUsableRowsError("the street graph has no edges")
     node_index = pd.Index(node_ids)
     u = node_index.get_indexer(np.asarray(tails, dtype=np.int64))
     v = node_index.get_indexer(np.asarray(heads, dtype=np.int64))
-    lengths = np.fromiter((d.get("length", 0.0) for d in edge_data), dtype=np.float64, count=len(edge_data))
+    lengths = np.asarray(edge_lengths, dtype=np.float64)
     twin = _reverse_twins(u, v, lengths)
     keep = twin < 0  # one-way edges, and the first of each pair of twins
     keep[twin > np.arange(len(twin))] = True
@@ -257,7 +259,7 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
     seg_length = lengths[keep]
     forward = np.ones(len(seg_u_arr), dtype=bool)
     backward = (twin >= 0)[keep]
-    geometries = [edge_data[i].get("geometry") for i in np.flatnonzero(keep)]
+    geometries = [edge_geometries[i] for i in np.flatnonzero(keep)]
     geometry = np.empty(len(seg_u_arr), dtype=object)
     missing = np.array([g is None for g in geometries])
     if missing.any():

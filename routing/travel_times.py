@@ -30,13 +30,16 @@ def _search_all(
     seed_ptr: np.ndarray,
     seed_nodes: np.ndarray,
     seed_costs: np.ndarray,
+    far_side: sparse.csr_matrix,
     limit: float,
     threads: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bounded searches, split over threads; returns (search, node, metres) triples."""
+    """Bounded searches, split over threads; returns (search, place, metres) of the far side's places reached."""
     n_searches = len(seed_ptr) - 1
     indptr, indices, weights = adjacency
     n = len(indptr) - 1
+    place_ptr, place_index = far_side.indptr.astype(np.int64), far_side.indices.astype(np.int64)
+    place_cost = far_side.data - 1.0  # stored +1 (see _seed_matrix)
     # Searches differ in cost (a dense centre against the edge of town): a few chunks per thread balance them.
     chunks = np.array_split(np.arange(n_searches), max(1, min(4 * threads if threads > 1 else 1, n_searches)))
 
@@ -45,10 +48,11 @@ def _search_all(
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
         start, stop = seed_ptr[chunk[0]], seed_ptr[chunk[-1] + 1]
         local_ptr = seed_ptr[chunk[0] : chunk[-1] + 2] - start
-        s, node, dist = bounded_searches(
-            indptr, indices, weights, n, local_ptr, seed_nodes[start:stop], seed_costs[start:stop], limit
-        )
-        return s + chunk[0], node, dist
+        s, place, dist = bounded_searches(
+            indptr, indices, weights, n, local_ptr, seed_nodes[start:stop], seed_costs[start:stop], limit,
+            place_ptr, place_index, place_cost, far_side.shape[1],
+        )  # fmt: skip
+        return s + chunk[0], place, dist
 
     if len(chunks) == 1:
         return run(chunks[0])
@@ -64,32 +68,6 @@ def _seed_matrix(ptr: np.ndarray, nodes: np.ndarray, costs: np.ndarray, n_nodes:
     """
     places = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
     return csr_with_min_duplicates(nodes, places, costs + 1.0, n_nodes, len(ptr) - 1)
-
-
-def _join_through_seeds(
-    search: np.ndarray, node: np.ndarray, dist: np.ndarray, seeds: sparse.csr_matrix, limit: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Extend (search, node, d) triples through the far side's seeds: (search, place, d + seed cost), min per pair."""
-    counts = np.diff(seeds.indptr)[node]
-    if counts.max(initial=0) <= 1 and seeds.nnz == seeds.shape[1]:
-        # Each place has one seed and each node seeds at most one place (network nodes as places): a search
-        # reaches every node once, so (search, place) pairs are already unique, and one gather joins them.
-        keep = counts > 0
-        positions = seeds.indptr[node[keep]]
-        value = dist[keep] + seeds.data[positions] - 1.0
-        within = value <= limit
-        return search[keep][within], seeds.indices[positions][within].astype(np.int64), value[within]
-    keep = counts > 0
-    search, node, dist, counts = search[keep], node[keep], dist[keep], counts[keep]
-    total = int(counts.sum())
-    starts = np.repeat(seeds.indptr[node], counts)
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    positions = starts + offsets
-    place = seeds.indices[positions].astype(np.int64)
-    value = np.repeat(dist, counts) + seeds.data[positions] - 1.0
-    search = np.repeat(search, counts)
-    within = value <= limit
-    return _min_per_pair(search[within], place[within], value[within])
 
 
 def _min_per_pair(a: np.ndarray, b: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -135,20 +113,18 @@ def walk_distances(
     if len(origins) == 0 or len(destinations) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     if len(destinations) <= len(origins):
-        search, node, dist = _search_all(
-            network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
-            max_metres, threads,
-        )  # fmt: skip
         exits = _seed_matrix(origins.exit_ptr, origins.exit_node, origins.exit_cost, network.n_nodes)
-        d_idx, o_idx, metres = _join_through_seeds(search, node, dist, exits, max_metres)
+        d_idx, o_idx, metres = _search_all(
+            network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
+            exits, max_metres, threads,
+        )  # fmt: skip
     else:
-        search, node, dist = _search_all(
-            network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, max_metres, threads
-        )
         entries = _seed_matrix(
             destinations.entry_ptr, destinations.entry_node, destinations.entry_cost, network.n_nodes
         )
-        o_idx, d_idx, metres = _join_through_seeds(search, node, dist, entries, max_metres)
+        o_idx, d_idx, metres = _search_all(
+            network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, entries, max_metres, threads
+        )
     same_o, same_d, same_m = _same_segment_pairs(network, origins, destinations, max_metres)
     if len(same_o):
         o_idx, d_idx, metres = _min_per_pair(
