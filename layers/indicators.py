@@ -46,27 +46,15 @@ def _codes(tt: pd.DataFrame, destinations: pd.DataFrame, origin_ids: Sequence[ob
     return origin_index, o.astype(np.int64, copy=False), c, list(categories.categories), minutes, weight
 
 
-@njit(cache=True)
-def _top_k(o, c, minutes, n_origins, n_categories, k):  # type: ignore[no-untyped-def]
-    best = np.full((n_origins, n_categories, k), np.inf)
-    for i in range(o.shape[0]):
-        row = best[o[i], c[i]]
-        t = minutes[i]
-        if t < row[k - 1]:
-            j = k - 1
-            while j > 0 and row[j - 1] > t:
-                row[j] = row[j - 1]
-                j -= 1
-            row[j] = t
-    return best
-
-
 def nearest_times(
     tt: pd.DataFrame, destinations: pd.DataFrame, k: int = 3, *, origin_ids: Sequence[object] | None = None
 ) -> pd.DataFrame:
     """Minutes to the k nearest opportunities of each category (``{category}_nearest_{1..k}``)."""
     origin_index, o, c, categories, minutes, _ = _codes(tt, destinations, origin_ids)
-    best = _top_k(o, c, minutes, len(origin_index), max(1, len(categories)), k)
+    no_thresholds = np.empty(0)
+    best, _, _ = _fold_rows(
+        o, c, minutes, np.zeros(len(minutes)), no_thresholds, len(origin_index), max(1, len(categories)), k
+    )
     best[np.isinf(best)] = np.nan
     columns = {
         f"{category}_nearest_{rank + 1}": best[:, ci, rank]

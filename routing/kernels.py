@@ -65,7 +65,17 @@ def _heap_pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def bounded_searches(  # type: ignore[no-untyped-def]
-    indptr, indices, weights, n_nodes, seed_ptr, seed_nodes, seed_dists, limit, place_ptr, place_index, place_cost,
+    indptr,
+    indices,
+    weights,
+    n_nodes,
+    seed_ptr,
+    seed_nodes,
+    seed_dists,
+    limit,
+    place_ptr,
+    place_index,
+    place_cost,
     n_places,
 ):
     """Run one bounded Dijkstra per search; return the (search, place, distance) of every place reached.

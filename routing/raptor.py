@@ -214,23 +214,34 @@ def walk_links(
     WalkLinks
         The legs, in whole seconds (rounded to the nearest).
     """
-    if profile.max_walk_m is not None:
-        max_walk_m = min(max_walk_m, profile.max_walk_m)
-        transfer_max_m = min(transfer_max_m, profile.max_walk_m)
+    max_walk_m, transfer_max_m = _walk_limits(profile, max_walk_m, transfer_max_m)
     stops = stops_on_network(network, timetable, max_distance=stop_snap_m)
     speed = profile.speed_m_s
-    n_stops = timetable.n_stops
     s, d, m = walk_distances(network, stops, destinations, max_walk_m, threads=threads)
-    egress = _csr(s, d, _seconds(m, speed), n_stops)
-    a, b, m = walk_distances(network, stops, stops, transfer_max_m, threads=threads)
-    other = a != b
-    transfer = _csr(a[other], b[other], _seconds(m[other], speed), n_stops)
+    egress = _csr(s, d, _seconds(m, speed), timetable.n_stops)
+    transfer = _transfers(network, stops, transfer_max_m, speed, threads)
     without_origins = WalkLinks(
         np.asarray(origins.ids)[:0], np.asarray(destinations.ids), *_csr_empty(0), *egress, *transfer,
         *_csr_empty(0), stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
         transfer_max_m=float(transfer_max_m),
     )  # fmt: skip
     return links_for_origins(without_origins, network, stops, origins, destinations, threads=threads)
+
+
+def _walk_limits(profile: WalkProfile, max_walk_m: float, transfer_max_m: float) -> tuple[float, float]:
+    """The longest leg and transfer walks, capped by the profile's longest unaccompanied walk (if any)."""
+    if profile.max_walk_m is None:
+        return max_walk_m, transfer_max_m
+    return min(max_walk_m, profile.max_walk_m), min(transfer_max_m, profile.max_walk_m)
+
+
+def _transfers(
+    network: Network, stops: Locations, transfer_max_m: float, speed_m_s: float, threads: int
+) -> tuple[IntArray, Int32Array, Int32Array]:
+    """Walks between two different stops within ``transfer_max_m``, by stop (CSR, whole seconds)."""
+    a, b, m = walk_distances(network, stops, stops, transfer_max_m, threads=threads)
+    other = a != b
+    return _csr(a[other], b[other], _seconds(m[other], speed_m_s), len(stops))
 
 
 def _csr_empty(n_rows: int) -> tuple[IntArray, Int32Array, Int32Array]:
@@ -288,16 +299,11 @@ def links_to_stops(
     The travel time to a "destination" stop is then the arrival there (by vehicle, or on foot from the origin):
     what an isochrone spreads on foot from every stop (:func:`routing.transit_reach.transit_reach_from_point`).
     """
-    if profile.max_walk_m is not None:
-        max_walk_m = min(max_walk_m, profile.max_walk_m)
-        transfer_max_m = min(transfer_max_m, profile.max_walk_m)
+    max_walk_m, transfer_max_m = _walk_limits(profile, max_walk_m, transfer_max_m)
     speed = profile.speed_m_s
-    n_stops = timetable.n_stops
     snapped = np.flatnonzero(stops.ok)
-    egress = _csr(snapped, snapped, np.zeros(len(snapped), dtype=np.int32), n_stops)
-    a, b, m = walk_distances(network, stops, stops, transfer_max_m, threads=threads)
-    other = a != b
-    transfer = _csr(a[other], b[other], _seconds(m[other], speed), n_stops)
+    egress = _csr(snapped, snapped, np.zeros(len(snapped), dtype=np.int32), timetable.n_stops)
+    transfer = _transfers(network, stops, transfer_max_m, speed, threads)
     return WalkLinks(
         np.asarray(stops.ids)[:0], np.asarray(stops.ids), *_csr_empty(0), *egress, *transfer, *_csr_empty(0),
         stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
