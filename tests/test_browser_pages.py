@@ -71,6 +71,30 @@ def test_family_flow_on_porto_alegre(live_server, page, artifacts_dir: Path) -> 
     page.screenshot(path=str(artifacts_dir / "family_porto_alegre.png"))
 
 
+def test_family_flow_by_transit(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    load_city_with_layers("porto_alegre", ("adult",), {"school"})
+    page.goto(f"{live_server.url}/cities/porto_alegre/")
+    page.wait_for_selector("body[data-basemap]", timeout=20000)
+    page.fill("#age", "15")
+    page.select_option("#minutes", "30")
+    page.select_option("#mode", "transit")
+    page.select_option("#day", "we")
+    page.fill("#time", "14:00")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("body[data-results]", timeout=30000)
+    page.wait_for_selector("path.isochrone", state="attached", timeout=30000)
+    assert page.locator("path.isochrone").count() == 3  # 15, 20 and 30 minutes
+    items = page.locator("#results li")
+    count = items.count()
+    assert count >= 3
+    minutes = [float(items.nth(i).get_attribute("data-minutes")) for i in range(count)]
+    assert minutes == sorted(minutes) and max(minutes) <= 30
+    assert "min walk + transit" in items.first.locator(".explanation").inner_text()
+    assert page.errors == []
+    page.screenshot(path=str(artifacts_dir / "family_transit_porto_alegre.png"))
+
+
 def test_school_flow_with_csv(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
     load_city_with_layers("porto_alegre", ("adult",), {"school"})
     page.goto(f"{live_server.url}/cities/porto_alegre/schools/")

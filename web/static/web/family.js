@@ -68,7 +68,8 @@
       if (query.get("open_at")) { isoQuery.set("open_at", query.get("open_at")); }
       const [result, areas] = await Promise.all([
         getJSON(config.api + "/opportunities?" + query.toString()),
-        getJSON(config.api + "/isochrones?" + isoQuery.toString()),
+        // The bands only illustrate the list: if they fail, the list still stands.
+        getJSON(config.api + "/isochrones?" + isoQuery.toString()).catch(() => null),
       ]);
       drawBands(areas);
       drawResults(result);
