@@ -293,6 +293,7 @@ def reachable_opportunities(
 #: A transit point query departs every 5 minutes over half an hour and reports the median.
 TRANSIT_QUERY_SPAN_S = 30 * 60
 TRANSIT_QUERY_STEP_S = 300
+TIMETABLE_BLOCK_S = 30 * 60
 
 
 @dataclass(frozen=True)
@@ -312,14 +313,15 @@ def _transit_window(release: DataRelease, index: ReleaseIndex, when: dt.datetime
         raise QueryError(f"{release.city.name} has no street network: transit queries need one; use mode=walk")
     when = when or dt.datetime.combine(dt.date.today(), dt.time(15, 0))
     start = when.hour * 3600 + when.minute * 60
-    window = (start, start + TRANSIT_QUERY_SPAN_S)
+    # Timetables are built (and kept) for half-hour blocks, so that queries a few minutes apart share one.
+    block = start // TIMETABLE_BLOCK_S * TIMETABLE_BLOCK_S
     try:
         day = service_date(release, weekday=when.weekday())
-        timetable = timetable_for(release, day, window)
+        timetable = timetable_for(release, day, (block, block + TIMETABLE_BLOCK_S + TRANSIT_QUERY_SPAN_S))
     except NoTimetablesError as error:
         raise QueryError(str(error)) from None
     label = f"{when:%a} {when:%H:%M}–{(when + dt.timedelta(seconds=TRANSIT_QUERY_SPAN_S)):%H:%M} (timetable of {day})"
-    return TransitWindow(timetable, np.arange(window[0], window[1], TRANSIT_QUERY_STEP_S), label)
+    return TransitWindow(timetable, np.arange(start, start + TRANSIT_QUERY_SPAN_S, TRANSIT_QUERY_STEP_S), label)
 
 
 @lru_cache(maxsize=16)
