@@ -428,6 +428,8 @@ class VicinoTool:
         only to show where the job's time goes) for comparison with the scipy floor. The kernel also joins the
         origins it reaches through their seeds.
         """
+        import numpy as np
+
         from routing.profiles import ADULT
         from routing.travel_times import _search_all, _seed_matrix
 
@@ -438,7 +440,7 @@ class VicinoTool:
             start = time.perf_counter()
             _search_all(
                 network.csr_reverse_arrays, seeds.entry_ptr, seeds.entry_node, seeds.entry_cost, exits,
-                ADULT.metres_in(CUTOFF_MIN * 60.0), threads,
+                np.full(len(seeds), ADULT.metres_in(CUTOFF_MIN * 60.0)), threads,
             )  # fmt: skip
             best = min(best, time.perf_counter() - start)
         return best

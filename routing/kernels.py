@@ -72,7 +72,7 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     seed_ptr,
     seed_nodes,
     seed_dists,
-    limit,
+    limits,
     place_ptr,
     place_index,
     place_cost,
@@ -88,8 +88,8 @@ def bounded_searches(  # type: ignore[no-untyped-def]
         Number of nodes.
     seed_ptr
         Search ``s`` has seeds ``seed_ptr[s]:seed_ptr[s + 1]`` in ``seed_nodes``/``seed_dists``.
-    limit
-        Nodes and places farther than this are not reported (nodes beyond it are not expanded).
+    limits
+        Per search: nodes and places farther than this are not reported (nodes beyond it are not expanded).
     place_ptr, place_index, place_cost
         The places on the far side, by node: a search that settles node ``n`` at ``d`` reaches place
         ``place_index[k]`` at ``d + place_cost[k]`` for ``k`` in ``place_ptr[n]:place_ptr[n + 1]``.
@@ -99,7 +99,7 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     Returns
     -------
     search, place, distance
-        Parallel arrays, one entry per (search, place) pair within ``limit``, with the shortest distance; a
+        Parallel arrays, one entry per (search, place) pair within its search's limit, with the shortest distance; a
         place entered from two nodes is reported once.
     """
     n_searches = seed_ptr.shape[0] - 1
@@ -117,6 +117,7 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     out_d = np.empty(out_capacity, dtype=np.float64)
     count = 0
     for s in range(n_searches):
+        limit = limits[s]
         n_touched = 0
         n_reached = 0
         size = 0

@@ -91,8 +91,9 @@ def transit_reach_from_point(
     fields = np.repeat(walk.dist[np.newaxis, :], len(arrival_s), axis=0)
     reached = np.flatnonzero(np.isfinite(arrival_s).any(axis=0) & stops.ok)
     if len(reached):
+        # Each stop's walk is bounded by the egress limit and by the time left after its earliest arrival.
         spare_m = walk.max_metres - arrival_s[:, reached].min(axis=0) * speed
-        walk_limit = min(links.max_walk_m, float(spare_m.max()))
+        walk_limit = np.minimum(links.max_walk_m, spare_m)
         s, node, metres = walk_distances(
             network, stops.subset(np.isin(np.arange(len(stops)), reached)), locations_from_nodes(network), walk_limit,
             threads=1,

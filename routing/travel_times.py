@@ -31,10 +31,10 @@ def _search_all(
     seed_nodes: np.ndarray,
     seed_costs: np.ndarray,
     far_side: sparse.csr_matrix,
-    limit: float,
+    limits: np.ndarray,
     threads: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bounded searches, split over threads; returns (search, place, metres) of the far side's places reached."""
+    """Bounded searches (each to its own limit), split over threads; returns (search, place, metres) reached."""
     n_searches = len(seed_ptr) - 1
     indptr, indices, weights = adjacency
     n = len(indptr) - 1
@@ -49,8 +49,8 @@ def _search_all(
         start, stop = seed_ptr[chunk[0]], seed_ptr[chunk[-1] + 1]
         local_ptr = seed_ptr[chunk[0] : chunk[-1] + 2] - start
         s, place, dist = bounded_searches(
-            indptr, indices, weights, n, local_ptr, seed_nodes[start:stop], seed_costs[start:stop], limit,
-            place_ptr, place_index, place_cost, far_side.shape[1],
+            indptr, indices, weights, n, local_ptr, seed_nodes[start:stop], seed_costs[start:stop],
+            limits[chunk[0] : chunk[-1] + 1], place_ptr, place_index, place_cost, far_side.shape[1],
         )  # fmt: skip
         return s + chunk[0], place, dist
 
@@ -105,31 +105,41 @@ def walk_distances(
     network: Network,
     origins: Locations,
     destinations: Locations,
-    max_metres: float,
+    max_metres: float | np.ndarray,
     *,
     threads: int = DEFAULT_THREADS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shortest walking distances within ``max_metres`` as (origin index, destination index, metres)."""
+    """Shortest walking distances within ``max_metres`` as (origin index, destination index, metres).
+
+    ``max_metres`` is one distance, or one per origin (then searches from the origins stop at their own limit:
+    the egress walks of a transit isochrone, each from a stop reached at a different time).
+    """
     if len(origins) == 0 or len(destinations) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    per_origin = np.broadcast_to(np.asarray(max_metres, dtype=np.float64), (len(origins),))
+    largest = float(per_origin.max())
     if len(destinations) <= len(origins):
         exits = _seed_matrix(origins.exit_ptr, origins.exit_node, origins.exit_cost, network.n_nodes)
         d_idx, o_idx, metres = _search_all(
             network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
-            exits, max_metres, threads,
+            exits, np.full(len(destinations), largest), threads,
         )  # fmt: skip
     else:
         entries = _seed_matrix(
             destinations.entry_ptr, destinations.entry_node, destinations.entry_cost, network.n_nodes
         )
         o_idx, d_idx, metres = _search_all(
-            network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, entries, max_metres, threads
-        )
-    same_o, same_d, same_m = _same_segment_pairs(network, origins, destinations, max_metres)
+            network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, entries,
+            np.ascontiguousarray(per_origin), threads,
+        )  # fmt: skip
+    same_o, same_d, same_m = _same_segment_pairs(network, origins, destinations, largest)
     if len(same_o):
         o_idx, d_idx, metres = _min_per_pair(
             np.concatenate([o_idx, same_o]), np.concatenate([d_idx, same_d]), np.concatenate([metres, same_m])
         )
+    if np.ndim(max_metres) > 0:
+        within = metres <= per_origin[o_idx]
+        o_idx, d_idx, metres = o_idx[within], d_idx[within], metres[within]
     return o_idx, d_idx, metres
 
 

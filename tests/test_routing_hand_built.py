@@ -234,6 +234,20 @@ def test_places_on_the_same_segment_get_the_direct_walk(line: Network) -> None:
     assert walk(line, pts, pts) == approx_table(expected)
 
 
+def test_a_limit_per_origin_bounds_each_origins_walk(line: Network) -> None:
+    # P at 30 m from node 1 (as above) may walk 150 m, node 1 itself 250 m: P reaches nodes 1 and 2 (30, 70 m)
+    # but not node 3 (170 m); node 1 reaches 2 and 3 (100, 200 m) but not 4 (300 m). Both search directions.
+    origins = locations_from_points(
+        line, np.array(["P", "N1"]), *map(np.array, zip(lonlat(30.0, 4.0), lonlat(0.0, 0.0), strict=True))
+    )
+    limits = np.array([150.0, 250.0])
+    expected = {("P", 1): 30.0, ("P", 2): 70.0, ("N1", 1): 0.0, ("N1", 2): 100.0, ("N1", 3): 200.0}
+    forward = walk_distances(line, origins, nodes(line), limits)  # fewer origins: searches from them
+    backward = walk_distances(line, padded(origins, 10), nodes(line), np.concatenate([limits, np.full(10, 1.0)]))
+    assert _table(origins, nodes(line), forward) == approx_table(expected)
+    assert _table(padded(origins, 10), nodes(line), backward) == approx_table(expected)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # One-way footways
 # ---------------------------------------------------------------------------------------------------------
