@@ -9,7 +9,7 @@ edge together with its reverse twin when the street can be walked both ways.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import networkx as nx
 import numpy as np
@@ -94,12 +94,12 @@ class Network:
     @cached_property
     def to_metric(self) -> pyproj.Transformer:
         """lon/lat → this network's metric CRS."""
-        return pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        return transformer_between("EPSG:4326", self.crs)
 
     @cached_property
     def to_wgs84(self) -> pyproj.Transformer:
         """This network's metric CRS → lon/lat."""
-        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        return transformer_between(self.crs, "EPSG:4326")
 
     @cached_property
     def segment_of_step(self) -> dict[tuple[int, int], int]:
@@ -160,6 +160,12 @@ def points_along_lines(
     x = coords[k, 0] + t * (coords[nxt, 0] - coords[k, 0])
     y = coords[k, 1] + t * (coords[nxt, 1] - coords[k, 1])
     return x, y
+
+
+@lru_cache(maxsize=32)
+def transformer_between(source: str | int | pyproj.CRS, target: str | int | pyproj.CRS) -> pyproj.Transformer:
+    """A lon/lat-ordered (``always_xy``) transformer, made once per pair of CRSs: making one costs milliseconds."""
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 def _kernel_arrays(matrix: sparse.csr_matrix) -> tuple[IntArray, IntArray, FloatArray]:
@@ -225,8 +231,7 @@ def network_from_graph(graph: nx.MultiDiGraph, metric_crs: str | int | pyproj.CR
     if graph.number_of_nodes() == 0:
         raise NoUsableRowsError("the street graph has no edges")
     crs = pyproj.CRS.from_user_input(metric_crs)
-    source_crs = pyproj.CRS.from_user_input(graph.graph.get("crs", "EPSG:4326"))
-    transformer = pyproj.Transformer.from_crs(source_crs, crs, always_xy=True)
+    transformer = transformer_between(graph.graph.get("crs", "EPSG:4326"), crs)
     n_nodes = graph.number_of_nodes()
     node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=n_nodes)
     node_data = [d for _, d in graph.nodes(data=True)]
