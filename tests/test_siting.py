@@ -446,6 +446,26 @@ def test_spopt_agrees_on_porto_alegre(poa_instance: tuple[pd.DataFrame, pd.Serie
     print("spopt agreement (ours, spopt):", agreement)
 
 
+@pytest.mark.slow
+def test_more_sites_never_cover_less_on_porto_alegre(
+    poa_instance: tuple[pd.DataFrame, pd.Series, list[str], np.ndarray],
+) -> None:
+    # With two hubs fixed, the optimum for p + 1 new sites covers at least the optimum for p (it could reuse p's
+    # sites), and the scenario summary of each result counts exactly the solver's coverage.
+    table, weights, ids, _ = poa_instance
+    fixed = ids[:2]
+    covered, newly = [], []
+    for p in (1, 2, 3, 4):
+        result = maximal_covering(table, weights, ids, p, POA_MINUTES, fixed=fixed)
+        assert result.status == "optimal"
+        summary = scenario_summary(table, weights, result.fixed_sites, result.sites, POA_MINUTES)
+        assert summary.overall["covered_after"] == pytest.approx(result.objective)
+        covered.append(result.objective)
+        newly.append(summary.overall["newly_covered"])
+    assert covered == sorted(covered) and covered[-1] > covered[0]
+    assert newly == sorted(newly)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Scenario summary on the hand instance: before = {A}, after = {A, C}, T = 10
 # ---------------------------------------------------------------------------------------------------------
