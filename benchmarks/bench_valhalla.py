@@ -13,8 +13,8 @@ One run, same machine, same inputs:
    Targets of the matrix: the centres of the cells with a school (IPEA grid).
 3. **Isochrones** 5/10/15 min at the adult walking speed (1.3 m/s = 4.68 km/h for both): Vicino's
    ``reach_from_point`` + ``isochrones_from_reach`` + GeoJSON text in-process against Valhalla's
-   ``Actor.isochrone`` in-process (GeoJSON text), each parsed back, each point timed alone after a warm-up. The areas are compared per point and cutoff as
-   intersection over union (in the city's metric CRS).
+   ``Actor.isochrone`` in-process (GeoJSON text), each parsed back, each point timed alone after a warm-up.
+   The areas are compared per point and cutoff as intersection over union (in the city's metric CRS).
 4. **Matrix** 1 × schools: Vicino's ``reach_from_point`` + ``travel_times_from_reach`` against Valhalla's
    pedestrian ``Actor.matrix`` (which snaps the targets in each call, where Vicino's are snapped once, as the
    product's opportunities are): times and the relative difference of the walking times where both find a route,
@@ -254,8 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "valhalla",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
-        "parameters": {"points": len(points), "school_cells": len(schools), "contours_min": CONTOURS_MIN,
-                       "walking_speed_m_s": ADULT.speed_m_s, "seed": SEED},  # fmt: skip
+        "parameters": {
+            "points": len(points),
+            "school_cells": len(schools),
+            "contours_min": CONTOURS_MIN,
+            "walking_speed_m_s": ADULT.speed_m_s,
+            "seed": SEED,
+        },  # fmt: skip
         "vicino": {
             "network_build_s": round(network_s, 2),
             "isochrone": percentiles(ours["isochrone_ms"]),
