@@ -20,6 +20,7 @@ import shapely
 from django.db import transaction
 
 from data_sources.contracts import CATEGORIES
+from geo.cluster import Runner
 from geo.importing import geos_from_shapely
 from geo.models import AccessLayer, AccessValue, City, DataRelease
 from geo.networks import network_for_release
@@ -29,10 +30,8 @@ from layers.indicators import DEFAULT_THRESHOLDS_MIN, accessibility_indicators, 
 from layers.summaries import coverage_by_zone, equity_summary
 from routing.network import Network
 from routing.profiles import ADULT, DEFAULT_PROFILES, WalkProfile
-from routing.raptor import transit_travel_times
 from routing.snapping import Locations, locations_from_nodes, locations_from_points
 from routing.straight_line import DEFAULT_DETOUR_FACTOR, travel_times_straight_line
-from routing.travel_times import travel_times
 
 Progress = Callable[[str], None]
 
@@ -142,17 +141,19 @@ def _travel_times(
     profile: WalkProfile,
     metric_epsg: int,
     transit: TransitJob | None = None,
+    runner: Runner | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Travel times from one origin set, and how many origins could not be placed on the network."""
     cutoff_s = CUTOFF_MIN * 60
+    runner = runner or Runner()
     if transit is not None:
         assert network is not None and destination_places is not None
         places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
-        tt = transit_travel_times(
-            network, transit.timetable, places, destination_places, departure_window=transit.window,
+        tt = runner.transit(
+            network, transit.timetable, places, destination_places, window=transit.window,
             step_s=transit.step_s, profile=profile, max_trip_s=max(cutoff_s, 60),
         )  # fmt: skip
-        walking = travel_times(network, places, destination_places, cutoff_s, profile)
+        walking = runner.walk(network, places, destination_places, cutoff_s, profile)
         both = pd.concat([tt[["from_id", "to_id", "travel_time"]], walking], ignore_index=True)
         best = both.groupby(["from_id", "to_id"], as_index=False, sort=False)["travel_time"].min()
         return best[best["travel_time"] <= cutoff_s], int((~places.ok).sum())
@@ -169,7 +170,7 @@ def _travel_times(
     else:
         places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
     assert destination_places is not None
-    return travel_times(network, places, destination_places, cutoff_s, profile), int((~places.ok).sum())
+    return runner.walk(network, places, destination_places, cutoff_s, profile), int((~places.ok).sum())
 
 
 def indicators_for(
@@ -249,6 +250,7 @@ def compute_access(
     date: dt.date | None = None,
     window: tuple[int, int] = DEFAULT_WINDOW,
     progress: Progress = lambda m: None,
+    runner: Runner | None = None,
 ) -> list[AccessLayer]:
     """Compute and store the walking layers of the city's current release, replacing the earlier ones.
 
@@ -304,7 +306,7 @@ def compute_access(
                 continue
             for profile in (ADULT,) if origins.kind == "node" else profiles:
                 tt, unsnapped = _travel_times(
-                    network, origins, destinations, destination_places, profile, city.metric_epsg, transit
+                    network, origins, destinations, destination_places, profile, city.metric_epsg, transit, runner
                 )
                 frame, parameters = indicators_for(tt, destinations, origins)
                 parameters |= {

@@ -36,6 +36,8 @@ VICINO_TILE_ATTRIBUTION = env_str("VICINO_TILE_ATTRIBUTION", "")
 VICINO_DEFAULT_CITY = env_str("VICINO_DEFAULT_CITY", "milan")
 #: Point queries (opportunities, isochrones, routes) allowed per client and minute.
 VICINO_RATE_LIMIT_PER_MINUTE = env_int("VICINO_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+#: A Dask distributed scheduler for compute_access (tcp://host:8786, or local:N); empty = in this process.
+VICINO_DASK_SCHEDULER = env_str("VICINO_DASK_SCHEDULER", "")
 
 if VICINO_DB == "postgis":
     DATABASES = {"default": postgis_database(env_str("DATABASE_URL", DEFAULT_DATABASE_URL))}

@@ -1,4 +1,4 @@
-"""`python manage.py compute_access CITY`: accessibility layers for the city's current release."""
+"""`python manage.py compute_access CITY [CITY ...]`: accessibility layers for each city's current release."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import datetime as dt
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geo.access import compute_access
+from geo.cluster import Runner, runner_for
 from geo.models import City
 from geo.transit import NoTimetablesError, parse_window
 from routing.profiles import DEFAULT_PROFILES
@@ -18,7 +20,14 @@ class Command(BaseCommand):
     help = "Compute walking accessibility layers (nodes, neighbourhoods, schools, sections, H3 cells) for a city."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("city", help="a loaded city's slug, e.g. milan")
+        parser.add_argument("city", nargs="*", help="loaded cities' slugs, e.g. milan porto_alegre")
+        parser.add_argument("--all", action="store_true", help="every loaded city")
+        parser.add_argument(
+            "--dask",
+            default=settings.VICINO_DASK_SCHEDULER,
+            help="a Dask scheduler (tcp://host:8786) or local:N to run the searches on; default "
+            "VICINO_DASK_SCHEDULER, empty = in this process",
+        )
         parser.add_argument("--mode", choices=["walk", "transit", "all"], default="walk")
         parser.add_argument("--date", help="service date for transit, YYYY-MM-DD (default: a Wednesday of the feed)")
         parser.add_argument("--window", default="07:00-09:00", help="transit departure window, HH:MM-HH:MM")
@@ -33,33 +42,46 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        city = City.objects.filter(slug=options["city"]).first()
-        if city is None:
-            known = ", ".join(City.objects.values_list("slug", flat=True)) or "none yet"
-            raise CommandError(f"No city {options['city']!r} is loaded (loaded: {known}). Run load_city first.")
-        started = time.perf_counter()
+        slugs = list(City.objects.values_list("slug", flat=True)) if options["all"] else options["city"]
+        if not slugs:
+            raise CommandError("Name a city (e.g. compute_access milan) or give --all.")
+        cities = []
+        for slug in slugs:
+            city = City.objects.filter(slug=slug).first()
+            if city is None:
+                known = ", ".join(City.objects.values_list("slug", flat=True)) or "none yet"
+                raise CommandError(f"No city {slug!r} is loaded (loaded: {known}). Run load_city first.")
+            cities.append(city)
         try:
-            profiles = tuple(p for p in DEFAULT_PROFILES if not options["profile"] or p.name in options["profile"])
-            origin_kinds = set(options["origins"]) if options["origins"] else None
-            date = dt.date.fromisoformat(options["date"]) if options["date"] else None
-            window = parse_window(options["window"])
-            modes = ["walk", "transit"] if options["mode"] == "all" else [options["mode"]]
-            layers = []
-            for mode in modes:
-                try:
-                    layers += compute_access(
-                        city, profiles=profiles, origin_kinds=origin_kinds, mode=mode, date=date, window=window,
-                        progress=lambda m: self.stdout.write(m),
-                    )  # fmt: skip
-                except NoTimetablesError as error:
-                    if options["mode"] != "all":
-                        raise
-                    self.stdout.write(self.style.WARNING(f"{error}."))
+            with runner_for(options["dask"], progress=self.stdout.write) as runner:
+                for city in cities:
+                    self._compute(city, runner, options)
         except ValueError as error:
             raise CommandError(str(error)) from None
+
+    def _compute(self, city: City, runner: Runner, options: dict[str, Any]) -> None:
+        """One city's layers: every requested mode, each its own set of tasks on the cluster."""
+        started = time.perf_counter()
+        profiles = tuple(p for p in DEFAULT_PROFILES if not options["profile"] or p.name in options["profile"])
+        origin_kinds = set(options["origins"]) if options["origins"] else None
+        date = dt.date.fromisoformat(options["date"]) if options["date"] else None
+        window = parse_window(options["window"])
+        modes = ["walk", "transit"] if options["mode"] == "all" else [options["mode"]]
+        layers = []
+        for mode in modes:
+            try:
+                layers += compute_access(
+                    city, profiles=profiles, origin_kinds=origin_kinds, mode=mode, date=date, window=window,
+                    progress=lambda m: self.stdout.write(m), runner=runner,
+                )  # fmt: skip
+            except NoTimetablesError as error:
+                if options["mode"] != "all":
+                    raise
+                self.stdout.write(self.style.WARNING(f"{error}."))
         method = layers[0].method if layers else "-"
+        where = " on the Dask cluster" if runner.distributed else ""
         self.stdout.write(
             self.style.SUCCESS(
-                f"{city.name}: {len(layers)} layers ({method}) in {time.perf_counter() - started:.1f} s."
+                f"{city.name}: {len(layers)} layers ({method}){where} in {time.perf_counter() - started:.1f} s."
             )
         )
