@@ -14,6 +14,7 @@ The embedded default never imports Dask: these functions are called only when a 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +37,16 @@ DEFAULT_BATCH = 512
 DEFAULT_RETRIES = 3
 
 Progress = Callable[[Any], None]
+
+
+def searchable(network: Network) -> Network:
+    """The network as the searches need it, for sending: no segment lines and no cached indexes.
+
+    A search reads the node and segment arrays only; the lines (shapely objects, slow to serialise) and the
+    lazily built indexes (sparse matrices, the STRtree, transformers) stay on the client. A worker rebuilds the
+    CSR arrays it needs from the segments, once per scattered network.
+    """
+    return replace(network, seg_geometry=np.empty(0, dtype=object))
 
 
 def batches_of(n: int, batch: int) -> list[np.ndarray]:
@@ -90,7 +101,7 @@ def travel_times_on_cluster(
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if len(origins) and len(destinations):
         chunks = batches_of(n, batch)
-        shared = client.scatter([network, origins, destinations], broadcast=True)
+        shared = client.scatter([searchable(network), origins, destinations], broadcast=True, hash=False)
         futures = client.map(
             _walk_batch, *([f] * len(chunks) for f in shared), [max_metres] * len(chunks), [side] * len(chunks),
             chunks, retries=retries, pure=False,
@@ -145,7 +156,7 @@ def transit_travel_times_on_cluster(
     options = {"percentiles": percentiles, **options}
     if not chunks:
         return travel_times_from_links(timetable, links, departures, threads=1, **options)
-    shared_timetable, shared_links = client.scatter([timetable, links], broadcast=True)
+    shared_timetable, shared_links = client.scatter([timetable, links], broadcast=True, hash=False)
     futures = client.map(
         _transit_batch, [shared_timetable] * len(chunks), [shared_links] * len(chunks), [departures] * len(chunks),
         [options] * len(chunks), chunks, retries=retries, pure=False,
