@@ -18,6 +18,7 @@ import pandas as pd
 from django.conf import settings
 
 from geo.access import MAX_SNAP_M, TransitJob, json_safe
+from geo.cluster import Runner
 from geo.models import City, DataRelease, SitingScenario
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, service_date, timetable_for
@@ -142,12 +143,30 @@ def _travel_times(
     return table
 
 
-def run_scenario(
+@dataclass
+class ScenarioInputs:
+    """What every scenario of a request shares: demand, candidate sites, fixed sites and the travel-time table."""
+
+    release: DataRelease
+    demand: Places
+    weights: pd.Series
+    zone: pd.Series
+    bands: pd.DataFrame
+    sites: Places
+    fixed_ids: list[str]
+    table: pd.DataFrame
+    cutoff_min: float
+
+
+def _cutoff_for(objective: str, minutes: float) -> float:
+    """The reach of the travel-time table: T, or 2T for p-median (whose assignments may go beyond T)."""
+    return minutes if objective != "pmedian" else min(60.0, 2 * minutes)
+
+
+def scenario_inputs(
     city: City,
     *,
-    new: int,
-    objective: str,
-    minutes: float,
+    cutoff_min: float,
     candidates: str = "h3",
     mode: str = "walk",
     profile: str = "age_11_13",
@@ -155,16 +174,10 @@ def run_scenario(
     forbidden: list[str] | None = None,
     hubs_file: str | Path | None = None,
     vulnerability: bool = False,
-    name: str | None = None,
-    created_by: str = "",
-) -> SitingScenario:
-    """Solve one siting scenario for the city's current release and store it."""
-    if objective not in OBJECTIVES:
-        raise ScenarioError(f"unknown objective {objective!r}; use {', '.join(OBJECTIVES)}")
+) -> ScenarioInputs:
+    """Demand, candidates and travel times within ``cutoff_min`` for the city's current release."""
     if mode not in ("walk", "transit"):
         raise ScenarioError(f"mode {mode!r} is not supported; use walk or transit")
-    if not 1 <= minutes <= 60:
-        raise ScenarioError(f"minutes={minutes} is out of range (1..60)")
     release = city.current_release()
     if release is None:
         raise ScenarioError(f"{city.name} has no data loaded")
@@ -184,40 +197,157 @@ def run_scenario(
         sites.ids[keep], [n for n, k in zip(sites.names, keep, strict=True) if k], sites.lon[keep], sites.lat[keep]
     )
     fixed_ids += list(pinned or [])
-    cutoff = minutes if objective != "pmedian" else min(60.0, 2 * minutes)
-    table = _travel_times(release, demand, sites, cutoff, mode, profile)
-    exact = len(sites.ids) * len(demand.ids) <= EXACT_LIMIT * 1000
-    method = "exact" if exact else "greedy"
-    if objective == "mclp":
-        result = siting.maximal_covering(table, weights, sites.ids, new, minutes, fixed=fixed_ids, method=method)
-    elif objective == "pmedian":
-        result = siting.p_median(table, weights, sites.ids, new, minutes, fixed=fixed_ids, method=method)
-    else:
-        result = siting.set_covering(table, weights, sites.ids, minutes, fixed=fixed_ids, method=method)
+    table = _travel_times(release, demand, sites, cutoff_min, mode, profile)
+    return ScenarioInputs(release, demand, weights, zone, bands, sites, fixed_ids, table, cutoff_min)
+
+
+def _method(inputs: ScenarioInputs) -> str:
+    return "exact" if len(inputs.sites.ids) * len(inputs.demand.ids) <= EXACT_LIMIT * 1000 else "greedy"
+
+
+def _check_request(objective: str, minutes: float) -> None:
+    if objective not in OBJECTIVES:
+        raise ScenarioError(f"unknown objective {objective!r}; use {', '.join(OBJECTIVES)}")
+    if not 1 <= minutes <= 60:
+        raise ScenarioError(f"minutes={minutes} is out of range (1..60)")
+
+
+def _within(table: pd.DataFrame, cutoff_min: float) -> pd.DataFrame:
+    """The rows of a wider table that the table of ``cutoff_min`` holds (the same tolerance as the searches)."""
+    return table[table["travel_time"] <= cutoff_min * 60 * (1 + 1e-12)]
+
+
+def store_scenario(
+    inputs: ScenarioInputs,
+    result: siting.SitingResult,
+    *,
+    objective: str,
+    new: int,
+    minutes: float,
+    parameters: dict[str, object],
+    name: str | None = None,
+    created_by: str = "",
+) -> SitingScenario:
+    """Summarise one solved scenario (before/after) and store it."""
+    sites = inputs.sites
     summary = siting.scenario_summary(
-        table, weights, fixed_ids, result.sites, minutes, zones=zone if len(zone) else None, age_bands=bands
-    )
+        _within(inputs.table, _cutoff_for(objective, minutes)), inputs.weights, inputs.fixed_ids, result.sites,
+        minutes, zones=inputs.zone if len(inputs.zone) else None, age_bands=inputs.bands,
+    )  # fmt: skip
     position = {site: i for i, site in enumerate(sites.ids)}
     chosen = [
         {"id": s, "name": sites.names[position[s]], "lon": float(sites.lon[position[s]]),
-         "lat": float(sites.lat[position[s]]), "fixed": s in set(fixed_ids)}
+         "lat": float(sites.lat[position[s]]), "fixed": s in set(inputs.fixed_ids)}
         for s in result.sites
     ]  # fmt: skip
-    parameters = {
-        "new": new, "objective": objective, "minutes": minutes, "candidates": candidates, "mode": mode,
-        "profile": profile, "pinned": pinned or [], "forbidden": forbidden or [], "vulnerability": vulnerability,
-        "hubs_file": str(hubs_file or ""), "demand_points": len(demand.ids), "candidate_sites": len(sites.ids),
-        "method": "network" if network_for_release(release) is not None else "straight_line",
+    parameters = parameters | {
+        "new": new, "objective": objective, "minutes": minutes, "demand_points": len(inputs.demand.ids),
+        "candidate_sites": len(sites.ids),
+        "method": "network" if network_for_release(inputs.release) is not None else "straight_line",
     }  # fmt: skip
     outcome = summary.to_dict() | {
         "objective_value": result.objective, "status": result.status, "solver": result.solver,
         "solve_time_s": result.solve_time_s, "uncoverable": len(result.uncoverable),
     }  # fmt: skip
+    mode, candidates = parameters.get("mode", "walk"), parameters.get("candidates", "h3")
     label = name or f"{objective} {new} new, {minutes:g} min {mode}, {candidates} ({dt.datetime.now():%Y-%m-%d %H:%M})"
     return SitingScenario.objects.create(
-        release=release, name=label, parameters=json_safe(parameters), sites=chosen, result=json_safe(outcome),
+        release=inputs.release, name=label, parameters=json_safe(parameters), sites=chosen, result=json_safe(outcome),
         created_by=created_by,
     )  # fmt: skip
+
+
+def run_scenario(
+    city: City,
+    *,
+    new: int,
+    objective: str,
+    minutes: float,
+    candidates: str = "h3",
+    mode: str = "walk",
+    profile: str = "age_11_13",
+    pinned: list[str] | None = None,
+    forbidden: list[str] | None = None,
+    hubs_file: str | Path | None = None,
+    vulnerability: bool = False,
+    name: str | None = None,
+    created_by: str = "",
+) -> SitingScenario:
+    """Solve one siting scenario for the city's current release and store it."""
+    _check_request(objective, minutes)
+    inputs = scenario_inputs(
+        city, cutoff_min=_cutoff_for(objective, minutes), candidates=candidates, mode=mode, profile=profile,
+        pinned=pinned, forbidden=forbidden, hubs_file=hubs_file, vulnerability=vulnerability,
+    )  # fmt: skip
+    result = siting.solve_objective(
+        objective, inputs.table, inputs.weights, inputs.sites.ids, new, minutes, fixed=inputs.fixed_ids,
+        method=_method(inputs),
+    )  # fmt: skip
+    parameters = {
+        "candidates": candidates, "mode": mode, "profile": profile, "pinned": pinned or [],
+        "forbidden": forbidden or [], "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""),
+    }  # fmt: skip
+    return store_scenario(
+        inputs, result, objective=objective, new=new, minutes=minutes, parameters=parameters, name=name,
+        created_by=created_by,
+    )  # fmt: skip
+
+
+def run_sweep(
+    city: City,
+    *,
+    news: list[int],
+    objectives: list[str],
+    minutes: list[float],
+    runner: Runner | None = None,
+    candidates: str = "h3",
+    mode: str = "walk",
+    profile: str = "age_11_13",
+    hubs_file: str | Path | None = None,
+    vulnerability: bool = False,
+    created_by: str = "",
+) -> list[SitingScenario]:
+    """Every combination of ``news`` × ``objectives`` × ``minutes`` (set covering once per T), stored.
+
+    The travel times are computed once, for the widest reach any combination needs; each combination solves on its
+    own rows of that table. With a Dask ``runner`` the solves are tasks on the cluster (the table and demand sent to
+    every worker once); the scenarios are the ones :func:`run_scenario` would store one by one.
+    """
+    combos = sorted({(o, 0 if o == "lscp" else n, float(t)) for o in objectives for n in news for t in minutes})
+    for objective, _, t in combos:
+        _check_request(objective, t)
+    inputs = scenario_inputs(
+        city, cutoff_min=max(_cutoff_for(o, t) for o, _, t in combos), candidates=candidates, mode=mode,
+        profile=profile, hubs_file=hubs_file, vulnerability=vulnerability,
+    )  # fmt: skip
+    method = _method(inputs)
+    arguments = [(o, _within(inputs.table, _cutoff_for(o, t)), n, t) for o, n, t in combos]
+    runner = runner or Runner()
+    if runner.distributed:
+        client = runner.client
+        weights, site_ids = client.scatter([inputs.weights, inputs.sites.ids], broadcast=True, hash=False)
+        futures = [
+            client.submit(
+                siting.solve_objective, o, table, weights, site_ids, n, t, fixed=inputs.fixed_ids, method=method,
+                pure=False, retries=3,
+            )
+            for o, table, n, t in arguments
+        ]  # fmt: skip
+        results = client.gather(futures)
+    else:
+        results = [
+            siting.solve_objective(o, table, inputs.weights, inputs.sites.ids, n, t, fixed=inputs.fixed_ids,
+                                   method=method)
+            for o, table, n, t in arguments
+        ]  # fmt: skip
+    parameters = {
+        "candidates": candidates, "mode": mode, "profile": profile, "pinned": [], "forbidden": [],
+        "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""), "sweep": True,
+    }  # fmt: skip
+    return [
+        store_scenario(inputs, result, objective=o, new=n, minutes=t, parameters=parameters, created_by=created_by)
+        for (o, _, n, t), result in zip(arguments, results, strict=True)
+    ]
 
 
 def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15) -> pd.DataFrame:

@@ -2374,3 +2374,26 @@ def milan_vulnerability_by_nil(data_dir: str | Path, weights: Mapping[str, float
     index = vulnerability_index(components, list(chosen), chosen)
     index.index.name = "nil"
     return index
+
+
+def solve_objective(
+    objective: str,
+    travel_times: pd.DataFrame,
+    demand: pd.Series | Mapping[Any, float],
+    candidates: Iterable[Any],
+    p: int,
+    max_time_min: float,
+    *,
+    fixed: Iterable[Any] = (),
+    method: Method = "exact",
+) -> SitingResult:
+    """One model by name: ``mclp`` (:func:`maximal_covering`), ``pmedian`` (:func:`p_median`) or ``lscp``
+    (:func:`set_covering`, which ignores ``p``). Plain arguments in and out, so that a scenario sweep can run each
+    combination as a task on a cluster."""
+    if objective == "mclp":
+        return maximal_covering(travel_times, demand, candidates, p, max_time_min, fixed=fixed, method=method)
+    if objective == "pmedian":
+        return p_median(travel_times, demand, candidates, p, max_time_min, fixed=fixed, method=method)
+    if objective == "lscp":
+        return set_covering(travel_times, demand, candidates, max_time_min, fixed=fixed, method=method)
+    raise SitingInputError(f"unknown objective {objective!r}; use mclp, pmedian or lscp")
