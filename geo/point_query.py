@@ -293,7 +293,9 @@ def reachable_opportunities(
 #: A transit point query departs every 5 minutes over half an hour and reports the median.
 TRANSIT_QUERY_SPAN_S = 30 * 60
 TRANSIT_QUERY_STEP_S = 300
-TIMETABLE_BLOCK_S = 30 * 60
+#: Point queries use one timetable per service day (all of its departures, to 00:30 the next day), built on the
+#: first query of that day (~1–2 s on Porto Alegre) and kept: any later hour of that day costs only the search.
+DAY_TIMETABLE_END_S = 24 * 3600 + TRANSIT_QUERY_SPAN_S
 
 
 @dataclass(frozen=True)
@@ -313,18 +315,20 @@ def _transit_window(release: DataRelease, index: ReleaseIndex, when: dt.datetime
         raise QueryError(f"{release.city.name} has no street network: transit queries need one; use mode=walk")
     when = when or dt.datetime.combine(dt.date.today(), dt.time(15, 0))
     start = when.hour * 3600 + when.minute * 60
-    # Timetables are built (and kept) for half-hour blocks, so that queries a few minutes apart share one.
-    block = start // TIMETABLE_BLOCK_S * TIMETABLE_BLOCK_S
     try:
         day = service_date(release, weekday=when.weekday())
-        timetable = timetable_for(release, day, (block, block + TIMETABLE_BLOCK_S + TRANSIT_QUERY_SPAN_S))
+        timetable = timetable_for(release, day, (0, DAY_TIMETABLE_END_S))
     except NoTimetablesError as error:
         raise QueryError(str(error)) from None
     label = f"{when:%a} {when:%H:%M}–{(when + dt.timedelta(seconds=TRANSIT_QUERY_SPAN_S)):%H:%M} (timetable of {day})"
     return TransitWindow(timetable, np.arange(start, start + TRANSIT_QUERY_SPAN_S, TRANSIT_QUERY_STEP_S), label)
 
 
-@lru_cache(maxsize=16)
+#: Stop links kept per process: (service day, profile) pairs of point queries, least recently used first out.
+STOP_LINKS_KEPT = 24
+
+
+@lru_cache(maxsize=STOP_LINKS_KEPT)
 def _stop_links(
     timetable: Timetable, network: Network, places: Locations | None, profile: WalkProfile
 ) -> tuple[Locations, WalkLinks]:

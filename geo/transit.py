@@ -1,7 +1,9 @@
 """Walk + transit for a release: its timetabled GTFS feeds turned into a timetable for a date and window.
 
-Feeds are read once per process; timetables are cached per (release, date, window). A city whose feeds have no
-timetables (Milan's 2019 AMAT extract: stops and routes only) has no transit: callers say so and walk.
+Feeds are read once per process; timetables are cached per (release, date, window): at most
+:data:`TIMETABLES_KEPT` per process, least recently used first out (point queries keep one per service day). A
+city whose feeds have no timetables (Milan's 2019 AMAT extract: stops and routes only) has no transit: callers say
+so and walk.
 """
 
 from __future__ import annotations
@@ -62,7 +64,11 @@ def service_date(release: DataRelease, weekday: int = WEEKDAY_WEDNESDAY, date: d
     return next(d.date() for d in days if d.weekday() == weekday)
 
 
-@lru_cache(maxsize=16)
+#: Timetables kept per process: a week of day timetables for point queries, plus compute windows.
+TIMETABLES_KEPT = 10
+
+
+@lru_cache(maxsize=TIMETABLES_KEPT)
 def _timetable(release_id: int, input_hash: str, date: dt.date, start: int, end: int) -> Timetable:
     release = DataRelease.objects.get(pk=release_id)
     return timetable_from_feeds(list(timetabled_feeds(release)), date, window_start_s=start, window_end_s=end)
