@@ -78,6 +78,10 @@ HOST = "127.0.0.1"
 
 OPPORTUNITIES = "opportunities"
 ISOCHRONES = "isochrones"
+#: Walk + transit /opportunities at a departure drawn uniformly over a service day (weekday or Saturday).
+TRANSIT = "transit"
+TRANSIT_GOAL_P95_MS = 150.0
+TRANSIT_DAY_S = (5 * 3600, 24 * 3600)
 CHEAP_PATH = "/api/v1/cities/"
 GOAL_P95_MS = 100.0
 GOAL_USERS = 20
@@ -90,9 +94,15 @@ ASSIGN_TIMEOUT_S = 60.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def endpoint_path(endpoint: str, lon: float, lat: float) -> str:
-    """The request path of one point query."""
+def endpoint_path(endpoint: str, lon: float, lat: float, rng: random.Random | None = None) -> str:
+    """The request path of one point query (a transit one departs at a random minute of a weekday or Saturday)."""
     near = f"{lon:.6f},{lat:.6f}"
+    if endpoint == TRANSIT:
+        rng = rng or random.Random(0)
+        minute = rng.randrange(TRANSIT_DAY_S[0] // 60, TRANSIT_DAY_S[1] // 60)
+        day = rng.choice(["we", "sa"])
+        when = f"{day}%20{minute // 60:02d}:{minute % 60:02d}"
+        return f"/api/v1/cities/{CITY}/opportunities?near={near}&minutes=15&age=12&mode=transit&open_at={when}"
     if endpoint == OPPORTUNITIES:
         return f"/api/v1/cities/{CITY}/opportunities?near={near}&minutes=15&age=12"
     return f"/api/v1/cities/{CITY}/isochrones?near={near}&minutes=5,10,15&age=12"
@@ -693,6 +703,7 @@ def run_load(
     iso_share: float,
     seed: int,
     balance: bool,
+    transit: bool = False,
 ) -> LoadResult:
     """``users`` threads, each a keep-alive connection sending requests back to back for ``seconds``."""
     result = LoadResult(workers_before=server.workers())
@@ -711,8 +722,8 @@ def run_load(
             start = box["start"]
             deadline = start + seconds
             while not stop.is_set() and time.perf_counter() < deadline:
-                endpoint = ISOCHRONES if rng.random() < iso_share else OPPORTUNITIES
-                path = endpoint_path(endpoint, *rng.choice(points))
+                endpoint = TRANSIT if transit else (ISOCHRONES if rng.random() < iso_share else OPPORTUNITIES)
+                path = endpoint_path(endpoint, *rng.choice(points), rng=rng)
                 sent = time.perf_counter()
                 try:
                     status, body, latency = connection.get(path)
@@ -784,7 +795,7 @@ def summarise(load: LoadResult, users: int) -> dict[str, Any]:
     max_rps = cores * 1000 / cpu_ms if cpu_ms else None
     by_endpoint = {
         name: endpoint_stats([s for s in load.samples if s.endpoint == name], load.elapsed_s)
-        for name in (OPPORTUNITIES, ISOCHRONES)
+        for name in (OPPORTUNITIES, ISOCHRONES, TRANSIT)
         if any(s.endpoint == name for s in load.samples)
     }
     if len(by_endpoint) > 1:
@@ -874,6 +885,12 @@ def print_tables(configs: list[dict[str, Any]], users: int) -> None:
         memory = config["memory"]
         workers = ", ".join(f"{w['pid']}: {w['peak_rss_mib']}" for w in memory["workers"])
         print(f"{config['config']:<7} workers {workers}; master {memory['master_peak_rss_mib']}")
+    for config in configs:
+        stats = config["phases"].get(TRANSIT, {}).get("endpoints", {}).get(TRANSIT)
+        if stats and stats["p95_ms"] is not None:
+            verdict = "met" if stats["p95_ms"] <= TRANSIT_GOAL_P95_MS and stats["errors"] == 0 else "MISSED"
+            print(f"Goal: transit /opportunities at any time p95 ≤ {TRANSIT_GOAL_P95_MS:.0f} ms: {config['config']} "
+                  f"p95 {stats['p95_ms']:.1f} ms, {stats['errors']} errors: {verdict}")  # fmt: skip
     print(f"\nGoal: /opportunities p95 ≤ {GOAL_P95_MS:.0f} ms at {GOAL_USERS} users")
     for config in configs:
         phase = config["phases"].get(OPPORTUNITIES, {})
@@ -935,11 +952,26 @@ def bench_config(
         for connection in warmers:
             connection.close()
         phases: dict[str, Any] = {}
-        for phase, share in ((OPPORTUNITIES, 0.0), ("mix", args.iso_share)):
-            if phase == "mix" and share <= 0:
+        transit_cold = []
+        if TRANSIT in args.phases:
+            # The first transit query of a service day builds that day's timetable and stop links in the worker.
+            connection = Connection(server.port)
+            for day in ("we", "sa"):
+                for attempt in ("first", "second"):
+                    path = (
+                        f"/api/v1/cities/{CITY}/opportunities?near={points[0][0]:.6f},{points[0][1]:.6f}"
+                        f"&minutes=15&age=12&mode=transit&open_at={day}%2017:23"
+                    )
+                    status, _, seconds = connection.get(path)
+                    transit_cold.append({"day": day, "query": attempt, "status": status, "ms": round(seconds * 1000)})
+            connection.close()
+            print(f"  transit cold/warm on one worker: {transit_cold}")
+        for phase, share in ((OPPORTUNITIES, 0.0), ("mix", args.iso_share), (TRANSIT, 0.0)):
+            if phase not in args.phases or (phase == "mix" and share <= 0):
                 continue
             print(f"  load '{phase}': {args.users} users for {args.seconds:.0f} s ...", end=" ", flush=True)
-            load = run_load(server, points, args.users, args.seconds, share, args.seed, not args.no_balance)
+            transit = phase == TRANSIT
+            load = run_load(server, points, args.users, args.seconds, share, args.seed, not args.no_balance, transit)
             phases[phase] = summary = summarise(load, args.users)
             text = "; ".join(
                 f"{name} {s['rps']} req/s p50 {s['p50_ms']} p95 {s['p95_ms']} ms, {s['errors']} errors"
@@ -956,6 +988,7 @@ def bench_config(
             "port": server.port,
             "ready_s": round(ready_s, 2),
             "cold_start": cold,
+            "transit_cold": transit_cold,
             "point_filter": filtering,
             "phases": phases,
             "memory": memory,
@@ -975,6 +1008,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f" connection what-if (default {DEFAULT_CONFIGS})",
     )
     parser.add_argument("--iso-share", type=float, default=0.25, help="share of isochrones in the mix (0 = no mix)")
+    parser.add_argument(
+        "--phases",
+        default=f"{OPPORTUNITIES},mix",
+        help=f"load phases, comma-separated: {OPPORTUNITIES}, mix (with isochrones), {TRANSIT} (walk + transit"
+        " /opportunities departing at random times of a weekday or Saturday)",
+    )
     parser.add_argument("--points", type=int, default=200, help="home points to keep (default 200)")
     parser.add_argument("--seed", type=int, default=20_240_601)
     parser.add_argument(
@@ -989,6 +1028,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.skip_setup and args.home is None:
         parser.error("--skip-setup needs --home")
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    if not set(args.phases) <= {OPPORTUNITIES, "mix", TRANSIT}:
+        parser.error(f"--phases: choose among {OPPORTUNITIES}, mix, {TRANSIT}")
     if not 0 <= args.iso_share < 1:
         parser.error("--iso-share must be in [0, 1)")
     if args.users < 1 or args.seconds <= 0:
