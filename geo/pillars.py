@@ -312,3 +312,57 @@ def scenario_before_after(
 
 
 __all__ = ["compute_pillars", "pillar_layer", "scenario_before_after"]
+
+
+#: Leading characters a spreadsheet would read as a formula; such text cells get a leading apostrophe in CSV.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def pillar_index_payload(release: DataRelease, origin_kind: str, mode: str, profile: str) -> dict[str, Any]:
+    """The stored index of one origin set as JSON: what was computed, how, and one row per origin (worst first).
+
+    Raises ``LookupError`` with a sentence naming what exists when nothing matches.
+    """
+    layer = pillar_layer(release, origin_kind, mode, profile)
+    if layer is None:
+        available = sorted(
+            {f"{k}/{m}/{p}" for k, m, p in release.pillar_indexes.values_list("origin_kind", "mode", "profile")}
+        )
+        raise LookupError(
+            f"no pillar index for origins={origin_kind}, mode={mode}, profile={profile} in {release.city.name}'s "
+            f"current release; computed: {', '.join(available) or 'none (run python manage.py compute_pillars)'}"
+        )
+    rows = sorted(layer.rows, key=lambda r: (r.get("rank") or 0, str(r.get("name"))))
+    return {
+        "city": release.city.slug,
+        "release": release.input_hash[:12],
+        "origins": origin_kind,
+        "mode": mode,
+        "profile": profile,
+        "method": layer.method,
+        "normalisation": layer.normalisation,
+        "pillars": list(PILLARS),
+        "parameters": layer.parameters,
+        "columns": list(rows[0].keys()) if rows else [],
+        "rows": rows,
+    }
+
+
+def pillar_index_csv(payload: dict[str, Any]) -> str:
+    """The payload's rows as CSV with the same columns (text that looks like a formula is neutralised)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = payload["columns"]
+    writer.writerow(columns)
+    for row in payload["rows"]:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, str) and value.startswith(_FORMULA_START):
+                value = "'" + value
+            cells.append("" if value is None else value)
+        writer.writerow(cells)
+    return buffer.getvalue()

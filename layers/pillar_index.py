@@ -9,7 +9,7 @@ Steps, each a function of plain frames:
    competition-aware, the headline where origins have youth), ``gravity`` (decay-weighted count) or
    ``within_15`` (count within 15 minutes). A long frame ``origin_id, pillar, value``.
 2. :func:`normalise` — each pillar column onto a common scale, higher = better served: ``min_max`` (0–1),
-   ``z_score`` (mean 0, standard deviation 1) or ``rank`` (percentile rank 0–1, ties averaged).
+   ``z_score`` (mean 0, standard deviation 1) or ``rank`` (percentile rank 0–1, ties at their lowest rank).
 3. :func:`composite_index` — the weighted mean of the normalised pillars (weights rescaled to sum 1 over the
    pillars used), the composite and each pillar side by side, and ranks with **1 = worst served**.
 4. :func:`rank_uncertainty` — Monte Carlo over weights (Dirichlet draws centred on the given weights) × the
@@ -144,7 +144,8 @@ def normalise(values: pd.DataFrame, method: str, *, higher_is_better: Mapping[st
 
     - ``min_max``: ``(x − min) / (max − min)``, 0 = worst, 1 = best;
     - ``z_score``: ``(x − mean) / sd`` (population standard deviation);
-    - ``rank``: ``(rank − 1) / (n − 1)`` with tied values sharing their average rank, 0 = worst, 1 = best.
+    - ``rank``: ``(rank − 1) / (n − 1)``, tied values sharing their lowest rank (so origins that reach nothing
+      all score 0, not the middle of the scale), 0 = worst, 1 = best.
 
     A column with no variation (or all missing) becomes NaN: it carries no information to rank by.
     """
@@ -164,7 +165,7 @@ def normalise(values: pd.DataFrame, method: str, *, higher_is_better: Mapping[st
             out[column] = (x - x.mean()) / x.std(ddof=0)
         else:
             n = int(x.notna().sum())
-            out[column] = (x.rank(method="average") - 1.0) / (n - 1)
+            out[column] = (x.rank(method="min") - 1.0) / (n - 1)
     return pd.DataFrame(out, index=values.index)
 
 

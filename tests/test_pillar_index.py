@@ -76,7 +76,7 @@ def test_normalisations_by_hand() -> None:
     sd = math.sqrt(50 / 3)  # population sd of 0, 5, 10
     assert z["x"].tolist() == pytest.approx([-5 / sd, 0.0, 5 / sd])
     ranks = normalise(pd.DataFrame({"t": [1.0, 1.0, 3.0]}), "rank")
-    assert ranks["t"].tolist() == [0.25, 0.25, 1.0]  # ties share rank 1.5 → (1.5 − 1) / 2
+    assert ranks["t"].tolist() == [0.0, 0.0, 1.0]  # ties share their lowest rank 1 → (1 − 1) / 2
     reversed_ = normalise(VALUES, "min_max", higher_is_better={"y": False})
     assert reversed_["y"].tolist() == [0.0, 1.0, 0.5]
     assert normalise(pd.DataFrame({"k": [2.0, 2.0]}), "min_max")["k"].isna().all()
