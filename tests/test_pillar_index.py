@@ -23,9 +23,7 @@ from layers.pillar_index import (
 )
 
 # Two origins, two opportunities: A carries physical_activity and social_relations, B social_relations only.
-TT = pd.DataFrame(
-    {"from_id": ["o1", "o1", "o2"], "to_id": ["A", "B", "B"], "travel_time": [5 * 60, 20 * 60, 5 * 60]}
-)
+TT = pd.DataFrame({"from_id": ["o1", "o1", "o2"], "to_id": ["A", "B", "B"], "travel_time": [5 * 60, 20 * 60, 5 * 60]})
 OPPS = pd.DataFrame({"id": ["A", "B"], "pillars": ["physical_activity;social_relations", "social_relations"]})
 YOUTH = pd.Series({"o1": 100.0, "o2": 300.0})
 

@@ -151,6 +151,7 @@ def _pillar_change(request: HttpRequest, release: DataRelease, scenario: SitingS
             "rank_before": int(row["rank_before"]),
             "rank_after": int(row["rank_after"]),
             "pillars": [labels[p] for p in str(row["pillars_improved"]).split(";") if p in labels],
+            "all_hub_pillars": set(str(row["pillars_improved"]).split(";")) == set(chosen),
         }
         for _code, row in frame.head(10).iterrows()
         if row["composite_gain"] > 1e-9 or row["pillars_improved"]

@@ -7,6 +7,7 @@
   const controls = ["level", "category", "indicator", "profile", "mode"].map((id) => document.getElementById(id));
   const COLOURS = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
   const LOWER_IS_BETTER = new Set(["nearest_1"]);
+  let showing = "access"; // what the map shows: the access indicator above, or the pillar index below
 
   function classBreaks(values) {
     const sorted = values.filter((v) => v !== null && !Number.isNaN(v)).sort((a, b) => a - b);
@@ -33,6 +34,7 @@
     try {
       const data = await getJSON(config.api + "/neighbourhoods?" + new URLSearchParams({ level, mode, profile }));
       const column = category + "_" + indicator;
+      if (showing !== "access") { return; }
       const values = data.features.map((f) => f.properties[column] ?? null);
       const breaks = classBreaks(values);
       const reverse = LOWER_IS_BETTER.has(indicator);
@@ -222,6 +224,7 @@
         layer.bindTooltip("<strong>" + escapeHtml(f.properties.name) + "</strong><br>" + escapeHtml(legendTitle) + ": " + escapeHtml(r ? labelsFor(r) : "–"), { sticky: true });
       },
     }).addTo(pillarAreas);
+    hubLayer.eachLayer((layer) => layer.bringToFront());
     const steps = [gettext("the worst-served fifth"), gettext("second fifth"), gettext("middle fifth"), gettext("fourth fifth"), gettext("the best-served fifth")];
     const items = PILLAR_COLOURS.map((c, i) => "<li><span class=\"swatch\" style=\"background:" + c + "\"></span>" +
       escapeHtml(steps[i]) + (view.startsWith("context_") || view === "composite" ? "" : " (" + (i * 20) + "–" + (i * 20 + 20) + ")") + "</li>");
@@ -234,11 +237,11 @@
   }
 
   if (pillarView) {
-    pillarView.addEventListener("change", drawPillarMap);
-    pillarProfile.addEventListener("change", async () => { await loadPillars(); drawPillarMap(); });
+    pillarView.addEventListener("change", () => { showing = "pillars"; drawPillarMap(); });
+    pillarProfile.addEventListener("change", async () => { showing = "pillars"; await loadPillars(); drawPillarMap(); });
     loadPillars();
   }
 
-  controls.forEach((c) => c.addEventListener("change", () => { pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));
+  controls.forEach((c) => c.addEventListener("change", () => { showing = "access"; pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));
   draw();
 })();
