@@ -112,6 +112,11 @@
   let pillarData = null;
   let zones = null;
 
+  const REASONS = {
+    "no opportunity carries this pillar": gettext("no opportunity carries this pillar"),
+    "the same value everywhere: it cannot rank anyone": gettext("the same value everywhere: it cannot rank anyone"),
+    "weight 0 in the weights file": gettext("weight 0 in the weights file"),
+  };
   function pct(v) { return v === null || v === undefined ? "–" : String(Math.round(v * 100)); }
   function scoreColour(v) {
     if (v === null || v === undefined) { return "#d5d8dc"; }
@@ -172,7 +177,7 @@
     document.querySelector("#pillar-table tbody").innerHTML = rows.join("");
     const notes = [];
     Object.entries(params.excluded || {}).forEach(([p, reason]) => {
-      notes.push(interpolate(gettext("%s is not in the composite: %s."), [labels[p] || p, gettext(reason)]));
+      notes.push(interpolate(gettext("%s is not in the composite: %s."), [labels[p] || p, REASONS[reason] || reason]));
     });
     Object.entries(params.opportunities_per_pillar || {}).forEach(([p, n]) => {
       if (n > 0 && n < THIN_DATA) { notes.push(interpolate(gettext("* %s: only %s opportunities in the data carry this pillar, so its scores (grey) show where those few happen to be, not a lack of service; it still counts in the composite with its weight."), [labels[p] || p, n])); }
