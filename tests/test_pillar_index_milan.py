@@ -82,12 +82,13 @@ def test_deterministic_with_the_seed(milan) -> None:  # type: ignore[no-untyped-
     release = city.current_release()
     origins = next(o for o in origin_sets(release, None) if o.kind == "nil")
     weights, context, normalisation = city_pillar_tables(city)
-    kwargs = dict(weights=weights, context=context, draws=300, seed=11, normalisation=normalisation)
+    kwargs = {"weights": weights, "context": context, "draws": 300, "seed": 11, "normalisation": normalisation}
     first, _ = index_for_origins(release, origins, profile_by_name("age_11_13"), **kwargs)
     second, _ = index_for_origins(release, origins, profile_by_name("age_11_13"), **kwargs)
     assert first.equals(second)
     stored = {r["origin_id"]: (r["rank_p5"], r["rank_p95"]) for r in layer.rows}
-    assert {i: (int(a), int(b)) for i, a, b in zip(first.index, first["rank_p5"], first["rank_p95"], strict=True)} == stored
+    recomputed = zip(first.index, first["rank_p5"], first["rank_p95"], strict=True)
+    assert {i: (int(a), int(b)) for i, a, b in recomputed} == stored
 
 
 def test_new_hubs_improve_the_nil_they_reach(milan) -> None:  # type: ignore[no-untyped-def]
