@@ -63,6 +63,16 @@ def city_pillar_tables(city: City) -> tuple[PillarWeights, list[ContextIndicator
     return weights, context, pillar_normalisation(config.path)
 
 
+def default_origin_kinds(release: DataRelease) -> set[str]:
+    """NIL where the city has them, else its first neighbourhood level, else H3 cells."""
+    levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
+    if "nil" in levels:
+        return {"nil"}
+    if release.population_zones.filter(kind="h3").exists():
+        return {"h3"}
+    return {levels[0]} if levels else set(DEFAULT_ORIGINS)
+
+
 def pillar_opportunities(release: DataRelease, profile: WalkProfile | None = None) -> pd.DataFrame:
     """Opportunities with their pillars (``id, pillars, capacity, lon, lat``), only those suiting the age band."""
     rows = list(release.opportunities.values_list("id", "pillars", "capacity", "age_min", "age_max", "geom"))
@@ -194,7 +204,7 @@ def compute_pillars(
     city: City,
     *,
     profiles: tuple[WalkProfile, ...] = YOUTH_PROFILES,
-    origin_kinds: set[str] | frozenset[str] = DEFAULT_ORIGINS,
+    origin_kinds: set[str] | frozenset[str] | None = None,
     mode: str = "walk",
     date: dt.date | None = None,
     window: tuple[int, int] = DEFAULT_WINDOW,
@@ -211,6 +221,8 @@ def compute_pillars(
     network = network_for_release(release)
     method = AccessLayer.Method.NETWORK if network is not None else AccessLayer.Method.STRAIGHT_LINE
     names = dict(release.neighbourhoods.values_list("code", "name"))
+    if origin_kinds is None:
+        origin_kinds = default_origin_kinds(release)
     stored: list[PillarIndexLayer] = []
     with transaction.atomic():
         release.pillar_indexes.filter(mode=mode, origin_kind__in=list(origin_kinds)).delete()
@@ -318,11 +330,16 @@ __all__ = ["compute_pillars", "pillar_layer", "scenario_before_after"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def pillar_index_payload(release: DataRelease, origin_kind: str, mode: str, profile: str) -> dict[str, Any]:
+def pillar_index_payload(release: DataRelease, origin_kind: str | None, mode: str, profile: str) -> dict[str, Any]:
     """The stored index of one origin set as JSON: what was computed, how, and one row per origin (worst first).
+
+    ``origin_kind`` None: NIL when computed, else the first origin set computed.
 
     Raises ``LookupError`` with a sentence naming what exists when nothing matches.
     """
+    if origin_kind is None:
+        kinds = set(release.pillar_indexes.values_list("origin_kind", flat=True))
+        origin_kind = "nil" if "nil" in kinds or not kinds else sorted(kinds)[0]
     layer = pillar_layer(release, origin_kind, mode, profile)
     if layer is None:
         available = sorted(

@@ -350,14 +350,14 @@ def pillars(
     request: HttpRequest, city: str, origins: str | None = None, mode: str | None = None,
     profile: str | None = None, format: str | None = None,
 ) -> Any:  # fmt: skip
-    """Per origin (NIL by default): each pillar's access, score and rank, the composite and its rank (1 = worst
-    served) with the 5–95 % rank interval over weights and normalisations, and context indicators side by side.
-    ``format=csv`` gives the same columns as a CSV download."""
+    """Per origin (NIL by default, else the origin set computed): each pillar's access, score and rank, the
+    composite and its rank (1 = worst served) with the 5–95 % rank interval over weights and normalisations, and
+    context indicators side by side. ``format=csv`` gives the same columns as a CSV download."""
     from geo.pillars import pillar_index_csv, pillar_index_payload
 
     city_obj, release = city_release(city)
-    origin_kind = origins or "nil"
-    if origin_kind not in _PILLAR_ORIGINS:
+    origin_kind = origins or None
+    if origin_kind is not None and origin_kind not in _PILLAR_ORIGINS:
         raise ApiError(f"origins={origin_kind!r}: use one of {', '.join(_PILLAR_ORIGINS)}")
     chosen_profile = profile or "age_11_13"
     if chosen_profile not in _PILLAR_PROFILES:
@@ -372,7 +372,7 @@ def pillars(
         raise Http404(str(error)) from None
     if format == "csv":
         response = HttpResponse(pillar_index_csv(payload), content_type="text/csv; charset=utf-8")
-        filename = f"{city_obj.slug}-pillars-{origin_kind}-{payload['mode']}-{chosen_profile}.csv"
+        filename = f"{city_obj.slug}-pillars-{payload['origins']}-{payload['mode']}-{chosen_profile}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return payload

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                             help="only these age bands (default: all four)")  # fmt: skip
         parser.add_argument("--origins", action="append",
                             choices=["nil", "municipio", "school", "census_section", "h3"],
-                            help="origin sets (default: nil)")  # fmt: skip
+                            help="origin sets (default: nil, or H3 cells in a city without NIL)")  # fmt: skip
         parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help="Monte Carlo draws for rank intervals")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             layers = compute_pillars(
                 city,
                 profiles=tuple(p for p in YOUTH_PROFILES if not options["profile"] or p.name in options["profile"]),
-                origin_kinds=set(options["origins"] or ["nil"]),
+                origin_kinds=set(options["origins"]) if options["origins"] else None,
                 mode=options["mode"],
                 date=dt.date.fromisoformat(options["date"]) if options["date"] else None,
                 window=parse_window(options["window"]),

@@ -127,12 +127,14 @@
   async function loadPillars() {
     if (!pillarView) { return; }
     const profile = pillarProfile.value;
-    const query = new URLSearchParams({ origins: "nil", mode: "walk", profile });
-    document.getElementById("pillar-csv").href = config.api + "/pillars?" + query + "&format=csv";
+    const query = new URLSearchParams({ mode: "walk", profile });
     document.getElementById("pillar-status").textContent = "…";
     try {
-      if (!zones) { zones = await getJSON(config.api + "/neighbourhoods?" + new URLSearchParams({ level: "nil", mode: "walk", profile })); }
       pillarData = await getJSON(config.api + "/pillars?" + query);
+      document.getElementById("pillar-csv").href = config.api + "/pillars?" + query + "&origins=" + pillarData.origins + "&format=csv";
+      if (!zones && ["nil", "municipio", "h3"].includes(pillarData.origins)) {
+        zones = await getJSON(config.api + "/neighbourhoods?" + new URLSearchParams({ level: pillarData.origins, mode: "walk", profile }));
+      }
       fillContextOptions(pillarData.parameters.context || []);
       drawPillarTable();
       document.getElementById("pillar-status").textContent = "";
