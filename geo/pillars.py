@@ -267,7 +267,7 @@ def scenario_before_after(
     scenario: SitingScenario,
     *,
     hub_pillars: tuple[str, ...] = DEFAULT_HUB_PILLARS,
-    origin_kind: str = "nil",
+    origin_kind: str | None = None,
     profile: str = "age_11_13",
     mode: str = "walk",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -279,6 +279,7 @@ def scenario_before_after(
     if unknown or not hub_pillars:
         raise ConfigError(f"hub pillars {unknown or '(none)'}: choose among {', '.join(PILLARS)}")
     walk_profile = profile_by_name(profile)
+    origin_kind = origin_kind or sorted(default_origin_kinds(release))[0]
     weights, _, normalisation = city_pillar_tables(release.city)
     origins = next((o for o in origin_sets(release, network_for_release(release)) if o.kind == origin_kind), None)
     if origins is None:

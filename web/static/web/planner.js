@@ -161,7 +161,10 @@
       "<th scope=\"col\"><abbr title=\"" + gettext("Composite (all pillars)") + "\">" + gettext("All") + "</abbr></th>"]
       .concat(pillars.map((p) => "<th scope=\"col\" class=\"pillar\"><span>" + escapeHtml(labels[p] || p) + (thin.has(p) ? " *" : "") + "</span></th>"));
     document.getElementById("pillar-head").innerHTML = head.join("");
-    const rows = pillarData.rows.slice(0, 15).map((r) => {
+    // Areas where no child lives cannot be "worst served"; among tied ranks, more children first.
+    const ranked = pillarData.rows.filter((r) => !(r.youth_0_17 === 0))
+      .sort((a, b) => a.rank - b.rank || (b.youth_0_17 || 0) - (a.youth_0_17 || 0));
+    const rows = ranked.slice(0, 15).map((r) => {
       const scores = pillars.filter((p) => used.has(p) && !thin.has(p)).map((p) => r[p + "_score"]);
       const weakest = Math.min(...scores.filter((v) => v !== null && v !== undefined));
       const cells = pillars.map((p) => {
@@ -178,6 +181,8 @@
     });
     document.querySelector("#pillar-table tbody").innerHTML = rows.join("");
     const notes = [];
+    const empty = pillarData.rows.length - ranked.length;
+    if (empty > 0) { notes.push(interpolate(gettext("%s areas where no child lives are ranked but not listed."), [empty])); }
     Object.entries(params.excluded || {}).forEach(([p, reason]) => {
       notes.push(interpolate(gettext("%s is not in the composite: %s."), [labels[p] || p, REASONS[reason] || reason]));
     });
