@@ -106,6 +106,7 @@
   const pillarAreas = L.layerGroup().addTo(map);
   const pillarView = document.getElementById("pillar-view");
   const pillarProfile = document.getElementById("pillar-profile");
+  const pillarMode = document.getElementById("pillar-mode");
   const PILLAR_COLOURS = ["#a50f15", "#de2d26", "#fb6a4a", "#fcae91", "#fee5d9"]; // worst → best
   const labels = config.pillarLabels || {};
   const THIN_DATA = 10; // fewer opportunities carrying a pillar than this: too few to compare areas by
@@ -127,7 +128,7 @@
   async function loadPillars() {
     if (!pillarView) { return; }
     const profile = pillarProfile.value;
-    const query = new URLSearchParams({ mode: "walk", profile });
+    const query = new URLSearchParams({ mode: pillarMode.value, profile });
     document.getElementById("pillar-status").textContent = "…";
     try {
       pillarData = await getJSON(config.api + "/pillars?" + query);
@@ -250,7 +251,7 @@
 
   if (pillarView) {
     pillarView.addEventListener("change", () => { showing = "pillars"; drawPillarMap(); });
-    pillarProfile.addEventListener("change", async () => { showing = "pillars"; await loadPillars(); drawPillarMap(); });
+    [pillarProfile, pillarMode].forEach((c) => c.addEventListener("change", async () => { showing = "pillars"; await loadPillars(); drawPillarMap(); }));
     loadPillars();
   }
 
