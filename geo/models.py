@@ -272,3 +272,31 @@ class SitingScenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PillarIndexLayer(models.Model):
+    """The pillar index of one origin set, mode and walking profile in one release (``layers.pillar_index``).
+
+    ``rows`` holds one record per origin: composite score and rank (1 = worst served), the rank interval of the
+    uncertainty analysis, and per pillar its access, score and rank; context indicators side by side.
+    """
+
+    release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="pillar_indexes")
+    mode = models.CharField(max_length=16, help_text="walk or transit")
+    profile = models.CharField(max_length=32, help_text="walking profile, e.g. age_11_13")
+    origin_kind = models.CharField(max_length=32, help_text="nil, municipio, school, census_section, h3")
+    method = models.CharField(max_length=16, help_text="network or straight_line travel times")
+    normalisation = models.CharField(max_length=16)
+    parameters = models.JSONField(default=dict, help_text="weights, measures, excluded pillars, context, draws, seed")
+    rows = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "mode", "profile", "origin_kind"], name="unique_pillar_index_per_release"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release.city.slug} pillars {self.mode} {self.profile} {self.origin_kind}"

@@ -338,4 +338,44 @@ def tiles(request: HttpRequest, city: str, layer: str, z: int, x: int, y: int) -
     return HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The pillar index (README, "The pillar index"): a self-contained block with its own parameter checks.
+
+_PILLAR_ORIGINS = ("nil", "municipio", "school", "census_section", "h3")
+_PILLAR_PROFILES = ("age_0_5", "age_6_10", "age_11_13", "age_14_17")
+
+
+@api.get("/cities/{city}/pillars", summary="The seven-pillar index per origin: pillar scores, composite, rank interval")
+def pillars(
+    request: HttpRequest, city: str, origins: str | None = None, mode: str | None = None,
+    profile: str | None = None, format: str | None = None,
+) -> Any:  # fmt: skip
+    """Per origin (NIL by default, else the origin set computed): each pillar's access, score and rank, the
+    composite and its rank (1 = worst served) with the 5–95 % rank interval over weights and normalisations, and
+    context indicators side by side. ``format=csv`` gives the same columns as a CSV download."""
+    from geo.pillars import pillar_index_csv, pillar_index_payload
+
+    city_obj, release = city_release(city)
+    origin_kind = origins or None
+    if origin_kind is not None and origin_kind not in _PILLAR_ORIGINS:
+        raise ApiError(f"origins={origin_kind!r}: use one of {', '.join(_PILLAR_ORIGINS)}")
+    chosen_profile = profile or "age_11_13"
+    if chosen_profile not in _PILLAR_PROFILES:
+        raise ApiError(f"profile={chosen_profile!r}: use one of {', '.join(_PILLAR_PROFILES)}")
+    if format not in (None, "json", "csv"):
+        raise ApiError(f"format={format!r}: use json or csv")
+    if (mode or "walk") not in ("walk", "transit"):
+        raise ApiError(f"mode={mode!r}: use walk or transit")
+    try:
+        payload = pillar_index_payload(release, origin_kind, mode or "walk", chosen_profile)
+    except LookupError as error:
+        raise Http404(str(error)) from None
+    if format == "csv":
+        response = HttpResponse(pillar_index_csv(payload), content_type="text/csv; charset=utf-8")
+        filename = f"{city_obj.slug}-pillars-{payload['origins']}-{payload['mode']}-{chosen_profile}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return payload
+
+
 __all__ = ["api", "AccessLayer"]

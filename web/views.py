@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 
@@ -18,6 +19,7 @@ from data_sources.errors import VicinoError
 from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
 from geo.models import City, DataRelease, SitingScenario
+from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
 from geo.siting import missions_for, run_scenario, scenario_file
 from routing.profiles import DEFAULT_PROFILES
 
@@ -97,8 +99,10 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
     missions = missions_for(release)
     config = json.loads(context["page_config"]) | {
-        "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen]
+        "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen],
+        "pillarLabels": pillar_labels(),
     }
+    pillar_change = _pillar_change(request, release, chosen[0]) if chosen else {}
     context |= {
         "scenarios": scenarios,
         "compared": chosen,
@@ -107,8 +111,59 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         + [f"opportunities:{c}" for c in context["detail"]["categories"]],
         "page_config": json.dumps(config),
         "scenario_error": request.session.pop("scenario_error", ""),
+        "pillar_labels": pillar_labels(),
+        "pillar_profiles": [p for p in DEFAULT_PROFILES if p.name != "adult"],
+        "pillar_change": pillar_change,
     }
     return render(request, "web/planner.html", context)
+
+
+def pillar_labels() -> dict[str, str]:
+    """The seven WISH-MI wellbeing pillars, in the page's language."""
+    return {
+        "social_relations": _("Social relations"),
+        "physical_activity": _("Physical activity"),
+        "healthcare": _("Healthcare"),
+        "education_training": _("Education and training"),
+        "talents_creativity": _("Talents and creativity"),
+        "self_determination": _("Self-determination"),
+        "common_spaces": _("Quality common spaces"),
+    }
+
+
+def _pillar_change(request: HttpRequest, release: DataRelease, scenario: SitingScenario) -> dict[str, object]:
+    """What the shown scenario's new hubs change, pillar by pillar, for the NIL (before/after of the index)."""
+    labels = pillar_labels()
+    chosen = tuple(p for p in request.GET.getlist("hub_pillar") if p in labels) or DEFAULT_HUB_PILLARS
+    profile = scenario.parameters.get("profile", "age_11_13") if isinstance(scenario.parameters, dict) else "age_11_13"
+    if profile not in {p.name for p in DEFAULT_PROFILES} or profile == "adult":
+        profile = "age_11_13"
+    try:
+        mode = str(scenario.parameters.get("mode", "walk")) if isinstance(scenario.parameters, dict) else "walk"
+        frame, summary = scenario_before_after(release, scenario, hub_pillars=chosen, profile=profile, mode=mode)
+    except (ValueError, VicinoError) as error:
+        return {"error": str(error), "hub_pillars": chosen}
+    rows = [
+        {
+            "name": row["name"],
+            "before": row["composite_before"] * 100,
+            "after": row["composite_after"] * 100,
+            "rank_before": int(row["rank_before"]),
+            "rank_after": int(row["rank_after"]),
+            "pillars": [labels[p] for p in str(row["pillars_improved"]).split(";") if p in labels],
+            "all_hub_pillars": set(str(row["pillars_improved"]).split(";")) == set(chosen),
+        }
+        for _code, row in frame.head(10).iterrows()
+        if row["composite_gain"] > 1e-9 or row["pillars_improved"]
+    ]
+    return {
+        "scenario": scenario,
+        "rows": rows,
+        "hub_pillars": chosen,
+        "origins_improved": summary["origins_improved"],
+        "per_pillar": [(labels[p], n) for p, n in summary["pillar_origins_improved"].items() if n],
+        "profile": profile,
+    }
 
 
 @login_required

@@ -7,6 +7,7 @@
   const controls = ["level", "category", "indicator", "profile", "mode"].map((id) => document.getElementById(id));
   const COLOURS = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
   const LOWER_IS_BETTER = new Set(["nearest_1"]);
+  let showing = "access"; // what the map shows: the access indicator above, or the pillar index below
 
   function classBreaks(values) {
     const sorted = values.filter((v) => v !== null && !Number.isNaN(v)).sort((a, b) => a - b);
@@ -33,6 +34,7 @@
     try {
       const data = await getJSON(config.api + "/neighbourhoods?" + new URLSearchParams({ level, mode, profile }));
       const column = category + "_" + indicator;
+      if (showing !== "access") { return; }
       const values = data.features.map((f) => f.properties[column] ?? null);
       const breaks = classBreaks(values);
       const reverse = LOWER_IS_BETTER.has(indicator);
@@ -98,6 +100,161 @@
     });
   });
 
-  controls.forEach((c) => c.addEventListener("change", draw));
+
+  // The pillar index: a choropleth of the composite, one pillar or a context indicator per NIL, and the table of
+  // the worst-served NIL with each pillar's score (0-100) and the rank range of the uncertainty analysis.
+  const pillarAreas = L.layerGroup().addTo(map);
+  const pillarView = document.getElementById("pillar-view");
+  const pillarProfile = document.getElementById("pillar-profile");
+  const pillarMode = document.getElementById("pillar-mode");
+  const PILLAR_COLOURS = ["#a50f15", "#de2d26", "#fb6a4a", "#fcae91", "#fee5d9"]; // worst → best
+  const labels = config.pillarLabels || {};
+  const THIN_DATA = 10; // fewer opportunities carrying a pillar than this: too few to compare areas by
+  let pillarData = null;
+  let zones = null;
+
+  const REASONS = {
+    "no opportunity carries this pillar": gettext("no opportunity carries this pillar"),
+    "the same value everywhere: it cannot rank anyone": gettext("the same value everywhere: it cannot rank anyone"),
+    "weight 0 in the weights file": gettext("weight 0 in the weights file"),
+  };
+  function pct(v) { return v === null || v === undefined ? "–" : String(Math.round(v * 100)); }
+  function scoreColour(v) {
+    if (v === null || v === undefined) { return "#d5d8dc"; }
+    return PILLAR_COLOURS[Math.min(4, Math.floor(v * 5))];
+  }
+  function contextLabel(c) { return c.indicator.replace(/_/g, " "); }
+
+  async function loadPillars() {
+    if (!pillarView) { return; }
+    const profile = pillarProfile.value;
+    const query = new URLSearchParams({ mode: pillarMode.value, profile });
+    document.getElementById("pillar-status").textContent = "…";
+    try {
+      pillarData = await getJSON(config.api + "/pillars?" + query);
+      document.getElementById("pillar-csv").href = config.api + "/pillars?" + query + "&origins=" + pillarData.origins + "&format=csv";
+      if (!zones && ["nil", "municipio", "h3"].includes(pillarData.origins)) {
+        zones = await getJSON(config.api + "/neighbourhoods?" + new URLSearchParams({ level: pillarData.origins, mode: "walk", profile }));
+      }
+      fillContextOptions(pillarData.parameters.context || []);
+      drawPillarTable();
+      document.getElementById("pillar-status").textContent = "";
+      document.body.dataset.pillars = String(pillarData.rows.length);
+    } catch (error) {
+      document.getElementById("pillar-status").textContent = error.message;
+    }
+  }
+
+  function fillContextOptions(context) {
+    const group = document.getElementById("pillar-context-options");
+    if (group.children.length) { return; }
+    group.innerHTML = context.map((c) => "<option value=\"context_" + escapeHtml(c.indicator) + "\">" + escapeHtml(contextLabel(c)) + " (" + escapeHtml(labels[c.pillar] || c.pillar) + ")</option>").join("");
+  }
+
+  function drawPillarTable() {
+    const params = pillarData.parameters;
+    const used = new Set(params.pillars_used || []);
+    const pillars = pillarData.pillars;
+    const counts = params.opportunities_per_pillar || {};
+    const thin = new Set(pillars.filter((p) => used.has(p) && counts[p] !== undefined && counts[p] < THIN_DATA));
+    const head = ["<th scope=\"col\">" + gettext("Rank") + "<br><small>" + gettext("range") + "</small></th>",
+      "<th scope=\"col\" class=\"name\">" + gettext("Area") + "<br><small>" + gettext("youth 0–17") + "</small></th>",
+      "<th scope=\"col\"><abbr title=\"" + gettext("Composite (all pillars)") + "\">" + gettext("All") + "</abbr></th>"]
+      .concat(pillars.map((p) => "<th scope=\"col\" class=\"pillar\"><span>" + escapeHtml(labels[p] || p) + (thin.has(p) ? " *" : "") + "</span></th>"));
+    document.getElementById("pillar-head").innerHTML = head.join("");
+    // Areas where no child lives cannot be "worst served"; among tied ranks, more children first.
+    const ranked = pillarData.rows.filter((r) => !(r.youth_0_17 === 0))
+      .sort((a, b) => a.rank - b.rank || (b.youth_0_17 || 0) - (a.youth_0_17 || 0));
+    const rows = ranked.slice(0, 15).map((r) => {
+      const scores = pillars.filter((p) => used.has(p) && !thin.has(p)).map((p) => r[p + "_score"]);
+      const weakest = Math.min(...scores.filter((v) => v !== null && v !== undefined));
+      const cells = pillars.map((p) => {
+        if (!used.has(p)) { return "<td class=\"score\" title=\"" + escapeHtml(params.excluded[p] || "") + "\">–</td>"; }
+        const v = r[p + "_score"];
+        if (thin.has(p)) { return "<td class=\"score thin\" title=\"" + escapeHtml(interpolate(gettext("%s: too few opportunities in the data to compare areas"), [labels[p] || p])) + "\">" + pct(v) + "</td>"; }
+        const dark = v !== null && v < 0.4;
+        const cls = "score" + (v === weakest ? " weakest" : "");
+        return "<td class=\"" + cls + "\" style=\"background:" + scoreColour(v) + (dark ? ";color:#fff" : "") + "\" title=\"" +
+          escapeHtml((labels[p] || p) + ": " + pct(v) + " · " + interpolate(gettext("rank %s of %s"), [r[p + "_rank"], pillarData.rows.length])) + "\">" + pct(v) + "</td>";
+      });
+      return "<tr><td><strong>" + r.rank + "</strong><br><small class=\"range\">" + r.rank_p5 + "–" + r.rank_p95 + "</small></td><td class=\"name\">" +
+        escapeHtml(r.name) + "<br><small>" + fmt(r.youth_0_17) + "</small></td><td class=\"score\">" + pct(r.composite) + "</td>" + cells.join("") + "</tr>";
+    });
+    document.querySelector("#pillar-table tbody").innerHTML = rows.join("");
+    const notes = [];
+    const empty = pillarData.rows.length - ranked.length;
+    if (empty > 0) { notes.push(interpolate(gettext("%s areas where no child lives are ranked but not listed."), [empty])); }
+    Object.entries(params.excluded || {}).forEach(([p, reason]) => {
+      notes.push(interpolate(gettext("%s is not in the composite: %s."), [labels[p] || p, REASONS[reason] || reason]));
+    });
+    Object.entries(params.opportunities_per_pillar || {}).forEach(([p, n]) => {
+      if (n > 0 && n < THIN_DATA) { notes.push(interpolate(gettext("* %s: only %s opportunities in the data carry this pillar, so its scores (grey) show where those few happen to be, not a lack of service; it still counts in the composite with its weight."), [labels[p] || p, n])); }
+    });
+    const inComposite = (params.context || []).filter((c) => c.in_composite).map(contextLabel);
+    notes.push(inComposite.length ? interpolate(gettext("Context indicators in the composite: %s."), [inComposite.join(", ")])
+      : gettext("Context indicators (crowding, education, unemployment, foreign residents, green, doctors) are shown beside the index, never mixed into it."));
+    document.getElementById("pillar-notes").textContent = notes.join(" ");
+  }
+
+  function drawPillarMap() {
+    if (!pillarData || !zones) { return; }
+    const view = pillarView.value;
+    const byCode = Object.fromEntries(pillarData.rows.map((r) => [r.origin_id, r]));
+    let valueOf;
+    let legendTitle;
+    let labelsFor;
+    if (view.startsWith("context_")) {
+      const meta = (pillarData.parameters.context || []).find((c) => "context_" + c.indicator === view) || {};
+      const values = pillarData.rows.map((r) => r[view]).filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
+      const worse = meta.direction === "higher_is_worse";
+      // Colour by the NIL's position among all NIL (quintiles), darkest = the worse-off end.
+      valueOf = (r) => {
+        const v = r[view];
+        if (v === null || v === undefined || !values.length) { return null; }
+        const position = values.filter((x) => x < v).length / Math.max(1, values.length - 1);
+        return worse ? 1 - position : position;
+      };
+      legendTitle = contextLabel(meta) + " — " + (meta.source || "");
+      labelsFor = (r) => fmt(r[view]);
+    } else {
+      const column = view === "composite" ? "composite" : view + "_score";
+      const n = pillarData.rows.length;
+      // The composite is coloured by its rank among the areas (fifths), as the pillar scores already are.
+      valueOf = view === "composite" ? (r) => (n > 1 ? (r.rank - 1) / (n - 1) : null) : (r) => r[column];
+      legendTitle = view === "composite" ? gettext("Composite (all pillars)") : (labels[view] || view);
+      labelsFor = (r) => pct(r[column]) + (view === "composite" ? " · " + interpolate(gettext("rank %s (range %s–%s)"), [r.rank, r.rank_p5, r.rank_p95]) : "");
+    }
+    areas.clearLayers();
+    pillarAreas.clearLayers();
+    L.geoJSON(zones, {
+      renderer: svg,
+      style: (f) => {
+        const r = byCode[f.properties.code];
+        return { color: "#34495e", weight: 0.6, fillOpacity: 0.8, fillColor: scoreColour(r ? valueOf(r) : null), className: "pillar-area" };
+      },
+      onEachFeature: (f, layer) => {
+        const r = byCode[f.properties.code];
+        layer.bindTooltip("<strong>" + escapeHtml(f.properties.name) + "</strong><br>" + escapeHtml(legendTitle) + ": " + escapeHtml(r ? labelsFor(r) : "–"), { sticky: true });
+      },
+    }).addTo(pillarAreas);
+    hubLayer.eachLayer((layer) => layer.bringToFront());
+    const steps = [gettext("the worst-served fifth"), gettext("second fifth"), gettext("middle fifth"), gettext("fourth fifth"), gettext("the best-served fifth")];
+    const items = PILLAR_COLOURS.map((c, i) => "<li><span class=\"swatch\" style=\"background:" + c + "\"></span>" +
+      escapeHtml(steps[i]) + (view.startsWith("context_") || view === "composite" ? "" : " (" + (i * 20) + "–" + (i * 20 + 20) + ")") + "</li>");
+    const legend = document.getElementById("pillar-legend");
+    legend.innerHTML = "<h2>" + escapeHtml(legendTitle) + "</h2><ul>" + items.join("") + "</ul>" +
+      (view.startsWith("context_") ? "<p class=\"hint\">" + gettext("Position among the neighbourhoods (0 = the worse-off end); hover for the value.") + "</p>" : "");
+    document.getElementById("legend").innerHTML = "";
+    status(gettext("Map: pillar index") + " · " + legendTitle);
+    document.body.dataset.pillarMap = view;
+  }
+
+  if (pillarView) {
+    pillarView.addEventListener("change", () => { showing = "pillars"; drawPillarMap(); });
+    [pillarProfile, pillarMode].forEach((c) => c.addEventListener("change", async () => { showing = "pillars"; await loadPillars(); drawPillarMap(); }));
+    loadPillars();
+  }
+
+  controls.forEach((c) => c.addEventListener("change", () => { showing = "access"; pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));
   draw();
 })();
