@@ -20,7 +20,9 @@ def layer_values(city: City) -> dict[tuple[str, str, str, str], dict[str, dict[s
     """Every layer's values by (origin kind, profile, mode, method) and origin id."""
     release = city.current_release()
     return {
-        (layer.origin_kind, layer.profile, layer.mode, layer.method): {v.origin_id: v.values for v in layer.values.all()}
+        (layer.origin_kind, layer.profile, layer.mode, layer.method): {
+            v.origin_id: v.values for v in layer.values.all()
+        }
         for layer in AccessLayer.objects.filter(release=release)
     }
 
