@@ -129,6 +129,12 @@ class Network:
         x, y = points_along_lines(self.seg_geometry, segment, fraction)
         return segment, fraction, x, y
 
+    @cached_property
+    def segment_sample_ptr(self) -> IntArray:
+        """Segment ``s``'s samples are ``segment_samples[...][ptr[s]:ptr[s + 1]]`` (they are stored by segment)."""
+        segment = self.segment_samples[0]
+        return np.searchsorted(segment, np.arange(len(self.seg_u) + 1)).astype(np.int64)
+
     def _adjacency(self, *, reverse: bool) -> sparse.csr_matrix:
         rows = np.concatenate([self.seg_u[self.seg_forward], self.seg_v[self.seg_backward]])
         cols = np.concatenate([self.seg_v[self.seg_forward], self.seg_u[self.seg_backward]])

@@ -119,8 +119,14 @@ def _distance_samples(reach: Reach, budget_m: float) -> tuple[np.ndarray, np.nda
     near = np.minimum(du, dv) <= budget_m
     o_seg = int(reach.origin.segment[0])
     near[o_seg] = True
+    # Only the reached segments' samples (stored by segment): a ragged gather, not a mask over every sample.
+    chosen_segments = np.flatnonzero(near)
+    ptr = net.segment_sample_ptr
+    starts = ptr[chosen_segments]
+    counts = ptr[chosen_segments + 1] - starts
+    offsets = np.cumsum(counts) - counts
+    chosen = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
     all_segments, all_fractions, all_x, all_y = net.segment_samples
-    chosen = near[all_segments]
     seg, fraction, x, y = all_segments[chosen], all_fractions[chosen], all_x[chosen], all_y[chosen]
     position = fraction * net.seg_length[seg]
     via_u = np.where(net.seg_forward[seg], du[seg] + position, np.inf)
@@ -173,18 +179,36 @@ def isochrones_from_reach(
         grid,
         fill_type=contourpy.FillType.OuterOffset,
     )
-    to_wgs = reach.network.to_wgs84
-    rows = []
-    for cutoff, budget in zip(cutoffs, budgets, strict=True):
-        outers, offsets = generator.filled(-1.0, budget)
-        polygons = []
+    traced = [generator.filled(-1.0, budget) for budget in budgets]
+    # All rings of all cutoffs: to WGS84 in one transformation and to polygons in one call (from ragged arrays).
+    blocks = [points for outers, _ in traced for points in outers]
+    ring_ends: list[np.ndarray] = []
+    polygon_rings: list[int] = []
+    polygons_per_cutoff: list[int] = []
+    start = 0
+    for outers, offsets in traced:
         for points, offset in zip(outers, offsets, strict=True):
-            lon, lat = to_wgs.transform(points[:, 0], points[:, 1])
-            rings = [np.column_stack([lon[a:b], lat[a:b]]) for a, b in zip(offset[:-1], offset[1:], strict=True)]
-            polygons.append(shapely.Polygon(rings[0], rings[1:]))
-        area = shapely.MultiPolygon(polygons) if len(polygons) != 1 else polygons[0]
-        rows.append({"cutoff_s": cutoff, "geometry": area})
-    return pd.DataFrame(rows)
+            ring_ends.append(start + np.asarray(offset[1:], dtype=np.int64))
+            polygon_rings.append(len(offset) - 1)
+            start += len(points)
+        polygons_per_cutoff.append(len(outers))
+    if blocks:
+        stacked = np.concatenate(blocks)
+        lon, lat = reach.network.to_wgs84.transform(stacked[:, 0], stacked[:, 1])
+        ring_offsets = np.concatenate([[0], *ring_ends])
+        polygon_offsets = np.concatenate([[0], np.cumsum(polygon_rings)])
+        polygons = shapely.from_ragged_array(
+            shapely.GeometryType.POLYGON, np.column_stack([lon, lat]), (ring_offsets, polygon_offsets)
+        )
+    else:
+        polygons = np.empty(0, dtype=object)
+    areas = []
+    first = 0
+    for count in polygons_per_cutoff:
+        part = polygons[first : first + count]
+        first += count
+        areas.append(part[0] if count == 1 else shapely.MultiPolygon(list(part)))
+    return pd.DataFrame({"cutoff_s": cutoffs, "geometry": areas})
 
 
 def _seed_side(ptr_start: int, seed: int, first_allowed: bool) -> str:
