@@ -174,7 +174,19 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
 
 @require_GET
 def basemap(request: HttpRequest, city: str) -> HttpResponse:
-    """The city's own streets (or boundaries) as a GeoJSON base map, for maps without a tile server."""
+    """The city's base map (streets, zones, roads, metro, rail, parks, labels) as GeoJSON, for maps without tiles.
+
+    Sent gzip-compressed to clients that accept it (Milan's is about 1.6 MB as text, a fifth of that compressed).
+    """
     city_obj, release = _city_and_release(city)
     path: Path = basemap_file(release)
-    return FileResponse(path.open("rb"), content_type="application/geo+json")
+    compressed = path.with_suffix(".geojson.gz")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and compressed.exists():
+        response = FileResponse(compressed.open("rb"), content_type="application/geo+json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = FileResponse(path.open("rb"), content_type="application/geo+json")
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = "public, max-age=3600"
+    response["ETag"] = f'"{path.stem}"'
+    return response
