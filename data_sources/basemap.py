@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import osmium
 import pandas as pd
 import shapely
@@ -61,7 +62,7 @@ OSM_WATERWAYS = (("waterway", "river"), ("waterway", "canal"))
 
 def _text(value: Any) -> str:
     """A name as plain text: the first of a list of names (OSMnx merges), empty for a missing value."""
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | np.ndarray):  # GeoJSON lists come as arrays from pyogrio
         value = value[0] if len(value) else ""
     if value is None:
         return ""
@@ -154,11 +155,11 @@ def basemap_layer_from_file(
         cls_text = _text(cls)
         if cls_text.endswith(".0") and cls_text[:-2].isdigit():
             cls_text = cls_text[:-2]
-        rows.append({"layer": layer, "name": _text(name), "class": cls_text, "geometry": geometry})
+        rows.append({"layer": layer, "name": _text(name), "class": cls_text, "rows": [index], "geometry": geometry})
     if not rows:
         raise NoUsableRowsError(f"{path.name}: no usable {layer} features (read {len(frame)}, none kept).")
     result = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-    return _finish(result, metric_epsg, simplify_m, colours), report
+    return _finish(result, metric_epsg, simplify_m, colours, report, source, path), report
 
 
 def basemap_layers_from_osm(
@@ -221,11 +222,13 @@ def basemap_layers_from_osm(
                     continue
             else:
                 continue
-            rows.append({"layer": layer, "name": tags.get("name", "").strip(), "class": cls, "geometry": geometry})
+            name = tags.get("name", "").strip()
+            rows.append({"layer": layer, "name": name, "class": cls, "rows": [row_id], "geometry": geometry})
     except RuntimeError as error:
         raise SourceFormatError(f"cannot read {path} as OpenStreetMap data: {error}") from None
-    result = gpd.GeoDataFrame(rows, columns=BASEMAP_COLUMNS[:-2] + ["geometry"], geometry="geometry", crs=WGS84)
-    return _finish(result, metric_epsg, simplify_m, None), report
+    columns = ["layer", "name", "class", "rows", "geometry"]
+    result = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=WGS84)
+    return _finish(result, metric_epsg, simplify_m, None, report, source, path), report
 
 
 def basemap_from_source(
@@ -270,9 +273,18 @@ def _part_of_type(geometry: shapely.Geometry, wanted: tuple[str, ...]) -> shapel
 
 
 def _finish(
-    frame: gpd.GeoDataFrame, metric_epsg: int, simplify_m: float, colours: Mapping[str, str] | None
+    frame: gpd.GeoDataFrame,
+    metric_epsg: int,
+    simplify_m: float,
+    colours: Mapping[str, str] | None,
+    report: RejectReport,
+    source: str,
+    path: Path,
 ) -> gpd.GeoDataFrame:
-    """Merge lines per (layer, name, class), simplify in metres, colour by class, 5 decimals (about 1 m)."""
+    """Merge lines per (layer, name, class), simplify in metres, colour by class, 5 decimals (about 1 m).
+
+    A feature too small to draw at that precision (a 5 m loop) is set aside, each of its input rows named.
+    """
     if frame.empty:
         return gpd.GeoDataFrame(columns=BASEMAP_COLUMNS, geometry="geometry", crs=WGS84)
     metric = frame.to_crs(metric_epsg)
@@ -281,14 +293,21 @@ def _finish(
     if is_line.any():
         for (layer, name, cls), group in metric[is_line].groupby(["layer", "name", "class"], sort=True):
             line = shapely.line_merge(shapely.union_all(group.geometry.to_numpy()))
-            merged.append({"layer": layer, "name": name, "class": cls, "geometry": line})
+            rows = [row for rows in group["rows"] for row in rows]
+            merged.append({"layer": layer, "name": name, "class": cls, "rows": rows, "geometry": line})
     others = metric[~is_line].to_dict("records")
     metric = gpd.GeoDataFrame([*merged, *others], geometry="geometry", crs=metric_epsg)
     if simplify_m > 0:
         metric["geometry"] = metric.geometry.simplify(simplify_m, preserve_topology=True)
     result = metric.to_crs(WGS84)
     result["geometry"] = shapely.set_precision(result.geometry.to_numpy(), 1e-5)
-    result = result[~result.geometry.is_empty]
+    empty = result.geometry.is_empty
+    for row in result[empty].itertuples(index=False):
+        for input_row in row.rows:
+            number, osm_id = (input_row, "") if isinstance(input_row, int) else (None, f", OSM {input_row}")
+            reason = f"too small to draw at about 1 m ({row.layer} {row.name!r}{osm_id})"
+            report.add_set_aside(source, path, number, reason)
+    result = result[~empty]
     colours = dict(colours or {})
     result["colour"] = [colours.get(str(c).split(",")[0].strip(), "") for c in result["class"]]
     return result[BASEMAP_COLUMNS].reset_index(drop=True)
