@@ -19,7 +19,7 @@ const VicinoBasemap = (function () {
       case "water": return { stroke: false, fillColor: "#b8d8f0", fillOpacity: 1 };
       case "waterways": return { color: "#9cc6e8", weight: 2 };
       case "zones_minor": return { color: "#7f8a9c", weight: zoom >= 14 ? 1.4 : 1, dashArray: "4 3", fill: false, opacity: 0.9 };
-      case "zones_major": return { color: "#5b6778", weight: 2.2, fill: false, opacity: 0.55 };
+      case "zones_major": return { color: "#5b6778", weight: zoom >= 14 ? 3 : 2.2, fill: false, opacity: zoom >= 14 ? 0.3 : 0.55 };
       case "streets": return { color: "#c9ced6", weight: zoom >= 15 ? 1.6 : 1 };
       case "roads_casing": return { color: "#c2bcb2", weight: roadWidth(p.class, zoom) + 1.6, lineCap: "round" };
       case "roads": return { color: "#ffffff", weight: roadWidth(p.class, zoom), lineCap: "round" };
@@ -74,6 +74,16 @@ const VicinoBasemap = (function () {
     return measure.measureText(text).width;
   }
 
+  // A long neighbourhood name ("NIGUARDA - CA' GRANDA - PRATO CENTENARO - Q.RE FULVIO TESTI") on a few short lines.
+  function wrap(name) {
+    const lines = [];
+    for (const part of String(name).split(/(?<= -) /)) {
+      const last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + part).length <= 24) { lines[last] += " " + part; } else { lines.push(part); }
+    }
+    return lines;
+  }
+
   // Labels as plain text (textContent: a name is data, never HTML), placed greedily so none overlap.
   const LabelLayer = L.Layer.extend({
     initialize(labels) { this._labels = labels; },
@@ -101,23 +111,34 @@ const VicinoBasemap = (function () {
       }
       candidates.sort((a, b) => a.priority - b.priority || (b.label.p.rank || 0) - (a.label.p.rank || 0));
       const placed = [];
+      const origin = map.containerPointToLayerPoint([0, 0]);
+      const size = map.getSize();
       const fragment = document.createDocumentFragment();
       for (const { label } of candidates) {
         const p = label.p;
         const point = map.latLngToLayerPoint(label.latlng);
-        const width = textWidth(p.name, p.of) + 6;
-        const height = p.of === "zones" ? 16 : 14;
+        const lines = p.of === "zones" ? wrap(p.name) : [p.name];
+        const width = Math.max(...lines.map((line) => textWidth(line, p.of))) + 6;
+        const height = (p.of === "zones" ? 15 : 14) * lines.length + 2;
         const station = p.of === "metro_stations" || p.of === "rail_stations";
         const angle = (p.angle || 0) * Math.PI / 180;
         const w = Math.abs(width * Math.cos(angle)) + Math.abs(height * Math.sin(angle));
         const h = Math.abs(width * Math.sin(angle)) + Math.abs(height * Math.cos(angle));
-        const cx = station ? point.x + 7 + width / 2 : point.x;
-        const box = { x1: cx - w / 2, x2: cx + w / 2, y1: point.y - h / 2, y2: point.y + h / 2 };
-        if (placed.some((o) => box.x1 < o.x2 && o.x1 < box.x2 && box.y1 < o.y2 && o.y1 < box.y2)) { continue; }
+        // A station's name goes right of its dot, or left when the right is taken or off the map.
+        const centres = station ? [point.x + 7 + width / 2, point.x - 7 - width / 2] : [point.x];
+        let box = null;
+        let side = 0;
+        for (const [index, cx] of centres.entries()) {
+          const b = { x1: cx - w / 2, x2: cx + w / 2, y1: point.y - h / 2, y2: point.y + h / 2 };
+          // Never cut by the map's edge: a label that does not fit whole is left out.
+          const inside = b.x1 > origin.x + 2 && b.y1 > origin.y + 2 && b.x2 < origin.x + size.x - 2 && b.y2 < origin.y + size.y - 2;
+          if (inside && !placed.some((o) => b.x1 < o.x2 && o.x1 < b.x2 && b.y1 < o.y2 && o.y1 < b.y2)) { box = b; side = index; break; }
+        }
+        if (box === null) { continue; }
         placed.push(box);
         const element = document.createElement("span");
-        element.className = "basemap-label basemap-label-" + p.of + (station ? " basemap-label-station" : "");
-        element.textContent = p.name;
+        element.className = "basemap-label basemap-label-" + p.of + (station ? " basemap-label-station" : "") + (side ? " basemap-label-left" : "");
+        element.textContent = lines.join("\n");
         element.style.left = point.x + "px";
         element.style.top = point.y + "px";
         if (p.angle) { element.style.transform = "translate(-50%, -50%) rotate(" + p.angle + "deg)"; }
