@@ -158,7 +158,9 @@ const VicinoBasemap = (function () {
   // Draw the base map of `url` on `map`; resolves with the bounds of what was drawn.
   async function addTo(map, url) {
     map.createPane("basemap").style.zIndex = 250;          // above tiles (200), below data (overlay 400)
-    map.createPane("basemapLabels").style.zIndex = 350;
+    // Names sit above the data's translucent fills (a planner's choropleth, a family's bands: overlay 400) and
+    // below markers (600) and tooltips; they never catch a click either.
+    map.createPane("basemapLabels").style.zIndex = 450;
     const renderer = L.svg({ pane: "basemap", padding: 0.3 });
     const response = await fetch(url);
     const collection = await response.json();
