@@ -42,7 +42,10 @@ def _zoom_in(page, clicks: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def _labels(page, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return page.locator(f".basemap-label-{kind}").evaluate_all("els => els.map(e => e.textContent)")
+    # A long neighbourhood name is shown on a few lines ("... -\nPONTE SEVESO"): one space each.
+    return page.locator(f".basemap-label-{kind}").evaluate_all(
+        "els => els.map(e => e.textContent.replace(/\\n/g, ' '))"
+    )
 
 
 def test_milan_family_page_shows_its_base_map(live_server, browser, artifacts_dir: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
