@@ -14,6 +14,8 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +211,7 @@ def basemap_file(release: DataRelease) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(basemap_collection(release), ensure_ascii=False, separators=(",", ":"))
     for path, data in ((target.with_suffix(".geojson.gz"), gzip.compress(text.encode(), 6)), (target, text.encode())):
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.partial")  # two requests at once
         partial.write_bytes(data)
         partial.replace(path)
     return target

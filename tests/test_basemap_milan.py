@@ -105,3 +105,5 @@ def test_the_basemap_is_served_compressed(milan: ImportResult, client) -> None: 
     assert gzip.decompress(packed) == body
     assert len(packed) < len(body) / 3
     assert json.loads(body)["type"] == "FeatureCollection"
+    again = client.get("/cities/milan/basemap.geojson", HTTP_IF_NONE_MATCH=plain["ETag"])
+    assert again.status_code == 304

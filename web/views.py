@@ -180,6 +180,11 @@ def basemap(request: HttpRequest, city: str) -> HttpResponse:
     """
     city_obj, release = _city_and_release(city)
     path: Path = basemap_file(release)
+    etag = f'"{path.stem}"'  # the release's input hash: a new import is a new base map
+    if request.headers.get("If-None-Match") == etag:
+        not_modified = HttpResponse(status=304)
+        not_modified["ETag"] = etag
+        return not_modified
     compressed = path.with_suffix(".geojson.gz")
     if "gzip" in request.headers.get("Accept-Encoding", "") and compressed.exists():
         response = FileResponse(compressed.open("rb"), content_type="application/geo+json")
@@ -187,6 +192,6 @@ def basemap(request: HttpRequest, city: str) -> HttpResponse:
     else:
         response = FileResponse(path.open("rb"), content_type="application/geo+json")
     response["Vary"] = "Accept-Encoding"
-    response["Cache-Control"] = "public, max-age=3600"
-    response["ETag"] = f'"{path.stem}"'
+    response["Cache-Control"] = "no-cache"  # kept, but asked again each time (a 304 while the release stands)
+    response["ETag"] = etag
     return response
