@@ -95,3 +95,41 @@ def test_porto_alegre_family_page_shows_street_names(live_server, browser, artif
         assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
         assert page.errors == [] and page.outside == []
         context.close()
+
+
+def test_hostile_names_stay_text(browser) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.staticfiles import finders
+
+    hostile = "<img src=x onerror=window.pwned=1>Via Roma"
+    collection = {
+        "type": "FeatureCollection",
+        "attribution": ["<img src=x onerror=window.pwned=2>OSM"],
+        "layers": ["roads"],
+        "features": [
+            {"type": "Feature", "properties": {"layer": "roads", "name": hostile, "class": "primary", "colour": ""},
+             "geometry": {"type": "LineString", "coordinates": [[9.18, 45.46], [9.20, 45.46]]}},
+            {"type": "Feature", "properties": {"layer": "label", "of": "roads", "name": hostile, "class": "primary",
+             "angle": 0, "rank": 1600}, "geometry": {"type": "Point", "coordinates": [9.19, 45.46]}},
+            {"type": "Feature", "properties": {"layer": "label", "of": "zones", "name": hostile + " - QUARTIERE",
+             "rank": 0}, "geometry": {"type": "Point", "coordinates": [9.19, 45.465]}},
+        ],
+    }  # fmt: skip
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    page = context.new_page()
+    page.route("http://vicino.test/basemap.geojson", lambda route: route.fulfill(json=collection))
+    page.set_content("<div id='map' style='width:800px;height:600px'></div>")
+    page.add_style_tag(path=finders.find("leaflet/leaflet.css"))
+    page.add_script_tag(path=finders.find("leaflet/leaflet.js"))
+    page.add_script_tag(path=finders.find("web/basemap.js"))
+    page.evaluate(
+        """async () => {
+          const map = L.map('map').setView([45.46, 9.19], 15);
+          await VicinoBasemap.addTo(map, 'http://vicino.test/basemap.geojson');
+        }"""
+    )
+    assert page.locator("img").count() == 0
+    assert page.evaluate("window.pwned === undefined")
+    assert _labels(page, "roads") == [hostile]
+    assert _labels(page, "zones") == [hostile + " - QUARTIERE"]
+    assert "<img src=x onerror=window.pwned=2>OSM" in page.locator(".leaflet-control-attribution").inner_text()
+    context.close()
