@@ -28,6 +28,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import transaction
 
 from data_sources import catalogue, gtfs, opportunities, osm, population
+from data_sources.basemap import basemap_from_source
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
 from data_sources.download import path_for_source, sha256_of_file
@@ -50,7 +51,9 @@ from geo.models import (
 Progress = Callable[[str], None]
 
 #: Order in which source kinds load (later kinds may need what earlier ones stored).
-KIND_ORDER = ["zones", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs"]
+KIND_ORDER = [
+    "zones", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs", "basemap",
+]  # fmt: skip
 
 
 @dataclass
@@ -455,6 +458,18 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     return Loaded(lines, feed.report)
 
 
+def load_basemap(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
+    """A base-map layer (drawn, never routed on): read, checked, and written next to the release's base map."""
+    from geo.basemap import write_basemap_layer
+
+    frame, report = basemap_from_source(
+        path, source.options, metric_epsg=context.config.metric_epsg, boundary=context.boundary, source=source.name
+    )
+    write_basemap_layer(context.release.input_hash, source.name, frame)
+    loaded = report.read_counts[source.name] - report.rejected_count(source.name) - report.set_aside_count(source.name)
+    return Loaded({source.name: summary_line(report, loaded, source.name) | {"features": len(frame)}}, report)
+
+
 LOADERS: dict[str, Callable[[LoadContext, SourceConfig, Path], Loaded | None]] = {
     "zones": load_zones,
     "census_ages": load_census_ages,
@@ -465,6 +480,7 @@ LOADERS: dict[str, Callable[[LoadContext, SourceConfig, Path], Loaded | None]] =
     "catalogue": load_catalogue,
     "gtfs": load_gtfs,
     "schools": load_schools,
+    "basemap": load_basemap,
 }
 
 
@@ -563,7 +579,8 @@ def import_city(
         release = DataRelease.objects.create(city=city, input_hash=key, inputs=inputs)
         context = LoadContext(release, config, paths, progress)
         for name, (source, path) in ordered:
-            if source.kind in {"opportunities", "catalogue", "schools", "osm", "gtfs"} and context.boundary is None:
+            needs_boundary = {"opportunities", "catalogue", "schools", "osm", "gtfs", "basemap"}
+            if source.kind in needs_boundary and context.boundary is None:
                 context.boundary = boundary_of(context)
             loader = LOADERS.get(source.kind)
             if loader is None:

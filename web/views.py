@@ -229,7 +229,24 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
 
 @require_GET
 def basemap(request: HttpRequest, city: str) -> HttpResponse:
-    """The city's own streets (or boundaries) as a GeoJSON base map, for maps without a tile server."""
+    """The city's base map (streets, zones, roads, metro, rail, parks, labels) as GeoJSON, for maps without tiles.
+
+    Sent gzip-compressed to clients that accept it (Milan's is about 1.6 MB as text, a fifth of that compressed).
+    """
     city_obj, release = _city_and_release(city)
     path: Path = basemap_file(release)
-    return FileResponse(path.open("rb"), content_type="application/geo+json")
+    etag = f'"{path.stem}"'  # the release's input hash: a new import is a new base map
+    if request.headers.get("If-None-Match") == etag:
+        not_modified = HttpResponse(status=304)
+        not_modified["ETag"] = etag
+        return not_modified
+    compressed = path.with_suffix(".geojson.gz")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and compressed.exists():
+        response = FileResponse(compressed.open("rb"), content_type="application/geo+json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = FileResponse(path.open("rb"), content_type="application/geo+json")
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = "no-cache"  # kept, but asked again each time (a 304 while the release stands)
+    response["ETag"] = etag
+    return response

@@ -1,5 +1,6 @@
 // Shared map helpers: a Leaflet map whose base is the city's own streets when no tile server is configured.
 /* exported Vicino */
+/* global VicinoBasemap */
 const Vicino = (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("page-config").textContent);
@@ -14,18 +15,12 @@ const Vicino = (function () {
     }
     const center = config.center || [0, 0];
     map.setView([center[1], center[0]], 13);
-    fetch(config.basemapUrl)
-      .then((r) => r.json())
-      .then((basemap) => {
-        const layer = L.geoJSON(basemap, {
-          interactive: false,
-          style: (f) => (f.properties.kind === "streets"
-            ? { color: "#9aa3ad", weight: 1, opacity: 0.9 }
-            : { color: "#5d6d7e", weight: 1.5, dashArray: "4 3", fill: false }),
-        }).addTo(map);
-        if (!config.fitted) { map.fitBounds(layer.getBounds()); }
+    VicinoBasemap.addTo(map, config.basemapUrl)
+      .then((bounds) => {
+        if (!config.fitted && bounds.isValid()) { map.fitBounds(bounds); }
         document.body.dataset.basemap = "ready";
-      });
+      })
+      .catch(() => { document.body.dataset.basemap = "failed"; });
     return map;
   }
 
