@@ -62,6 +62,7 @@ class ImportResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     report: RejectReport = field(default_factory=RejectReport)
     missing: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +75,12 @@ class LoadContext:
     progress: Progress
     boundary: shapely.Geometry | None = None
     population_units: list[gpd.GeoDataFrame] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Say something the operator must act on (printed now, and again after the summary)."""
+        self.warnings.append(message)
+        self.progress(f"WARNING: {message}")
 
 
 @dataclass
@@ -427,6 +434,12 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     feed = gtfs.feed_from_path(path, name=source.name)
     stops = gtfs.stops_frame(feed)
     dates = gtfs.service_dates(feed) if feed.has_timetables else pd.DatetimeIndex([])
+    if feed.has_timetables and not len(dates):
+        context.warn(
+            f"GTFS feed {source.name!r} ({path.name}) has trips but no day on which any service runs "
+            f"({gtfs.calendar_span_text(feed)}): transit cannot be computed from it. Give a feed with current "
+            f"calendars (load_city {context.config.slug} --gtfs FEED.zip)."
+        )
     record = TransitFeed.objects.create(
         release=context.release,
         name=source.name,
@@ -585,7 +598,9 @@ def import_city(
         release.counts = counts
         release.status = DataRelease.Status.READY
         release.save(update_fields=["counts", "status"])
-    return ImportResult(release, created=True, counts=counts, report=report, missing=missing)
+    return ImportResult(
+        release, created=True, counts=counts, report=report, missing=missing, warnings=context.warnings
+    )
 
 
 def import_catalogue(

@@ -49,6 +49,8 @@ class Command(BaseCommand):
             )
             result.report.notes_frame().to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
         self.stdout.write(summary_table(result.counts))
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
         state = "created" if result.created else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
         if result.created:
