@@ -300,6 +300,8 @@ def load_zones(context: LoadContext, source: SourceConfig, path: Path) -> Loaded
         code_field=source.options["code_field"],
         name_field=source.options.get("name_field"),
         source=source.name,
+        # (0, 0) is what a configuration without ``center`` gets: no city lies there, so no check then.
+        center=context.config.center if context.config.center != (0.0, 0.0) else None,
     )
     return Loaded({source.name: summary_line(report, store_zones(context.release, zones))}, report)
 
@@ -598,9 +600,7 @@ def import_city(
         release.counts = counts
         release.status = DataRelease.Status.READY
         release.save(update_fields=["counts", "status"])
-    return ImportResult(
-        release, created=True, counts=counts, report=report, missing=missing, warnings=context.warnings
-    )
+    return ImportResult(release, created=True, counts=counts, report=report, missing=missing, warnings=context.warnings)
 
 
 def import_catalogue(
