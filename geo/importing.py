@@ -46,6 +46,7 @@ from geo.models import (
     TransitFeed,
     TransitStop,
 )
+from geo.releases import Publication, publish_if_complete
 
 Progress = Callable[[str], None]
 
@@ -63,6 +64,7 @@ class ImportResult:
     report: RejectReport = field(default_factory=RejectReport)
     missing: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    publication: Publication | None = None
 
 
 @dataclass
@@ -566,10 +568,13 @@ def import_city(
     for name, reason in missing.items():
         progress(f"No {name} for {config.name}: {reason} (optional: the import goes on without it).")
     key, inputs = inputs_fingerprint(paths)
-    existing = city.releases.filter(input_hash=key, status=DataRelease.Status.READY).first()
+    loaded_statuses = [DataRelease.Status.LOADED, DataRelease.Status.READY]
+    existing = city.releases.filter(input_hash=key, status__in=loaded_statuses).first()
     if existing is not None:
         progress(f"Inputs unchanged: release {existing.pk} ({key[:10]}) is already loaded.")
-        return ImportResult(existing, created=False, counts=existing.counts, missing=missing)
+        return ImportResult(
+            existing, created=False, counts=existing.counts, missing=missing, publication=publish_if_complete(existing)
+        )
     report = RejectReport()
     counts: dict[str, dict[str, int]] = {}
     ordered = sorted(paths.items(), key=lambda item: KIND_ORDER.index(item[1][0].kind))
@@ -598,9 +603,18 @@ def import_city(
         if cells:
             progress(f"Moved youth from census sections onto {cells} H3 cells (resolution 9).")
         release.counts = counts
-        release.status = DataRelease.Status.READY
+        release.status = DataRelease.Status.LOADED
         release.save(update_fields=["counts", "status"])
-    return ImportResult(release, created=True, counts=counts, report=report, missing=missing, warnings=context.warnings)
+        publication = publish_if_complete(release)
+    return ImportResult(
+        release,
+        created=True,
+        counts=counts,
+        report=report,
+        missing=missing,
+        warnings=context.warnings,
+        publication=publication,
+    )
 
 
 def import_catalogue(
@@ -613,16 +627,16 @@ def import_catalogue(
 ) -> ImportResult:
     """Import an opportunity catalogue into a new release of the city, keeping catalogues imported before.
 
-    The new release holds the city's configured sources plus every catalogue of the current release, with this
-    one added (or replaced, when ``name`` was imported before). Importing the same file again finds the same
-    release.
+    The new release holds the city's configured sources plus every catalogue of the latest release (published
+    or not), with this one added (or replaced, when ``name`` was imported before). Importing the same file again
+    finds the same release.
     """
     if not Path(path).exists():
         raise SourceNotFoundError(f"catalogue {path} does not exist.")
     sources = dict(config.sources)
     overrides = dict(overrides or {})
     city = City.objects.filter(slug=config.slug).first()
-    current = city.current_release() if city else None
+    current = city.latest_release() if city else None
     if current is not None:
         for source_name, record in current.inputs.items():
             if record.get("kind") == "catalogue" and source_name not in sources and Path(record["file"]).exists():
