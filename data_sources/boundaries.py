@@ -16,9 +16,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from data_sources.contracts import WGS84, ZONE_COLUMNS
+from data_sources.contracts import TEXT_LIMITS, WGS84, ZONE_COLUMNS, ZONE_NAME_LIMIT
 from data_sources.errors import CRSError, NoUsableRowsError, SourceFormatError, SourceNotFoundError
 from data_sources.rejects import RejectReport
+from data_sources.validation import TOO_LONG
 
 #: Zones whose representative point is farther than this from the city's configured centre are not the city's.
 MAX_ZONE_DISTANCE_KM = 50.0
@@ -129,8 +130,8 @@ def zones_from_file(
     keep: list[int] = []
     geometries: list[MultiPolygon] = []
     seen: set[str] = set()
-    for index, row in enumerate(frame.itertuples(index=False), start=1):
-        row_values = row._asdict()
+    # Records, not itertuples: a column name that is not a Python identifier would be renamed there.
+    for index, row_values in enumerate(frame.to_dict("records"), start=1):
         raw_code = row_values[code_field]
         code = "" if pd.isna(raw_code) else str(raw_code).strip()
         if code.endswith(".0") and code[:-2].isdigit():
@@ -141,6 +142,15 @@ def zones_from_file(
             continue
         if code in seen:
             report.add(source, path, index, code_field, "duplicate code", code, code)
+            continue
+        if len(code) > TEXT_LIMITS["code"]:
+            report.add(source, path, index, code_field, TOO_LONG, f"{len(code):,} characters, at most "
+                       f"{TEXT_LIMITS['code']}: {code[:60]}…", code[:60])  # fmt: skip
+            continue
+        name = "" if not name_field or pd.isna(row_values[name_field]) else str(row_values[name_field]).strip()
+        if len(name) > ZONE_NAME_LIMIT:
+            report.add(source, path, index, name_field or "", TOO_LONG, f"{len(name):,} characters, at most "
+                       f"{ZONE_NAME_LIMIT}: {name[:60]}…", code)  # fmt: skip
             continue
         if geometry is None or geometry.is_empty:
             report.add(source, path, index, "geometry", "empty geometry", id=code)

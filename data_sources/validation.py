@@ -41,7 +41,7 @@ import shapely
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
-from data_sources.contracts import OPPORTUNITY_COLUMNS, PILLARS, WGS84
+from data_sources.contracts import OPPORTUNITY_COLUMNS, PILLARS, TEXT_LIMITS, WGS84
 from data_sources.errors import CRSError, SourceFormatError, SourceNotFoundError
 from data_sources.rejects import RejectReport
 
@@ -60,6 +60,7 @@ INVALID_GEOMETRY = "invalid geometry"
 DUPLICATE_ID = "duplicate id"
 INVALID_OPENING_HOURS = "invalid opening_hours"
 NON_UTF8 = "non-UTF-8 text"
+TOO_LONG = "text too long"
 WRONG_FIELD_COUNT = "wrong number of fields"
 
 TRUE_WORDS = frozenset({"yes", "true", "sì", "si", "y", "1"})
@@ -230,6 +231,9 @@ def frame_from_csv_path(path: str | Path, report: RejectReport | None = None, so
     text = text_from_path(path, first_line_is_header=True)
     header_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=header_line.count)
+    # A field may be as long as the file (the default limit, 128 KiB, would fail the whole file on one long
+    # cell); rows with over-long text are then rejected one by one (:func:`too_long_rejected`).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
     except csv.Error as exc:
@@ -391,6 +395,30 @@ def missing_mask(values: pd.Series) -> pd.Series:
 def text_values(values: pd.Series) -> pd.Series:
     """Values as stripped text, with missing values as NaN (``object`` dtype, so bad bytes survive)."""
     return values.map(lambda v: np.nan if _is_missing_scalar(v) else str(v).strip()).astype(object)
+
+
+def text_too_long(value: object, limit: int) -> bool:
+    """Whether a value's text is longer than ``limit`` characters (missing values never are)."""
+    return not _is_missing_scalar(value) and len(str(value).strip()) > limit
+
+
+def too_long_rejected(
+    frame: pd.DataFrame, reject: Rejector, limits: Mapping[str, int] = TEXT_LIMITS
+) -> pd.DataFrame:
+    """Reject rows whose text in a limited column is longer than its limit (:data:`TEXT_LIMITS`).
+
+    The reject names the field and says ``text too long``; its value gives the length and the limit, then the
+    text's start (a 5 MB name is reported, never copied whole).
+    """
+    for name, limit in limits.items():
+        if name not in frame.columns:
+            continue
+        mask = frame[name].map(lambda v, limit=limit: text_too_long(v, limit)).astype(bool)
+        shown = frame[name].map(
+            lambda v, limit=limit: f"{len(str(v).strip()):,} characters, at most {limit:,}: {str(v).strip()[:60]}…"
+        )
+        frame = reject(frame, mask, name, TOO_LONG, shown)
+    return frame
 
 
 def bad_text_fields(frame: pd.DataFrame, fields: Iterable[str] | None = None) -> pd.Series:

@@ -30,10 +30,12 @@ from django.db import transaction
 from data_sources import catalogue, gtfs, opportunities, osm, population
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
+from data_sources.contracts import TEXT_LIMITS
 from data_sources.download import path_for_source, sha256_of_file
 from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
 from data_sources.rejects import RejectReport
 from data_sources.schools import schools_from_file
+from data_sources.validation import TOO_LONG, text_too_long
 from geo.models import (
     City,
     DataRelease,
@@ -191,6 +193,34 @@ def _value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _text(value: Any, field_name: str) -> str:
+    """A value as stored text; readers and :func:`without_overlong_text` have rejected longer ones, never cut."""
+    text = str(_value(value) or "")
+    limit = TEXT_LIMITS[field_name]
+    if len(text) > limit:
+        raise ValueError(f"{field_name} of {len(text)} characters reached storage unchecked (limit {limit})")
+    return text
+
+
+def without_overlong_text(
+    frame: gpd.GeoDataFrame, report: RejectReport, source: str, file: str | Path, id_column: str = "id"
+) -> gpd.GeoDataFrame:
+    """The rows whose text fits :data:`TEXT_LIMITS`; each other row is rejected (file, id, field), never cut."""
+    keep = np.ones(len(frame), dtype=bool)
+    for name, limit in TEXT_LIMITS.items():
+        if name not in frame.columns:
+            continue
+        for position, value in enumerate(frame[name].to_numpy(dtype=object)):
+            if keep[position] and text_too_long(value, limit):
+                keep[position] = False
+                text = str(value).strip()
+                report.add(
+                    source, file, None, name, TOO_LONG, f"{len(text):,} characters, at most {limit:,}: {text[:60]}…",
+                    frame[id_column].iloc[position],
+                )  # fmt: skip
+    return frame if keep.all() else frame[keep]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Storing frames
 
@@ -249,19 +279,19 @@ def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 release=release,
                 source=str(row.source),
                 source_id=str(row.id),
-                name=str(_value(row.name) or "")[:300],
-                provider=str(_value(row.provider) or "")[:300],
+                name=_text(row.name, "name"),
+                provider=_text(row.provider, "provider"),
                 category=row.category,
                 pillars=str(_value(row.pillars) or ""),
-                kind=str(_value(row.kind) or "")[:120],
+                kind=_text(row.kind, "kind"),
                 age_min=_value(row.age_min),
                 age_max=_value(row.age_max),
                 price=None if price is None else round(float(price), 2),
                 voucher=_value(row.voucher),
-                opening_hours=str(_value(row.opening_hours) or "")[:500],
+                opening_hours=_text(row.opening_hours, "opening_hours"),
                 capacity=_value(row.capacity),
-                address=str(_value(row.address) or "")[:300],
-                website=str(_value(row.website) or "")[:500],
+                address=_text(row.address, "address"),
+                website=_text(row.website, "website"),
                 geom=geos_from_shapely(row.geometry),
             )
         )
@@ -277,9 +307,9 @@ def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 release=release,
                 source=str(row.source),
                 source_id=str(row.id),
-                name=str(_value(row.name) or "")[:300],
-                level=str(_value(row.level) or "")[:64],
-                address=str(_value(row.address) or "")[:300],
+                name=_text(row.name, "name"),
+                level=_text(row.level, "level"),
+                address=_text(row.address, "address"),
                 capacity=_value(row.capacity),
                 geom=geos_from_shapely(row.geometry),
             )
@@ -356,6 +386,7 @@ def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -
         frame, report = reader(path, context.boundary, source=source.name)
     else:
         frame, report = reader(path, boundary=context.boundary, source=source.name)
+    frame = without_overlong_text(frame, report, source.name, path)
     return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
 
 
@@ -414,6 +445,7 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     frame, report = opportunities.opportunities_from_osm_pois(
         pois, boundary=context.boundary, source=source.name, file=path.name
     )
+    frame = without_overlong_text(frame, report, source.name, path)
     loaded = store_opportunities(context.release, frame)
     schools = frame[frame["kind"].isin(["school", "kindergarten"])]
     school_rows = gpd.GeoDataFrame(
@@ -436,7 +468,7 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
 def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A GTFS feed: validated, its stops stored; timetables stay in the feed file for the transit router."""
     feed = gtfs.feed_from_path(path, name=source.name)
-    stops = gtfs.stops_frame(feed)
+    stops = without_overlong_text(gtfs.stops_frame(feed), feed.report, feed.source_of("stops"), path)
     dates = gtfs.service_dates(feed) if feed.has_timetables else pd.DatetimeIndex([])
     if feed.has_timetables and not len(dates):
         context.warn(
@@ -457,7 +489,7 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     TransitStop.objects.bulk_create(
         [
             TransitStop(
-                feed=record, stop_id=str(row.id), name=str(row.name or "")[:300], geom=geos_from_shapely(row.geometry)
+                feed=record, stop_id=str(row.id), name=_text(row.name, "name"), geom=geos_from_shapely(row.geometry)
             )
             for row in stops.itertuples(index=False)
         ],
