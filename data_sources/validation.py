@@ -518,7 +518,8 @@ def points_checked(
         Most parseable coordinates are out of lon/lat range: the file is in a projected CRS.
     """
     lon_raw = frame[lon_field]
-    pair = lon_raw.map(_shown) + ", " + frame[lat_field].map(_shown)
+    # astype(str): on an empty frame map() gives float64, to which text cannot be added.
+    pair = lon_raw.map(_shown).astype(str) + ", " + frame[lat_field].map(_shown).astype(str)
     frame = reject(frame, missing_mask(lon_raw), lon_label or lon_field, MISSING_COORDINATES, pair)
     frame = reject(frame, missing_mask(frame[lat_field]), lat_label or lat_field, MISSING_COORDINATES, pair)
     lon = numbers_from_values(frame[lon_field])
