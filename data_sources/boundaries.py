@@ -48,9 +48,9 @@ def read_vector_file(path: str | Path) -> gpd.GeoDataFrame:
             max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90
         ):
             raise CRSError(
-                f"{path.name} declares {declared} (for GeoJSON without a 'crs' member that means longitude/latitude) "
-                f"but its coordinates are not longitude/latitude (bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, "
-                f"{maxy:.0f}): they look projected. Declare the file's CRS or reproject it to EPSG:4326."
+                f"{path.name} has coordinates that are not longitude/latitude (bounds {minx:.0f}, {miny:.0f}, "
+                f"{maxx:.0f}, {maxy:.0f}) although it is read as {declared} (GeoJSON without a 'crs' member means "
+                "longitude/latitude): they look projected. Declare the file's CRS or reproject it to EPSG:4326."
             )
         frame = frame.set_crs(WGS84, allow_override=True)
     else:

@@ -35,7 +35,8 @@ class Publication:
         mode = "all" if len(modes) > 1 else modes[0]
         return (
             f"Release {self.release.pk} is loaded but not published: {self.release.city.name} still serves release "
-            f"{self.served.pk if self.served else '-'}, which has {len(self.missing)} layers this one lacks "
+            f"{self.served.pk if self.served else '-'}, which has {len(self.missing)} "
+            f"layer{'s' if len(self.missing) != 1 else ''} this one lacks "
             f"({shown}). Run `python manage.py compute_access {slug} --mode {mode}` to compute them; it publishes "
             f"the release when they exist (or add --publish to publish it without them)."
         )
