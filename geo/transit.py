@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -71,7 +72,7 @@ def service_date(release: DataRelease, weekday: int = WEEKDAY_WEDNESDAY, date: d
     for record in records:
         if record.first_service_date is None:
             raise NoServiceDayError(
-                f"GTFS feed {record.name!r} ({record.path.rsplit('/', 1)[-1]}) of {release.city.name} has no day on "
+                f"GTFS feed {record.name!r} ({Path(record.path).name}) of {release.city.name} has no day on "
                 f"which any service runs ({calendar_span_text(feeds[record.name])}): transit cannot be computed. "
                 f"Load a feed with current calendars: load_city {release.city.slug} --gtfs FEED.zip"
             )
