@@ -402,9 +402,7 @@ def text_too_long(value: object, limit: int) -> bool:
     return not _is_missing_scalar(value) and len(str(value).strip()) > limit
 
 
-def too_long_rejected(
-    frame: pd.DataFrame, reject: Rejector, limits: Mapping[str, int] = TEXT_LIMITS
-) -> pd.DataFrame:
+def too_long_rejected(frame: pd.DataFrame, reject: Rejector, limits: Mapping[str, int] = TEXT_LIMITS) -> pd.DataFrame:
     """Reject rows whose text in a limited column is longer than its limit (:data:`TEXT_LIMITS`).
 
     The reject names the field and says ``text too long``; its value gives the length and the limit, then the
