@@ -24,12 +24,18 @@ class Publication:
     published: bool
     served: DataRelease | None
     missing: tuple[str, ...] = ()
+    older: bool = False
 
     def message(self) -> str:
         """One sentence for the operator."""
         slug = self.release.city.slug
         if self.published:
             return f"Release {self.release.pk} is published: {self.release.city.name} now serves it."
+        if self.older:
+            return (
+                f"Release {self.release.pk} (these inputs) was loaded before; {self.release.city.name} serves the "
+                f"newer release {self.served.pk if self.served else '-'}."
+            )
         shown = ", ".join(self.missing[:6]) + (f" and {len(self.missing) - 6} more" if len(self.missing) > 6 else "")
         modes = sorted({name.split("_", 1)[0] for name in self.missing})
         mode = "all" if len(modes) > 1 else modes[0]
@@ -53,7 +59,7 @@ def publish_if_complete(release: DataRelease, *, force: bool = False) -> Publica
     if release.status == DataRelease.Status.READY and (served is None or served.pk == release.pk):
         return Publication(release, True, served)
     if served is not None and served.created > release.created and not force:
-        return Publication(release, False, served, ("(a newer release is served)",))
+        return Publication(release, False, served, older=True)
     missing = tuple(sorted(layer_names(served) - layer_names(release))) if served is not None else ()
     if missing and not force:
         return Publication(release, False, served, missing)
