@@ -36,7 +36,9 @@ Empty cells are missing values. Other columns are ignored.
 Rows and rejects
 ----------------
 Each bad row is rejected once, at its first problem, with the file, its row number (1 = first data row or
-feature), the field and the reason; the checks run in this order: text that is not UTF-8, missing id, duplicate
+feature), the field and the reason; the checks run in this order: text that is not UTF-8, text longer than its
+limit (``id`` 128 characters; ``name``, ``provider``, ``address`` 300; ``kind`` 120; ``pillars`` 200;
+``opening_hours``, ``website`` 500: :data:`~data_sources.contracts.TEXT_LIMITS`), missing id, duplicate
 id, missing name, coordinates (missing, unparseable, latitude/longitude swapped, out of range, outside the city
 ``boundary``), category (missing/unknown), pillars (missing/unknown), ages (not whole numbers, out of range,
 ``age_min > age_max``), price (not a number, negative), voucher (not yes/no), capacity (not a whole number,
@@ -77,6 +79,7 @@ from data_sources.validation import (
     point_coordinates_from_geometry,
     points_checked,
     printable_bad_text,
+    too_long_rejected,
     unparseable_number_mask,
 )
 
@@ -203,6 +206,7 @@ def _checked_rows(
         frame = reject(
             frame, mask.reindex(frame.index, fill_value=False), name, NON_UTF8, frame[name].map(printable_bad_text)
         )
+    frame = too_long_rejected(frame, reject)
     frame = reject(frame, missing_mask(frame["id"]), "id", MISSING_ID)
     first = first_occurrence_rows(frame["id"])
     frame = reject(

@@ -57,6 +57,23 @@ OPPORTUNITY_COLUMNS: list[str] = [
     "geometry",
 ]
 
+#: The longest text (characters) each text column may hold; the database stores exactly this much. A longer
+#: value rejects its row (file, row, field), never a silent cut.
+TEXT_LIMITS: dict[str, int] = {
+    "id": 128,
+    "code": 64,
+    "name": 300,
+    "provider": 300,
+    "kind": 120,
+    "pillars": 200,
+    "opening_hours": 500,
+    "address": 300,
+    "website": 500,
+    "level": 64,
+}
+#: Zone names are shorter (the neighbourhood table's limit).
+ZONE_NAME_LIMIT = 200
+
 #: A schools GeoDataFrame (points, EPSG:4326).
 SCHOOL_COLUMNS: list[str] = ["id", "source", "name", "level", "address", "capacity", "geometry"]
 

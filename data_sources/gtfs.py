@@ -74,6 +74,7 @@ __all__ = [
     "gtfs_time_from_seconds",
     "interpolate_stop_times",
     "seconds_from_gtfs_times",
+    "calendar_span_text",
     "service_dates",
     "service_ids_on",
     "stops_frame",
@@ -1116,6 +1117,39 @@ def service_dates(feed: GtfsFeed) -> pd.DatetimeIndex:
         index = days.get_loc(day)
         active[index] = active[index] and bool(service_ids_on(feed, day))
     return days[active]
+
+
+def calendar_span_text(feed: GtfsFeed) -> str:
+    """What a feed's calendars cover, in words an operator can check against the files.
+
+    Used when a feed has no service day (:func:`service_dates` is empty): the text names the date range of
+    calendar.txt and of calendar_dates.txt, and how many services each lists, e.g. ``"calendar.txt 2019-03-01 to
+    2019-12-31 (3 services, no weekday flag set); calendar_dates.txt: none"``.
+    """
+    parts = []
+    calendar, exceptions = feed.calendar, feed.calendar_dates
+    if calendar.empty:
+        parts.append("calendar.txt: none")
+    else:
+        flags = calendar[list(WEEKDAYS)].to_numpy(dtype=bool)
+        detail = f"{calendar['service_id'].nunique()} services"
+        if not flags.any():
+            detail += ", no weekday flag set"
+        elif (calendar["end_date"] < calendar["start_date"]).all():
+            detail += ", every end_date before its start_date"
+        parts.append(
+            f"calendar.txt {calendar['start_date'].min():%Y-%m-%d} to {calendar['end_date'].max():%Y-%m-%d} ({detail})"
+        )
+    if exceptions.empty:
+        parts.append("calendar_dates.txt: none")
+    else:
+        added = int((exceptions["exception_type"] == 1).sum())
+        removed = int((exceptions["exception_type"] == 2).sum())
+        parts.append(
+            f"calendar_dates.txt {exceptions['date'].min():%Y-%m-%d} to {exceptions['date'].max():%Y-%m-%d} "
+            f"({added} dates added, {removed} removed)"
+        )
+    return "; ".join(parts)
 
 
 def _trip_ids_from(trips: pd.DataFrame | Collection[str]) -> list[str]:

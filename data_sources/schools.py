@@ -44,6 +44,7 @@ from data_sources.validation import (
     point_coordinates_from_geometry,
     points_checked,
     printable_bad_text,
+    too_long_rejected,
     unparseable_number_mask,
 )
 
@@ -80,6 +81,7 @@ def schools_from_file(
     for name in bad_field.dropna().unique():
         frame = reject(frame, (bad_field == name).reindex(frame.index, fill_value=False), name, NON_UTF8,
                        frame[name].map(printable_bad_text))  # fmt: skip
+    frame = too_long_rejected(frame, reject)
     frame = reject(frame, missing_mask(frame["id"]), "id", "missing id")
     frame = reject(frame, duplicate_mask(frame["id"]), "id", DUPLICATE_ID)
     frame = reject(frame, missing_mask(frame["name"]), "name", "missing name")

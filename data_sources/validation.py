@@ -41,7 +41,7 @@ import shapely
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
-from data_sources.contracts import OPPORTUNITY_COLUMNS, PILLARS, WGS84
+from data_sources.contracts import OPPORTUNITY_COLUMNS, PILLARS, TEXT_LIMITS, WGS84
 from data_sources.errors import CRSError, SourceFormatError, SourceNotFoundError
 from data_sources.rejects import RejectReport
 
@@ -60,6 +60,7 @@ INVALID_GEOMETRY = "invalid geometry"
 DUPLICATE_ID = "duplicate id"
 INVALID_OPENING_HOURS = "invalid opening_hours"
 NON_UTF8 = "non-UTF-8 text"
+TOO_LONG = "text too long"
 WRONG_FIELD_COUNT = "wrong number of fields"
 
 TRUE_WORDS = frozenset({"yes", "true", "sì", "si", "y", "1"})
@@ -230,6 +231,9 @@ def frame_from_csv_path(path: str | Path, report: RejectReport | None = None, so
     text = text_from_path(path, first_line_is_header=True)
     header_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=header_line.count)
+    # A field may be as long as the file (the default limit, 128 KiB, would fail the whole file on one long
+    # cell); rows with over-long text are then rejected one by one (:func:`too_long_rejected`).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
     except csv.Error as exc:
@@ -393,6 +397,28 @@ def text_values(values: pd.Series) -> pd.Series:
     return values.map(lambda v: np.nan if _is_missing_scalar(v) else str(v).strip()).astype(object)
 
 
+def text_too_long(value: object, limit: int) -> bool:
+    """Whether a value's text is longer than ``limit`` characters (missing values never are)."""
+    return not _is_missing_scalar(value) and len(str(value).strip()) > limit
+
+
+def too_long_rejected(frame: pd.DataFrame, reject: Rejector, limits: Mapping[str, int] = TEXT_LIMITS) -> pd.DataFrame:
+    """Reject rows whose text in a limited column is longer than its limit (:data:`TEXT_LIMITS`).
+
+    The reject names the field and says ``text too long``; its value gives the length and the limit, then the
+    text's start (a 5 MB name is reported, never copied whole).
+    """
+    for name, limit in limits.items():
+        if name not in frame.columns:
+            continue
+        mask = frame[name].map(lambda v, limit=limit: text_too_long(v, limit)).astype(bool)
+        shown = frame[name].map(
+            lambda v, limit=limit: f"{len(str(v).strip()):,} characters, at most {limit:,}: {str(v).strip()[:60]}…"
+        )
+        frame = reject(frame, mask, name, TOO_LONG, shown)
+    return frame
+
+
 def bad_text_fields(frame: pd.DataFrame, fields: Iterable[str] | None = None) -> pd.Series:
     """Per row, the first field whose text holds bytes that were not UTF-8 (see :func:`text_from_path`), or NaN."""
     names = [f for f in (fields if fields is not None else frame.columns) if f in frame.columns and f != "geometry"]
@@ -490,7 +516,8 @@ def points_checked(
         Most parseable coordinates are out of lon/lat range: the file is in a projected CRS.
     """
     lon_raw = frame[lon_field]
-    pair = lon_raw.map(_shown) + ", " + frame[lat_field].map(_shown)
+    # astype(str): on an empty frame map() gives float64, to which text cannot be added.
+    pair = lon_raw.map(_shown).astype(str) + ", " + frame[lat_field].map(_shown).astype(str)
     frame = reject(frame, missing_mask(lon_raw), lon_label or lon_field, MISSING_COORDINATES, pair)
     frame = reject(frame, missing_mask(frame[lat_field]), lat_label or lat_field, MISSING_COORDINATES, pair)
     lon = numbers_from_values(frame[lon_field])

@@ -252,7 +252,10 @@ def compute_access(
     progress: Progress = lambda m: None,
     runner: Runner | None = None,
 ) -> list[AccessLayer]:
-    """Compute and store the walking layers of the city's current release, replacing the earlier ones.
+    """Compute and store the layers of the city's latest release, replacing the earlier ones of that mode.
+
+    The latest release may not be published yet (it lacks layers the served one has, see :mod:`geo.releases`):
+    the caller publishes it with :func:`geo.releases.publish_if_complete` once its layers exist.
 
     Parameters
     ----------
@@ -265,7 +268,7 @@ def compute_access(
         ``walk``, or ``transit`` (walk + public transport over the departure ``window`` on ``date``; the reported
         time is the median over departures every minute, never worse than walking). Network nodes are walk only.
     """
-    release = city.current_release()
+    release = city.latest_release()
     if release is None:
         raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
     network = network_for_release(release)

@@ -31,10 +31,12 @@ from data_sources import catalogue, gtfs, opportunities, osm, population
 from data_sources.basemap import basemap_from_source
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
+from data_sources.contracts import TEXT_LIMITS
 from data_sources.download import path_for_source, sha256_of_file
 from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
 from data_sources.rejects import RejectReport
 from data_sources.schools import schools_from_file
+from data_sources.validation import TOO_LONG, text_too_long
 from geo.models import (
     City,
     DataRelease,
@@ -47,6 +49,7 @@ from geo.models import (
     TransitFeed,
     TransitStop,
 )
+from geo.releases import Publication, publish_if_complete
 
 Progress = Callable[[str], None]
 
@@ -65,6 +68,8 @@ class ImportResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     report: RejectReport = field(default_factory=RejectReport)
     missing: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    publication: Publication | None = None
 
 
 @dataclass
@@ -77,6 +82,12 @@ class LoadContext:
     progress: Progress
     boundary: shapely.Geometry | None = None
     population_units: list[gpd.GeoDataFrame] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Say something the operator must act on (printed now, and again after the summary)."""
+        self.warnings.append(message)
+        self.progress(f"WARNING: {message}")
 
 
 @dataclass
@@ -185,6 +196,34 @@ def _value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _text(value: Any, field_name: str) -> str:
+    """A value as stored text; readers and :func:`without_overlong_text` have rejected longer ones, never cut."""
+    text = str(_value(value) or "")
+    limit = TEXT_LIMITS[field_name]
+    if len(text) > limit:
+        raise ValueError(f"{field_name} of {len(text)} characters reached storage unchecked (limit {limit})")
+    return text
+
+
+def without_overlong_text(
+    frame: gpd.GeoDataFrame, report: RejectReport, source: str, file: str | Path, id_column: str = "id"
+) -> gpd.GeoDataFrame:
+    """The rows whose text fits :data:`TEXT_LIMITS`; each other row is rejected (file, id, field), never cut."""
+    keep = np.ones(len(frame), dtype=bool)
+    for name, limit in TEXT_LIMITS.items():
+        if name not in frame.columns:
+            continue
+        for position, value in enumerate(frame[name].to_numpy(dtype=object)):
+            if keep[position] and text_too_long(value, limit):
+                keep[position] = False
+                text = str(value).strip()
+                report.add(
+                    source, file, None, name, TOO_LONG, f"{len(text):,} characters, at most {limit:,}: {text[:60]}…",
+                    frame[id_column].iloc[position],
+                )  # fmt: skip
+    return frame if keep.all() else frame[keep]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Storing frames
 
@@ -243,19 +282,19 @@ def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 release=release,
                 source=str(row.source),
                 source_id=str(row.id),
-                name=str(_value(row.name) or "")[:300],
-                provider=str(_value(row.provider) or "")[:300],
+                name=_text(row.name, "name"),
+                provider=_text(row.provider, "provider"),
                 category=row.category,
                 pillars=str(_value(row.pillars) or ""),
-                kind=str(_value(row.kind) or "")[:120],
+                kind=_text(row.kind, "kind"),
                 age_min=_value(row.age_min),
                 age_max=_value(row.age_max),
                 price=None if price is None else round(float(price), 2),
                 voucher=_value(row.voucher),
-                opening_hours=str(_value(row.opening_hours) or "")[:500],
+                opening_hours=_text(row.opening_hours, "opening_hours"),
                 capacity=_value(row.capacity),
-                address=str(_value(row.address) or "")[:300],
-                website=str(_value(row.website) or "")[:500],
+                address=_text(row.address, "address"),
+                website=_text(row.website, "website"),
                 geom=geos_from_shapely(row.geometry),
             )
         )
@@ -271,9 +310,9 @@ def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 release=release,
                 source=str(row.source),
                 source_id=str(row.id),
-                name=str(_value(row.name) or "")[:300],
-                level=str(_value(row.level) or "")[:64],
-                address=str(_value(row.address) or "")[:300],
+                name=_text(row.name, "name"),
+                level=_text(row.level, "level"),
+                address=_text(row.address, "address"),
                 capacity=_value(row.capacity),
                 geom=geos_from_shapely(row.geometry),
             )
@@ -296,6 +335,8 @@ def load_zones(context: LoadContext, source: SourceConfig, path: Path) -> Loaded
         code_field=source.options["code_field"],
         name_field=source.options.get("name_field"),
         source=source.name,
+        # (0, 0) is what a configuration without ``center`` gets: no city lies there, so no check then.
+        center=context.config.center if context.config.center != (0.0, 0.0) else None,
     )
     return Loaded({source.name: summary_line(report, store_zones(context.release, zones))}, report)
 
@@ -348,6 +389,7 @@ def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -
         frame, report = reader(path, context.boundary, source=source.name)
     else:
         frame, report = reader(path, boundary=context.boundary, source=source.name)
+    frame = without_overlong_text(frame, report, source.name, path)
     return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
 
 
@@ -406,6 +448,7 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     frame, report = opportunities.opportunities_from_osm_pois(
         pois, boundary=context.boundary, source=source.name, file=path.name
     )
+    frame = without_overlong_text(frame, report, source.name, path)
     loaded = store_opportunities(context.release, frame)
     schools = frame[frame["kind"].isin(["school", "kindergarten"])]
     school_rows = gpd.GeoDataFrame(
@@ -428,8 +471,14 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
 def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A GTFS feed: validated, its stops stored; timetables stay in the feed file for the transit router."""
     feed = gtfs.feed_from_path(path, name=source.name)
-    stops = gtfs.stops_frame(feed)
+    stops = without_overlong_text(gtfs.stops_frame(feed), feed.report, feed.source_of("stops"), path)
     dates = gtfs.service_dates(feed) if feed.has_timetables else pd.DatetimeIndex([])
+    if feed.has_timetables and not len(dates):
+        context.warn(
+            f"GTFS feed {source.name!r} ({path.name}) has trips but no day on which any service runs "
+            f"({gtfs.calendar_span_text(feed)}): transit cannot be computed from it. Give a feed with current "
+            f"calendars (load_city {context.config.slug} --gtfs FEED.zip)."
+        )
     record = TransitFeed.objects.create(
         release=context.release,
         name=source.name,
@@ -443,7 +492,7 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     TransitStop.objects.bulk_create(
         [
             TransitStop(
-                feed=record, stop_id=str(row.id), name=str(row.name or "")[:300], geom=geos_from_shapely(row.geometry)
+                feed=record, stop_id=str(row.id), name=_text(row.name, "name"), geom=geos_from_shapely(row.geometry)
             )
             for row in stops.itertuples(index=False)
         ],
@@ -567,10 +616,13 @@ def import_city(
     for name, reason in missing.items():
         progress(f"No {name} for {config.name}: {reason} (optional: the import goes on without it).")
     key, inputs = inputs_fingerprint(paths)
-    existing = city.releases.filter(input_hash=key, status=DataRelease.Status.READY).first()
+    loaded_statuses = [DataRelease.Status.LOADED, DataRelease.Status.READY]
+    existing = city.releases.filter(input_hash=key, status__in=loaded_statuses).first()
     if existing is not None:
         progress(f"Inputs unchanged: release {existing.pk} ({key[:10]}) is already loaded.")
-        return ImportResult(existing, created=False, counts=existing.counts, missing=missing)
+        return ImportResult(
+            existing, created=False, counts=existing.counts, missing=missing, publication=publish_if_complete(existing)
+        )
     report = RejectReport()
     counts: dict[str, dict[str, int]] = {}
     ordered = sorted(paths.items(), key=lambda item: KIND_ORDER.index(item[1][0].kind))
@@ -600,9 +652,18 @@ def import_city(
         if cells:
             progress(f"Moved youth from census sections onto {cells} H3 cells (resolution 9).")
         release.counts = counts
-        release.status = DataRelease.Status.READY
+        release.status = DataRelease.Status.LOADED
         release.save(update_fields=["counts", "status"])
-    return ImportResult(release, created=True, counts=counts, report=report, missing=missing)
+        publication = publish_if_complete(release)
+    return ImportResult(
+        release,
+        created=True,
+        counts=counts,
+        report=report,
+        missing=missing,
+        warnings=context.warnings,
+        publication=publication,
+    )
 
 
 def import_catalogue(
@@ -615,16 +676,16 @@ def import_catalogue(
 ) -> ImportResult:
     """Import an opportunity catalogue into a new release of the city, keeping catalogues imported before.
 
-    The new release holds the city's configured sources plus every catalogue of the current release, with this
-    one added (or replaced, when ``name`` was imported before). Importing the same file again finds the same
-    release.
+    The new release holds the city's configured sources plus every catalogue of the latest release (published
+    or not), with this one added (or replaced, when ``name`` was imported before). Importing the same file again
+    finds the same release.
     """
     if not Path(path).exists():
         raise SourceNotFoundError(f"catalogue {path} does not exist.")
     sources = dict(config.sources)
     overrides = dict(overrides or {})
     city = City.objects.filter(slug=config.slug).first()
-    current = city.current_release() if city else None
+    current = city.latest_release() if city else None
     if current is not None:
         for source_name, record in current.inputs.items():
             if record.get("kind") == "catalogue" and source_name not in sources and Path(record["file"]).exists():

@@ -28,16 +28,26 @@ class City(models.Model):
         return self.name
 
     def current_release(self) -> DataRelease | None:
-        """The newest release that finished loading, or None."""
+        """The release the city serves: the newest published one, or None (see :mod:`geo.releases`)."""
         return self.releases.filter(status=DataRelease.Status.READY).order_by("-created", "-id").first()
+
+    def latest_release(self) -> DataRelease | None:
+        """The newest release that finished loading, published or not: what compute_access works on."""
+        statuses = [DataRelease.Status.LOADED, DataRelease.Status.READY]
+        return self.releases.filter(status__in=statuses).order_by("-created", "-id").first()
 
 
 class DataRelease(models.Model):
-    """One versioned import of a city's inputs."""
+    """One versioned import of a city's inputs.
+
+    ``loading`` while the import runs; ``loaded`` when it finished but is not yet served (it lacks layers the
+    served release has); ``ready`` once published: the city serves its newest ``ready`` release.
+    """
 
     class Status(models.TextChoices):
         LOADING = "loading"
-        READY = "ready"
+        LOADED = "loaded", "loaded, not yet published"
+        READY = "ready", "published"
         FAILED = "failed"
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="releases")

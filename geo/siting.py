@@ -377,16 +377,23 @@ def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15
     return siting.rank_missions(frame, top=top)
 
 
-def scenario_file(scenario: SitingScenario, fmt: str) -> Path:
-    """Write a scenario's sites (points) and per-zone before/after table: CSV or GeoPackage, with attribution."""
+def scenario_export(scenario: SitingScenario, fmt: str) -> tuple[str, bytes]:
+    """A scenario's export file (see :func:`scenario_file`) as its name and bytes; nothing is left on disk."""
     import tempfile
 
+    with tempfile.TemporaryDirectory(prefix="vicino-scenario-") as folder:
+        path = scenario_file(scenario, fmt, Path(folder))
+        return path.name, path.read_bytes()
+
+
+def scenario_file(scenario: SitingScenario, fmt: str, folder: Path) -> Path:
+    """Write a scenario's sites (points) and per-zone before/after table into ``folder``: CSV or GeoPackage, with
+    attribution."""
     import geopandas as gpd
 
     from geo.exporting import attribution_for
     from layers.exports import layers_to_gpkg
 
-    folder = Path(tempfile.mkdtemp(prefix="vicino-scenario-"))
     sites = gpd.GeoDataFrame(
         pd.DataFrame(scenario.sites), geometry=gpd.points_from_xy([s["lon"] for s in scenario.sites],
                                                                   [s["lat"] for s in scenario.sites]), crs=4326

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
-from data_sources.gtfs import GtfsFeed, feed_from_path
+from data_sources.gtfs import GtfsFeed, calendar_span_text, feed_from_path, service_ids_on
 from geo.models import DataRelease
 from routing.timetable import Timetable, timetable_from_feeds
 
@@ -23,6 +24,10 @@ WEEKDAY_WEDNESDAY = 2
 
 class NoTimetablesError(ValueError):
     """The city has no timetabled transit feed."""
+
+
+class NoServiceDayError(NoTimetablesError):
+    """A timetabled feed has no day on which a service runs, or none runs on the date asked for."""
 
 
 def parse_window(text: str) -> tuple[int, int]:
@@ -56,10 +61,34 @@ def timetabled_feeds(release: DataRelease) -> tuple[GtfsFeed, ...]:
 
 
 def service_date(release: DataRelease, weekday: int = WEEKDAY_WEDNESDAY, date: dt.date | None = None) -> dt.date:
-    """The date to use: ``date`` if given, else the first day with the given weekday on which every feed runs."""
+    """The date to use: ``date`` if given, else the first day with the given weekday on which every feed runs.
+
+    Raises
+    ------
+    NoServiceDayError
+        A feed has no service day at all (its calendars cover no date), the feeds' service periods do not
+        overlap, or no feed runs on ``date``.
+    """
+    records = list(release.transit_feeds.filter(has_timetables=True).order_by("name"))
+    feeds = {feed.name: feed for feed in timetabled_feeds(release)}
+    for record in records:
+        if record.first_service_date is None:
+            raise NoServiceDayError(
+                f"GTFS feed {record.name!r} ({Path(record.path).name}) of {release.city.name} has no day on "
+                f"which any service runs ({calendar_span_text(feeds[record.name])}): transit cannot be computed. "
+                f"Load a feed with current calendars: load_city {release.city.slug} --gtfs FEED.zip"
+            )
+    first = max(r.first_service_date for r in records)
+    last = min(r.last_service_date for r in records)
+    spans = ", ".join(f"{r.name} {r.first_service_date} to {r.last_service_date}" for r in records)
     if date is not None:
+        if not any(service_ids_on(feed, date) for feed in feeds.values()):
+            raise NoServiceDayError(f"no transit service of {release.city.name} runs on {date} (feeds: {spans}).")
         return date
-    first = max(f.first_service_date for f in release.transit_feeds.filter(has_timetables=True))
+    if first > last:
+        raise NoServiceDayError(
+            f"the transit feeds of {release.city.name} have no day in common ({spans}): give --date."
+        )
     days = pd.date_range(first, periods=7)
     return next(d.date() for d in days if d.weekday() == weekday)
 

@@ -307,9 +307,12 @@ def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> Http
     city_obj, release = city_release(city)
     if fmt not in FORMATS:
         raise ApiError(f"format {fmt!r} is not supported; use {', '.join(FORMATS)}")
-    if not any(layer.name == name for layer in release.access_layers.all()):
+    layer = next((layer for layer in release.access_layers.all() if layer.name == name), None)
+    if layer is None:
         raise Http404(f"no layer {name!r} in {city_obj.name}'s current release")
-    cache = Path(settings.VICINO_HOME) / "exports" / release.input_hash[:16]
+    # Keyed on the layer's own version: compute_access replaces a layer (new row, new time), never edits it.
+    version = f"{layer.pk}-{layer.created:%Y%m%dT%H%M%S%f}"
+    cache = Path(settings.VICINO_HOME) / "exports" / release.input_hash[:16] / version
     target = cache / f"{name}.{fmt}"
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
 from geo.models import City, DataRelease, SitingScenario
 from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
-from geo.siting import missions_for, run_scenario, scenario_file
+from geo.siting import missions_for, run_scenario, scenario_export
 from routing.profiles import DEFAULT_PROFILES
 
 
@@ -205,8 +205,10 @@ def export_scenario(request: HttpRequest, city: str, pk: int, fmt: str) -> HttpR
     scenario = get_object_or_404(SitingScenario, pk=pk, release=release)
     if fmt not in {"csv", "gpkg"}:
         raise Http404(f"format {fmt!r}: use csv or gpkg")
-    path = scenario_file(scenario, fmt)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    filename, content = scenario_export(scenario, fmt)
+    response = HttpResponse(content, content_type="text/csv" if fmt == "csv" else "application/geopackage+sqlite3")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""`python manage.py compute_access CITY [CITY ...]`: accessibility layers for each city's current release."""
+"""`python manage.py compute_access CITY [CITY ...]`: layers for each city's latest release, then publish it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from geo.access import compute_access
 from geo.cluster import Runner, runner_for
 from geo.models import City
+from geo.releases import publish_if_complete
 from geo.transit import NoTimetablesError, parse_window
 from routing.profiles import DEFAULT_PROFILES
 
@@ -33,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--window", default="07:00-09:00", help="transit departure window, HH:MM-HH:MM")
         parser.add_argument(
             "--profile", action="append", choices=[p.name for p in DEFAULT_PROFILES], help="only these profiles"
+        )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the release even if it lacks layers the served release has (default: only when complete)",
         )
         parser.add_argument(
             "--origins",
@@ -78,6 +84,11 @@ class Command(BaseCommand):
                 if options["mode"] != "all":
                     raise
                 self.stdout.write(self.style.WARNING(f"{error}."))
+        release = city.latest_release()
+        if release is not None:
+            publication = publish_if_complete(release, force=options["publish"])
+            style = self.style.SUCCESS if publication.published else self.style.WARNING
+            self.stdout.write(style(publication.message()))
         method = layers[0].method if layers else "-"
         where = " on the Dask cluster" if runner.distributed else ""
         self.stdout.write(

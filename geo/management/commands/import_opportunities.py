@@ -40,5 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(summary_table(result.counts))
         state = "created" if result.created else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
+        if result.publication is not None:
+            style = self.style.SUCCESS if result.publication.published else self.style.WARNING
+            self.stdout.write(style(result.publication.message()))
         if result.created:
             self.stdout.write(f"Reject report: {rejects_path} ({len(result.report)} rows)")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from data_sources.cities import available_cities, city_config_from_file, city_config_from_slug
+from data_sources.cities import (
+    CityConfig,
+    SourceConfig,
+    available_cities,
+    city_config_from_file,
+    city_config_from_slug,
+)
 from data_sources.errors import VicinoError
 from geo.importing import import_city
 from geo.reporting import summary_table
@@ -27,7 +35,17 @@ class Command(BaseCommand):
             help="use PATH for the source NAME instead of its configured file (repeatable)",
         )
         parser.add_argument("--osm", help="an OSM file (.osm.pbf/.osm/.osm.bz2) for the street network")
-        parser.add_argument("--gtfs", help="a GTFS zip or folder for transit")
+        parser.add_argument(
+            "--gtfs",
+            action="append",
+            default=[],
+            metavar="FEED",
+            help=(
+                "a GTFS zip or folder that replaces ALL of the city's configured GTFS feeds (repeatable: give each "
+                "feed the city should have). A city with one configured feed keeps its source name; otherwise each "
+                "feed becomes a source gtfs_<file stem>. To replace one feed of several, use --source NAME=PATH."
+            ),
+        )
         parser.add_argument("--rejects", help="where to write the reject report (CSV)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,9 +53,11 @@ class Command(BaseCommand):
             target = options["city"]
             config = city_config_from_file(target) if target.endswith(".toml") else city_config_from_slug(target)
             overrides = _parse_overrides(options["source"])
-            for name in ("osm", "gtfs"):
-                if options[name]:
-                    overrides[name] = options[name]
+            if options["osm"]:
+                overrides["osm"] = options["osm"]
+            if options["gtfs"]:
+                config, feeds = with_gtfs_feeds(config, options["gtfs"])
+                overrides |= feeds
             result = import_city(config, overrides, progress=lambda m: self.stdout.write(m))
         except VicinoError as error:
             raise CommandError(str(error)) from None
@@ -49,12 +69,38 @@ class Command(BaseCommand):
             )
             result.report.notes_frame().to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
         self.stdout.write(summary_table(result.counts))
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
         state = "created" if result.created else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
+        if result.publication is not None:
+            style = self.style.SUCCESS if result.publication.published else self.style.WARNING
+            self.stdout.write(style(result.publication.message()))
         if result.created:
             self.stdout.write(
                 f"Reject report: {rejects_path} ({len(result.report)} rows); rows set aside and notes beside it."
             )
+
+
+def with_gtfs_feeds(config: CityConfig, feeds: list[str]) -> tuple[CityConfig, dict[str, str | Path]]:
+    """The city with its GTFS sources replaced by ``feeds``, and the overrides pointing at them.
+
+    One feed for a city with one configured GTFS source keeps that source (its name and attribution); otherwise
+    every configured GTFS source is dropped and each feed becomes a source named ``gtfs_<file stem>``.
+    """
+    configured = [s for s in config.sources.values() if s.kind == "gtfs"]
+    if len(configured) == 1 and len(feeds) == 1:
+        return config, {configured[0].name: feeds[0]}
+    sources = {name: s for name, s in config.sources.items() if s.kind != "gtfs"}
+    overrides: dict[str, str | Path] = {}
+    for feed in feeds:
+        stem = re.sub(r"[^a-z0-9_]+", "_", Path(feed).name.removesuffix(".zip").lower()).strip("_") or "feed"
+        name = f"gtfs_{stem}"
+        if name in sources:
+            raise CommandError(f"--gtfs {feed}: two feeds would both be called {name!r}; rename one file.")
+        sources[name] = SourceConfig(name, "gtfs", file=str(feed))
+        overrides[name] = feed
+    return replace(config, sources=sources), overrides
 
 
 def _parse_overrides(pairs: list[str]) -> dict[str, str | Path]:
