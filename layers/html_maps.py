@@ -89,9 +89,10 @@ def leaflet_assets() -> tuple[str, str]:
     for location in locations:
         folder = Path(location) / "static" / "leaflet"
         if (folder / "leaflet.js").is_file() and (folder / "leaflet.css").is_file():
-            return (folder / "leaflet.js").read_text(encoding="utf-8"), (folder / "leaflet.css").read_text(
-                encoding="utf-8"
-            )
+            script = (folder / "leaflet.js").read_text(encoding="utf-8")
+            # No source map: the file stands alone (a browser's developer tools would look for it beside the file).
+            script = re.sub(r"//# sourceMappingURL=\S+", "", script)
+            return script, (folder / "leaflet.css").read_text(encoding="utf-8")
     raise OfflineAssetError("Leaflet is not installed: the django-leaflet package ships leaflet.js and leaflet.css")
 
 
