@@ -179,7 +179,8 @@ def _base_map(
     fmap.default_css = []
     if tiles and tiles[0]:
         folium.TileLayer(tiles=tiles[0], attr=tiles[1] or " ", name="tiles", control=False).add_to(fmap)
-    fmap.fit_bounds(_bounds(frames))
+    fmap.vicino_bounds = _bounds(frames)
+    fmap.fit_bounds(fmap.vicino_bounds)
     features = list((basemap or {}).get("features", []))
     if features:
         plain = [
@@ -196,6 +197,13 @@ def _base_map(
             control=False,
         ).add_to(fmap)
     return fmap
+
+
+def _basemap_frame(basemap: Mapping[str, Any] | None) -> gpd.GeoDataFrame:
+    features = [f for f in (basemap or {}).get("features", []) if f.get("geometry")]
+    if not features:
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
+    return gpd.GeoDataFrame.from_features(features, crs=4326)[["geometry"]]
 
 
 def _kind_of(feature: Mapping[str, Any]) -> str:
@@ -255,7 +263,9 @@ def _legend_html(rows: Sequence[tuple[str, str]], shape: str = "square") -> str:
     )
 
 
-def _table_html(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
+def _table_html(
+    header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "", css_class: str = "vicino-table"
+) -> str:
     head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(
@@ -265,7 +275,7 @@ def _table_html(header: Sequence[str], rows: Sequence[Sequence[str]], caption: s
         for r in rows
     )  # fmt: skip
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table class='vicino-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table class='{css_class}'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 PANEL_CSS = """
@@ -286,6 +296,7 @@ html, body { margin: 0; padding: 0; height: 100%;
 .vicino-table { border-collapse: collapse; margin: 4px 0; font-size: 13px; }
 .vicino-table th, .vicino-table td { border-bottom: 1px solid #d5d8dc; padding: 2px 6px; text-align: right; }
 .vicino-table th[scope=row], .vicino-table thead th:first-child { text-align: left; font-weight: 600; }
+.vicino-profile td:nth-child(2) { text-align: left; }
 .vicino-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .vicino-attribution { font-size: 12px; color: #4d5656; border-top: 1px solid #d5d8dc; margin-top: 8px;
   padding-top: 4px; }
@@ -311,16 +322,22 @@ class _Attribution(MacroElement):
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}.attributionControl.setPrefix(false).addAttribution({{ this.text|tojson }});"
+        # On a wide screen, keep the data clear of the panel on the right.
+        "(function (map) { var panel = document.getElementById('vicino-panel');"
+        " if (panel && window.innerWidth > 700) { map.fitBounds({{ this.bounds|tojson }},"
+        " {paddingTopLeft: [10, 10], paddingBottomRight: [panel.offsetWidth + 20, 10]}); } })"
+        "({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, bounds: list[list[float]]) -> None:
         super().__init__()
         self._name = "Attribution"
         self.text = text
+        self.bounds = bounds
 
 
-def _finish(fmap: folium.Map, text: MapText, body: str) -> str:
+def _finish(fmap: folium.Map, text: MapText, body: str, bounds: list[list[float]]) -> str:
     """The whole HTML document: Leaflet inlined, the panel, the attribution, and no remote script or style."""
     script, style = leaflet_assets()
     root = fmap.get_root()
@@ -330,7 +347,7 @@ def _finish(fmap: folium.Map, text: MapText, body: str) -> str:
     root.header.add_child(folium.Element(f"<script>{script}</script>"), name="leaflet_js_inline", index=0)
     root.header.add_child(folium.Element(f"<style>{PANEL_CSS}</style>"), name="vicino_css")
     root.html.add_child(folium.Element(_panel_html(text, body)))
-    _Attribution(html.escape(text.attribution)).add_to(fmap)
+    _Attribution(html.escape(text.attribution), bounds).add_to(fmap)
     document = root.render()
     document = document.replace("<html>", f'<html lang="{html.escape(text.language)}">', 1)
     remote = REMOTE_ASSET.search(document)
@@ -392,7 +409,7 @@ def layer_map_html(
         f"<h2 class='vicino-legend-title'>{html.escape(text.legend_title)}</h2>"
         f"{_legend_html(rows)}<p class='note'>{html.escape(text.darker_means)}</p>"
     )
-    return _finish(fmap, text, body)
+    return _finish(fmap, text, body, fmap.vicino_bounds)
 
 
 def scenario_map_html(
@@ -426,7 +443,8 @@ def scenario_map_html(
         geometry=gpd.points_from_xy([float(s["lon"]) for s in sites], [float(s["lat"]) for s in sites]),
         crs=4326,
     )
-    fmap = _base_map([zones, points] if len(zones) else [points], basemap, tiles)
+    # Without neighbourhoods, the base map gives the city's extent (the hubs alone would zoom to a few streets).
+    fmap = _base_map([zones, points] if len(zones) else [points, _basemap_frame(basemap)], basemap, tiles)
     body = ""
     if len(zones):
         after = pd.to_numeric(zones["coverage_after"], errors="coerce")
@@ -447,16 +465,16 @@ def scenario_map_html(
     hubs_legend = [(EXISTING_HUB["fill_color"], text.extra.get("existing_hub", "")),
                    (NEW_HUB["fill_color"], text.extra.get("new_hub", ""))]  # fmt: skip
     body += f"<h2>{html.escape(text.extra.get('sites', ''))}</h2>{_legend_html(hubs_legend, 'circle')}"
-    body += (
-        "<ul class='note'>"
-        + "".join(
-            f"<li>{'★' if s.get('fixed') is False else '•'} {html.escape(str(s.get('name', '')))}</li>" for s in sites
-        )
-        + "</ul>"
-    )
+    body += _legend_html(
+        [
+            (EXISTING_HUB["fill_color"] if s.get("fixed") else NEW_HUB["fill_color"], str(s.get("name", "")))
+            for s in sites
+        ],
+        "circle",
+    ).replace("vicino-legend", "vicino-legend note vicino-sites", 1)
     if summary_rows:
         body += _table_html(summary_header, summary_rows, text.extra.get("summary", ""))
-    return _finish(fmap, text, body)
+    return _finish(fmap, text, body, fmap.vicino_bounds)
 
 
 def profile_map_html(
@@ -485,14 +503,16 @@ def profile_map_html(
     chosen = zones[code_column].astype(str) == str(code)
     if not chosen.any():
         raise KeyError(f"no zone {code!r} among the {len(zones)} zones")
-    fmap = _base_map([zones[chosen]], basemap, tiles)
+    fmap = _base_map([zones], basemap, tiles)  # the whole city: where the neighbourhood is
     shaped = _with_tips(zones, name_column, tooltips, text.language)
     _add_shapes(fmap, shaped[~chosen.to_numpy()], ["#ecf0f1"] * int((~chosen).sum()), "zones", fill_opacity=0.35)
     _add_shapes(fmap, shaped[chosen.to_numpy()], ["#f5b041"], "chosen", outline="#b03a2e", weight=3, fill_opacity=0.55)
-    body = _legend_html([("#f5b041", text.legend_title)]) + _table_html(table_header, table_rows)
+    body = _legend_html([("#f5b041", text.legend_title)]) + _table_html(
+        table_header, table_rows, css_class="vicino-table vicino-profile"
+    )
     body += f"<h2>{html.escape(text.extra.get('pillars_title', ''))}</h2>"
     if pillars:
         body += _table_html(table_header[:1] + table_header[2:], pillars)
     else:
         body += f"<p class='note vicino-pillars'>{html.escape(text.extra.get('no_pillars', ''))}</p>"
-    return _finish(fmap, text, body)
+    return _finish(fmap, text, body, fmap.vicino_bounds)
