@@ -325,7 +325,7 @@ class _Attribution(MacroElement):
         # On a wide screen, keep the data clear of the panel on the right.
         "(function (map) { var panel = document.getElementById('vicino-panel');"
         " if (panel && window.innerWidth > 700) { map.fitBounds({{ this.bounds|tojson }},"
-        " {paddingTopLeft: [10, 10], paddingBottomRight: [panel.offsetWidth + 20, 10]}); } })"
+        " {paddingTopLeft: [10, 10], paddingBottomRight: [panel.offsetWidth + 20, 10], animate: false}); } })"
         "({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
