@@ -145,13 +145,31 @@ def colour_for(value: Any, breaks: Sequence[float], lower_is_better: bool = Fals
 def legend_rows(
     breaks: Sequence[float], kind: str, language: str, lower_is_better: bool = False
 ) -> list[tuple[str, str]]:
-    """(colour, range in words) for each class, lowest value first."""
+    """(colour, range in words) for each class, lowest value first.
+
+    Class k holds the values in (break k-1, break k]. Whole counts read as whole ranges ("15 – 22", "≥ 35"), and a
+    class that can hold no whole count is left out.
+    """
     if not breaks:
         return []
     labels = []
     fmt = [format_number(b, kind, language) for b in breaks]
+    whole = [math.floor(b) for b in breaks]
     for k in range(len(breaks) + 1):
-        if k == 0:
+        if kind == "count":
+            low = whole[k - 1] + 1 if k > 0 else None
+            high = whole[k] if k < len(breaks) else None
+            if low is None:
+                text = f"≤ {format_number(high, kind, language)}"
+            elif high is None:
+                text = f"≥ {format_number(low, kind, language)}"
+            elif low > high:
+                continue
+            elif low == high:
+                text = format_number(low, kind, language)
+            else:
+                text = f"{format_number(low, kind, language)} – {format_number(high, kind, language)}"
+        elif k == 0:
             text = f"≤ {fmt[0]}"
         elif k == len(breaks):
             text = f"> {fmt[-1]}"
@@ -282,7 +300,8 @@ PANEL_CSS = """
 html, body { margin: 0; padding: 0; height: 100%;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .folium-map.leaflet-container { background: #fbfcfc !important; }
-.vicino-panel { position: absolute; top: 10px; right: 10px; z-index: 1000; background: #fff; color: #17202a;
+.vicino-panel { box-sizing: border-box; position: absolute; top: 10px; right: 10px; z-index: 1000;
+  background: #fff; color: #17202a;
   max-width: 380px; max-height: calc(100% - 50px); overflow: auto; padding: 10px 14px; border-radius: 6px;
   box-shadow: 0 1px 6px rgba(0,0,0,.35); font-size: 14px; line-height: 1.35; }
 .vicino-panel summary { font-weight: 700; font-size: 16px; cursor: pointer; }

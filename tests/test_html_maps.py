@@ -61,7 +61,18 @@ def test_colours_darker_means_more_access() -> None:
     assert colour_for(9, breaks, lower_is_better=True) == COLOURS[0]  # many minutes: pale
     assert colour_for(None, breaks) == NO_DATA_COLOUR
     assert colour_for(float("nan"), breaks) == NO_DATA_COLOUR
-    assert legend_rows([1, 3], "count", "en") == [(COLOURS[0], "≤ 1"), (COLOURS[1], "1 – 3"), (COLOURS[2], "> 3")]
+    # Whole counts: (1, 3] holds 2 and 3; (3, 3.5] holds no whole count and is left out.
+    assert legend_rows([1, 3, 3.5], "count", "en") == [(COLOURS[0], "≤ 1"), (COLOURS[1], "2 – 3"), (COLOURS[3], "≥ 4")]
+    assert legend_rows([1, 2], "count", "en") == [(COLOURS[0], "≤ 1"), (COLOURS[1], "2"), (COLOURS[2], "≥ 3")]
+    assert legend_rows([0.2, 0.4], "share", "en") == [
+        (COLOURS[0], "≤ 20%"),
+        (COLOURS[1], "20% – 40%"),
+        (COLOURS[2], "> 40%"),
+    ]
+    assert legend_rows([10.0], "minutes", "en", lower_is_better=True) == [
+        (COLOURS[4], "≤ 10 min"),
+        (COLOURS[3], "> 10 min"),
+    ]
 
 
 def test_numbers_read_as_people_write_them() -> None:
