@@ -130,7 +130,7 @@ def _layer(release: DataRelease, name: str | None) -> AccessLayer:
         )
     if name is None:
         preferred = [la for la in layers if la.origin_kind in {"nil", "h3"} and la.mode == "walk"]
-        return (preferred or layers)[0]
+        return min(preferred or layers, key=lambda la: la.profile != "age_11_13")
     for layer in layers:
         if layer.name == name:
             return layer
@@ -263,6 +263,7 @@ def profile_map(release: DataRelease, code: str, layer_name: str | None = None) 
         release, _("Neighbourhood profile: %(name)s") % {"name": name}, name, method_note(layer.method),
         _subtitle(release, _("walking speed of %(who)s") % {"who": profile_label(layer.profile)}),
         pillars_title=_("Wellbeing pillars"),
+        table_note=_("– = no such place within %(cutoff)s min.") % {"cutoff": layer.parameters.get("cutoff_min", 30)},
         no_pillars=_("The seven wellbeing pillars will appear here once the pillar index is computed."),
     )  # fmt: skip
     tips = [Tooltip(_("young residents 0–17"), "youth_0_17", "count")] if frame["youth_0_17"].notna().any() else []

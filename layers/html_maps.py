@@ -316,6 +316,7 @@ html, body { margin: 0; padding: 0; height: 100%;
 .vicino-table th, .vicino-table td { border-bottom: 1px solid #d5d8dc; padding: 2px 6px; text-align: right; }
 .vicino-table th[scope=row], .vicino-table thead th:first-child { text-align: left; font-weight: 600; }
 .vicino-profile td:nth-child(2) { text-align: left; }
+.vicino-panel:has(.vicino-profile) { max-width: 500px; }
 .vicino-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .vicino-attribution { font-size: 12px; color: #4d5656; border-top: 1px solid #d5d8dc; margin-top: 8px;
   padding-top: 4px; }
@@ -529,6 +530,8 @@ def profile_map_html(
     body = _legend_html([("#f5b041", text.legend_title)]) + _table_html(
         table_header, table_rows, css_class="vicino-table vicino-profile"
     )
+    if text.extra.get("table_note"):
+        body += f"<p class='note'>{html.escape(text.extra['table_note'])}</p>"
     body += f"<h2>{html.escape(text.extra.get('pillars_title', ''))}</h2>"
     if pillars:
         body += _table_html(table_header[:1] + table_header[2:], pillars)

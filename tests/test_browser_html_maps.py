@@ -173,3 +173,15 @@ def test_planner_downloads_the_map_it_shows(live_server, browser, page, artifact
     offline.screenshot(path=str(artifacts_dir / "map-planner-download.png"))
     assert offline.outside == [] and offline.errors == []
     context.close()
+    # The analyst page: a neighbourhood's profile and a layer, each as a map.
+    page.goto(f"{live_server.url}/cities/milan/data/")
+    page.screenshot(path=str(artifacts_dir / "analysts-maps-desktop.png"), full_page=True)
+    page.select_option("#profile-zone", "1")
+    with page.expect_download() as download_info:
+        page.click("#profile-map-button")
+    profile = download_info.value
+    assert profile.suggested_filename == "milan-profile-1.html"
+    assert "Profilo del quartiere: DUOMO" in Path(profile.path()).read_text(encoding="utf-8")
+    with page.expect_download() as download_info:
+        page.click("a.download-map")
+    assert "luoghi di" in Path(download_info.value.path()).read_text(encoding="utf-8")

@@ -216,8 +216,11 @@ def _safe_filename(name: str) -> str:
 def analysts(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
     _activate_city_language(request, city_obj)
-    zone_layer = (
-        release.access_layers.filter(origin_kind__in=["nil", "municipio", "h3"]).order_by("origin_kind").first()
+    zone_layers = release.access_layers.filter(mode="walk", origin_kind__in=["nil", "municipio", "h3"])
+    zone_layer = min(
+        zone_layers,
+        key=lambda la: (["nil", "h3", "municipio"].index(la.origin_kind), la.profile != "age_11_13"),
+        default=None,
     )
     zones = list(zone_layer.values.order_by("origin_id").values_list("origin_id", flat=True)) if zone_layer else []
     names = (
