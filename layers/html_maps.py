@@ -321,7 +321,8 @@ html, body { margin: 0; padding: 0; height: 100%;
 .vicino-attribution { font-size: 12px; color: #4d5656; border-top: 1px solid #d5d8dc; margin-top: 8px;
   padding-top: 4px; }
 .leaflet-tooltip { font-size: 13px; }
-@media (max-width: 600px) { .vicino-panel { max-width: calc(100% - 70px); font-size: 13px; } }
+@media (max-width: 600px) { .vicino-panel { max-width: calc(100% - 70px); font-size: 13px; }
+  .leaflet-control-attribution { font-size: 10px; max-width: 70%; } }
 """
 
 
