@@ -268,6 +268,6 @@ def profile_map(release: DataRelease, code: str, layer_name: str | None = None) 
     )  # fmt: skip
     tips = [Tooltip(_("young residents 0–17"), "youth_0_17", "count")] if frame["youth_0_17"].notna().any() else []
     return profile_map_html(
-        frame, code, text, table_header=(_("Category"), _("Indicator"), name, _("City median")),
+        frame, code, text, table_header=(_("Category"), _("Indicator"), _("This area"), _("City median")),
         table_rows=table, tooltips=tips, basemap=_basemap(release), tiles=_tiles(),
     )  # fmt: skip

@@ -315,7 +315,7 @@ html, body { margin: 0; padding: 0; height: 100%;
 .vicino-table { border-collapse: collapse; margin: 4px 0; font-size: 13px; }
 .vicino-table th, .vicino-table td { border-bottom: 1px solid #d5d8dc; padding: 2px 6px; text-align: right; }
 .vicino-table th[scope=row], .vicino-table thead th:first-child { text-align: left; font-weight: 600; }
-.vicino-profile td:nth-child(2) { text-align: left; }
+.vicino-profile td:nth-child(2), .vicino-profile thead th:nth-child(2) { text-align: left; }
 .vicino-panel:has(.vicino-profile) { max-width: 500px; }
 .vicino-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .vicino-attribution { font-size: 12px; color: #4d5656; border-top: 1px solid #d5d8dc; margin-top: 8px;
