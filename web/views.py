@@ -20,6 +20,7 @@ from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
 from geo.models import City, DataRelease, SitingScenario
 from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
+from geo.shareable_maps import ShareableMapError, layer_map, profile_map, scenario_map
 from geo.siting import missions_for, run_scenario, scenario_export
 from routing.profiles import DEFAULT_PROFILES
 
@@ -211,12 +212,82 @@ def export_scenario(request: HttpRequest, city: str, pk: int, fmt: str) -> HttpR
     return response
 
 
+def _html_download(document: str, filename: str) -> HttpResponse:
+    response = HttpResponse(document, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _map_error(error: Exception) -> HttpResponse:
+    return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_GET
+def layer_map_download(request: HttpRequest, city: str) -> HttpResponse:
+    """A layer by one indicator as a self-contained interactive map (``?layer=NAME&indicator=COLUMN``)."""
+    city_obj, release = _city_and_release(city)
+    _activate_city_language(request, city_obj)
+    layer = request.GET.get("layer") or None
+    indicator = request.GET.get("indicator") or None
+    if layer is None and request.GET.get("level"):
+        layer = f"{request.GET.get('mode', 'walk')}_{request.GET.get('profile', 'age_11_13')}_{request.GET['level']}"
+    try:
+        document = layer_map(release, layer, indicator)
+    except ShareableMapError as error:
+        return _map_error(error)
+    name = "-".join(part for part in (city_obj.slug, layer or "layer", indicator or "") if part)
+    return _html_download(document, f"{_safe_filename(name)}.html")
+
+
+@login_required
+@require_GET
+def scenario_map_download(request: HttpRequest, city: str, pk: int) -> HttpResponse:
+    """A siting scenario as a self-contained interactive map."""
+    city_obj, release = _city_and_release(city)
+    _activate_city_language(request, city_obj)
+    scenario = get_object_or_404(SitingScenario, pk=pk, release=release)
+    return _html_download(scenario_map(scenario), f"{city_obj.slug}-scenario-{scenario.pk}.html")
+
+
+@login_required
+@require_GET
+def profile_map_download(request: HttpRequest, city: str) -> HttpResponse:
+    """One neighbourhood's profile as a self-contained interactive map (``?zone=CODE[&layer=NAME]``)."""
+    city_obj, release = _city_and_release(city)
+    _activate_city_language(request, city_obj)
+    zone = request.GET.get("zone", "")
+    try:
+        document = profile_map(release, zone, request.GET.get("layer") or None)
+    except ShareableMapError as error:
+        return _map_error(error)
+    return _html_download(document, f"{_safe_filename(f'{city_obj.slug}-profile-{zone}')}.html")
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:120]
+
+
 @login_required
 @require_GET
 def analysts(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
     _activate_city_language(request, city_obj)
-    context = _context(request, city_obj, release, "analysts") | {"layers": layer_list(release)}
+    zone_layers = release.access_layers.filter(mode="walk", origin_kind__in=["nil", "municipio", "h3"])
+    zone_layer = min(
+        zone_layers,
+        key=lambda la: (["nil", "h3", "municipio"].index(la.origin_kind), la.profile != "age_11_13"),
+        default=None,
+    )
+    zones = list(zone_layer.values.order_by("origin_id").values_list("origin_id", flat=True)) if zone_layer else []
+    names = (
+        dict(release.neighbourhoods.filter(level=zone_layer.origin_kind).values_list("code", "name")) if zones else {}
+    )
+    context = _context(request, city_obj, release, "analysts") | {
+        "layers": layer_list(release),
+        "profile_layer": zone_layer.name if zone_layer else "",
+        "profile_zones": sorted(((z, names.get(z, z)) for z in zones), key=lambda pair: pair[1]),
+    }
     return render(request, "web/analysts.html", context)
 
 

@@ -48,6 +48,8 @@
         },
       }).addTo(areas);
       drawLegend(column, breaks, reverse, data.properties);
+      const download = document.getElementById("download-map");
+      if (download) { download.href = download.href.split("?")[0] + "?" + new URLSearchParams({ level, mode, profile, indicator: column }); }
       drawGaps(data.features, category, column);
       drawEquity(data.properties.summary, category);
       status(data.features.length + " · " + (data.properties.layer || gettext("no layer computed yet")) + (data.properties.estimate_note ? " · " + data.properties.estimate_note : ""));
