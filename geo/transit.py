@@ -11,16 +11,13 @@ from functools import lru_cache
 
 import pandas as pd
 
+from data_sources.errors import NoTimetablesError
 from data_sources.gtfs import GtfsFeed, feed_from_path
 from geo.models import DataRelease
 from routing.timetable import Timetable, timetable_from_feeds
 
 DEFAULT_WINDOW = (7 * 3600, 9 * 3600)
 WEEKDAY_WEDNESDAY = 2
-
-
-class NoTimetablesError(ValueError):
-    """The city has no timetabled transit feed."""
 
 
 def parse_window(text: str) -> tuple[int, int]:
