@@ -10,8 +10,8 @@ from django.test import Client
 
 from data_sources.errors import (
     InvalidRequestError,
-    NoTimetablesError,
     NotFoundError,
+    NoTimetablesError,
     SourceFormatError,
     VicinoError,
 )

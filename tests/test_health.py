@@ -49,7 +49,9 @@ def test_health_is_503_without_the_database(client: Client, database_down: None)
 
 
 @pytest.mark.parametrize("debug", [True, False])
-def test_api_is_json_503_without_the_database(client: Client, database_down: None, settings: object, debug: bool) -> None:
+def test_api_is_json_503_without_the_database(
+    client: Client, database_down: None, settings: object, debug: bool
+) -> None:
     settings.DEBUG = debug  # type: ignore[attr-defined]
     for url in ["/api/v1/cities/", "/api/v1/cities/porto_alegre/opportunities?near=-51.2177,-30.0346"]:
         response = client.get(url)
@@ -58,7 +60,9 @@ def test_api_is_json_503_without_the_database(client: Client, database_down: Non
         assert int(response["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize(("language", "text"), [("en", "briefly unavailable"), ("it", "momentaneamente non disponibile")])
+@pytest.mark.parametrize(
+    ("language", "text"), [("en", "briefly unavailable"), ("it", "momentaneamente non disponibile")]
+)
 def test_pages_are_a_short_503_page_without_the_database(
     client: Client, database_down: None, language: str, text: str
 ) -> None:
@@ -80,7 +84,8 @@ def test_a_stopped_postgis_gives_503_everywhere() -> None:
     """A real PostGIS configuration whose server is not running (a closed port), in a fresh process."""
     script = (
         "import django, json; django.setup(); from django.test import Client; c = Client(); "
-        "print(json.dumps([c.get(u, HTTP_HOST='127.0.0.1').status_code for u in ('/health/', '/api/v1/cities/', '/cities/milan/')]))"
+        "urls = ('/health/', '/api/v1/cities/', '/cities/milan/'); "
+        "print(json.dumps([c.get(u, HTTP_HOST='127.0.0.1').status_code for u in urls]))"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"VICINO_DB", "DATABASE_URL"}}
     env |= {
