@@ -159,6 +159,15 @@ def _given(value: Any) -> Any:
     return value
 
 
+def _or_empty(schema: dict[str, Any]) -> None:
+    """The document says what the validators do: an empty value is accepted and means "not given"."""
+    keep = {key: schema.pop(key) for key in ("title", "description", "default", "examples") if key in schema}
+    variants = [v for v in schema.pop("anyOf", []) if v.get("type") != "null"] or [dict(schema)]
+    schema.clear()
+    schema.update(keep)
+    schema["anyOf"] = [*variants, {"type": "string", "maxLength": 0}]
+
+
 def _whole(low: int, high: int) -> BeforeValidator:
     def check(value: Any, info: ValidationInfo) -> int:
         return parse_int(str(_given(value)), info.field_name or "value", low=low, high=high) or 0
@@ -206,6 +215,13 @@ def _format(value: Any) -> str:
     return text
 
 
+def _weekday(value: Any, info: ValidationInfo) -> str:
+    day = str(_given(value)).strip().lower()
+    if day not in WEEKDAYS:
+        raise ApiError(f"{info.field_name}={value!r} is not a weekday; use {', '.join(WEEKDAYS)}")
+    return day
+
+
 def _search_text(value: Any, info: ValidationInfo) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) < 2:
@@ -228,19 +244,30 @@ Near = Annotated[
 Minutes = Annotated[
     Annotated[int, Field(ge=1, le=MAX_MINUTES)],
     _whole(1, MAX_MINUTES),
-    Field(description="Travel-time budget in minutes."),
+    Field(description="Travel-time budget in minutes.", json_schema_extra=_or_empty),
 ]
 Age = Annotated[
     Annotated[int, Field(ge=0, le=99)] | None,
     _whole(0, 99),
-    Field(description="The child's age: sets walking speed and reach, and filters by age range."),
+    Field(
+        description="The child's age: sets walking speed and reach, and filters by age range.",
+        json_schema_extra=_or_empty,
+    ),
 ]
-Mode = Annotated[Literal["walk", "transit"], BeforeValidator(_mode), Field(description="walk, or walk + transit.")]
-Flag = Annotated[bool, BeforeValidator(_flag)]
+Mode = Annotated[
+    Literal["walk", "transit"],
+    BeforeValidator(_mode),
+    Field(description="walk, or walk + transit.", json_schema_extra=_or_empty),
+]
+Flag = Annotated[bool, BeforeValidator(_flag), Field(json_schema_extra=_or_empty)]
 Categories = Annotated[
     str | None,
     BeforeValidator(_categories),
-    Field(description=f"Comma-separated categories among {', '.join(CATEGORIES)}.", examples=["sport,arts"]),
+    Field(
+        description=f"Comma-separated categories among {', '.join(CATEGORIES)}.",
+        examples=["sport,arts"],
+        json_schema_extra=_or_empty,
+    ),
 ]
 When = Annotated[
     str | None,
@@ -249,17 +276,21 @@ When = Annotated[
         description=f"A date-time (2026-11-28T10:00, years {YEARS[0]}..{YEARS[1]}) or a weekday and time "
         "(sa 10:00, the next such day): filters by opening hours; for transit, the departure.",
         examples=["sa 10:00"],
+        json_schema_extra=_or_empty,
     ),
 ]
 Limit = Annotated[
     Annotated[int, Field(ge=1, le=MAX_LIMIT)],
     _whole(1, MAX_LIMIT),
-    Field(description=f"Opportunities in this answer (at most {MAX_LIMIT}); see `total`, `next`."),
+    Field(
+        description=f"Opportunities in this answer (at most {MAX_LIMIT}); see `total`, `next`.",
+        json_schema_extra=_or_empty,
+    ),
 ]
 Offset = Annotated[
     Annotated[int, Field(ge=0, le=MAX_OFFSET)],
     _whole(0, MAX_OFFSET),
-    Field(description="Opportunities to skip (paging)."),
+    Field(description="Opportunities to skip (paging).", json_schema_extra=_or_empty),
 ]
 
 
@@ -304,6 +335,7 @@ class IsochroneQuery(Schema):
         Field(
             description=f"Comma-separated budgets in minutes (each 1..{MAX_MINUTES}, at most {MAX_ISOCHRONES}).",
             examples=["5,10,15"],
+            json_schema_extra=_or_empty,
         ),
     ] = "5,10,15"
     age: Age = None
@@ -323,10 +355,16 @@ class SearchQuery(Schema):
 
 class NeighbourhoodQuery(Schema):
     level: Annotated[
-        str | None, BeforeValidator(_text), Field(description="nil, municipio, h3… (the city's own levels).")
+        str | None,
+        BeforeValidator(_text),
+        Field(description="nil, municipio, h3… (the city's own levels).", json_schema_extra=_or_empty),
     ] = None
     mode: Mode = "walk"
-    profile: Annotated[str | None, BeforeValidator(_text), Field(description="An age profile, e.g. age_11_13.")] = None
+    profile: Annotated[
+        str | None,
+        BeforeValidator(_text),
+        Field(description="An age profile, e.g. age_11_13.", json_schema_extra=_or_empty),
+    ] = None
 
 
 class SchoolQuery(Filters):
@@ -335,12 +373,16 @@ class SchoolQuery(Filters):
     minutes: Minutes = 20
     day: Annotated[
         Literal["mo", "tu", "we", "th", "fr", "sa", "su"],
-        BeforeValidator(lambda value: (str(_given(value))[:2]).lower()),
-        Field(description="Weekday of the question (mo..su)."),
+        BeforeValidator(_weekday),
+        Field(description="Weekday of the question (mo..su).", json_schema_extra=_or_empty),
     ] = "mo"
     after: Annotated[
-        str | None, BeforeValidator(_text), Field(description="End of lessons, HH:MM.", examples=["16:30"])
+        str | None,
+        BeforeValidator(_text),
+        Field(description="End of lessons, HH:MM.", examples=["16:30"], json_schema_extra=_or_empty),
     ] = None
     format: Annotated[
-        Literal["geojson", "csv"], BeforeValidator(_format), Field(description="geojson, or csv (the whole list).")
+        Literal["geojson", "csv"],
+        BeforeValidator(_format),
+        Field(description="geojson, or csv (the whole list).", json_schema_extra=_or_empty),
     ] = "geojson"
