@@ -57,7 +57,7 @@ api = NinjaAPI(
     version="1",
     description="Opportunities within reach for children and teenagers: cities, reachable opportunities, "
     "isochrones, neighbourhood indicators, schools, layers and vector tiles. Attribution: see each city. "
-    "Every error is JSON {\"error\": \"...\"} with a 4xx status (503 while the database is unavailable).",
+    'Every error is JSON {"error": "..."} with a 4xx status (503 while the database is unavailable).',
     urls_namespace="api",
     openapi_url="/schema/",
     docs_url="/docs/",
@@ -91,13 +91,14 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     messages = []
     for item in errors:
         name = ".".join(str(p) for p in item.get("loc", [])[1:]) or "request"
+        # django-ninja hands over a validator's exception as its text (ctx.error) and drops the input value.
         context_error = (item.get("ctx") or {}).get("error")
         if item.get("type") == "missing":
             messages.append(required_message(name))
-        elif isinstance(context_error, Exception):
+        elif item.get("type") == "value_error" and context_error:
             messages.append(str(context_error))
         else:
-            messages.append(f"{name}={item.get('input')!r}: {item.get('msg', 'invalid')}")
+            messages.append(f"{name}: {item.get('msg', 'invalid')}")
     return "; ".join(messages) or "invalid request"
 
 
@@ -140,9 +141,7 @@ def city_detail(request: HttpRequest, city: str) -> dict[str, Any]:
 def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
-    result = reachable_opportunities(
-        release, lon, lat, open_at=parse_when(params.open_at), **params.filter_arguments()
-    )
+    result = reachable_opportunities(release, lon, lat, open_at=parse_when(params.open_at), **params.filter_arguments())
     return page_of(result, request, limit=params.limit, offset=params.offset)
 
 

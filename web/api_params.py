@@ -9,6 +9,7 @@ ours; an empty value means "not given" (the field's default).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
@@ -168,6 +169,16 @@ def _or_empty(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [*variants, {"type": "string", "maxLength": 0}]
 
 
+def _or_empty_with(example: str) -> Callable[[dict[str, Any]], None]:
+    """:func:`_or_empty`, with an example value (one ``example``: Swagger UI shows a list of examples as "0")."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        _or_empty(schema)
+        schema["example"] = example
+
+    return extra
+
+
 def _whole(low: int, high: int) -> BeforeValidator:
     def check(value: Any, info: ValidationInfo) -> int:
         return parse_int(str(_given(value)), info.field_name or "value", low=low, high=high) or 0
@@ -239,7 +250,10 @@ def _required_text(value: Any, info: ValidationInfo) -> str:
 Near = Annotated[
     str,
     BeforeValidator(_point),
-    Field(description="The home (or any point) as LON,LAT in WGS84 degrees.", examples=["-51.2177,-30.0346"]),
+    Field(
+        description="The home (or any point) as LON,LAT in WGS84 degrees.",
+        json_schema_extra={"example": "-51.2177,-30.0346"},
+    ),
 ]
 Minutes = Annotated[
     Annotated[int, Field(ge=1, le=MAX_MINUTES)],
@@ -265,8 +279,7 @@ Categories = Annotated[
     BeforeValidator(_categories),
     Field(
         description=f"Comma-separated categories among {', '.join(CATEGORIES)}.",
-        examples=["sport,arts"],
-        json_schema_extra=_or_empty,
+        json_schema_extra=_or_empty_with("sport,arts"),
     ),
 ]
 When = Annotated[
@@ -275,8 +288,7 @@ When = Annotated[
     Field(
         description=f"A date-time (2026-11-28T10:00, years {YEARS[0]}..{YEARS[1]}) or a weekday and time "
         "(sa 10:00, the next such day): filters by opening hours; for transit, the departure.",
-        examples=["sa 10:00"],
-        json_schema_extra=_or_empty,
+        json_schema_extra=_or_empty_with("sa 10:00"),
     ),
 ]
 Limit = Annotated[
@@ -334,8 +346,7 @@ class IsochroneQuery(Schema):
         BeforeValidator(_minutes_list),
         Field(
             description=f"Comma-separated budgets in minutes (each 1..{MAX_MINUTES}, at most {MAX_ISOCHRONES}).",
-            examples=["5,10,15"],
-            json_schema_extra=_or_empty,
+            json_schema_extra=_or_empty_with("5,10,15"),
         ),
     ] = "5,10,15"
     age: Age = None
@@ -379,7 +390,7 @@ class SchoolQuery(Filters):
     after: Annotated[
         str | None,
         BeforeValidator(_text),
-        Field(description="End of lessons, HH:MM.", examples=["16:30"], json_schema_extra=_or_empty),
+        Field(description="End of lessons, HH:MM.", json_schema_extra=_or_empty_with("16:30")),
     ] = None
     format: Annotated[
         Literal["geojson", "csv"],

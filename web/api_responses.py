@@ -38,7 +38,7 @@ class ReachableProperties(Schema):
     model_config = ConfigDict(extra="allow")
 
     mode: str
-    minutes: float
+    minutes: int | float
     profile: str
     speed_m_s: float
     method: Literal["network", "straight_line"]
