@@ -7,6 +7,8 @@ with a bounded number of examples per operation (about a minute in all on this m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -44,10 +46,22 @@ def porto_alegre(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def unthrottled(porto_alegre: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def in_process(porto_alegre: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No rate limit, and the test's own database connection kept across requests (as Django's test client does:
+    the WSGI handler would otherwise close it after each request, which ends the test's transaction on PostGIS)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     from web import api as api_module
 
     monkeypatch.setattr(api_module.point_query_throttle[0], "num_requests", 10**9)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_required_parameters_and_responses_are_declared(client: object) -> None:
@@ -87,7 +101,7 @@ def test_required_parameters_and_responses_are_declared(client: object) -> None:
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
 )
-def test_the_app_matches_its_openapi_document(case: schemathesis.Case, unthrottled: None) -> None:
+def test_the_app_matches_its_openapi_document(case: schemathesis.Case, in_process: None) -> None:
     if case.path_parameters and "city" in case.path_parameters:
         case.path_parameters["city"] = "porto_alegre"  # a loaded city, so that the cases reach the real work
     case.call_and_validate()
