@@ -33,3 +33,15 @@ class ConfigError(VicinoError, ValueError):
 
 class DownloadError(VicinoError, OSError):
     """A source could not be downloaded and no local copy exists."""
+
+
+class InvalidRequestError(VicinoError, ValueError):
+    """A question asked with a value that cannot be answered as asked (a bad parameter, a point outside the city)."""
+
+
+class NotFoundError(VicinoError, LookupError):
+    """A question names something that does not exist (a city, a school, a layer, an opportunity)."""
+
+
+class NoTimetablesError(VicinoError, ValueError):
+    """A transit computation was asked for where no timetable serves the day (or there is no street network)."""

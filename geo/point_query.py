@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from opening_hours import OpeningHours
 
-from data_sources.errors import VicinoError
+from data_sources.errors import InvalidRequestError
 from geo.models import DataRelease, Opportunity
 from geo.networks import network_for_release
 from routing.network import Network
@@ -47,7 +47,7 @@ MODE_NAMES = {"walk": "walk", "transit": "walk + transit"}
 DAY_NAMES = {"Mo": "Mon", "Tu": "Tue", "We": "Wed", "Th": "Thu", "Fr": "Fri", "Sa": "Sat", "Su": "Sun"}
 
 
-class QueryError(VicinoError, ValueError):
+class QueryError(InvalidRequestError):
     """A request that cannot be answered as asked (outside the city, no timetables...): an HTTP 400."""
 
 

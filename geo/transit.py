@@ -14,16 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from data_sources.errors import NoTimetablesError
 from data_sources.gtfs import GtfsFeed, calendar_span_text, feed_from_path, service_ids_on
 from geo.models import DataRelease
 from routing.timetable import Timetable, timetable_from_feeds
 
 DEFAULT_WINDOW = (7 * 3600, 9 * 3600)
 WEEKDAY_WEDNESDAY = 2
-
-
-class NoTimetablesError(ValueError):
-    """The city has no timetabled transit feed."""
 
 
 class NoServiceDayError(NoTimetablesError):

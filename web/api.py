@@ -1,36 +1,63 @@
 """Vicino's public API, ``/api/v1/`` (OpenAPI schema at ``/api/v1/schema/``, documentation at ``/api/v1/docs/``).
 
-Parameters arrive as plain strings and are parsed here, so every bad value gets a JSON error naming the parameter
-(``{"error": "..."}`` with a 4xx status), never a traceback: this module is the one place that turns errors into
-JSON. Point queries are rate-limited per client.
+Parameters are typed schemas (:mod:`web.api_params`) whose validators name the parameter in every message;
+responses are declared (:mod:`web.api_responses`), so the OpenAPI document says what each answer holds. Every
+error reaches the client as JSON ``{"error": "..."}``: the exception handlers below, through
+:mod:`web.errors` (the one place that maps Vicino's errors to HTTP), give 4xx for the client's mistakes, 503 while
+the database is unreachable and a logged 500 with an id for anything else, never a traceback. Point queries are
+rate-limited per client; long lists are paged (``limit``, ``offset``; ``total`` and ``next`` in the answer).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI, Query, Schema
-from ninja.errors import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query
+from ninja.errors import HttpError, ValidationError
 from ninja.throttling import AnonRateThrottle
 
-from data_sources.contracts import CATEGORIES
-from data_sources.errors import VicinoError
 from geo import catalog
 from geo.exporting import export_release_layers
 from geo.models import AccessLayer, City, DataRelease, School
-from geo.point_query import MAX_MINUTES, QueryError, isochrones, reachable_opportunities, walking_route
+from geo.point_query import isochrones, reachable_opportunities, walking_route
 from layers.exports import FORMATS
+from web.api_params import (
+    ApiError,
+    IsochroneQuery,
+    NeighbourhoodQuery,
+    PointQuery,
+    RouteQuery,
+    SchoolQuery,
+    SearchQuery,
+    parse_minutes_list,
+    parse_point,
+    parse_when,
+    required_message,
+)
+from web.api_responses import (
+    ERRORS,
+    POINT_ERRORS,
+    CityList,
+    Feature,
+    FeatureCollection,
+    LayerList,
+    ReachableOpportunities,
+    SearchResults,
+    binary,
+)
+from web.errors import api_error_response, json_error
+from web.paging import page_of
 
 api = NinjaAPI(
     title="Vicino API",
     version="1",
     description="Opportunities within reach for children and teenagers: cities, reachable opportunities, "
-    "isochrones, neighbourhood indicators, schools, layers and vector tiles. Attribution: see each city.",
+    "isochrones, neighbourhood indicators, schools, layers and vector tiles. Attribution: see each city. "
+    'Every error is JSON {"error": "..."} with a 4xx status (503 while the database is unavailable).',
     urls_namespace="api",
     openapi_url="/schema/",
     docs_url="/docs/",
@@ -39,122 +66,40 @@ api = NinjaAPI(
 point_query_throttle = [AnonRateThrottle(f"{settings.VICINO_RATE_LIMIT_PER_MINUTE}/m")]
 
 
-class ApiError(VicinoError, ValueError):
-    """A bad request parameter (HTTP 400)."""
-
-
-@api.exception_handler(ApiError)
-@api.exception_handler(QueryError)
-def _bad_request(request: HttpRequest, error: Exception) -> HttpResponse:
-    return JsonResponse({"error": str(error)}, status=400)
+@api.exception_handler(Exception)
+@api.exception_handler(Http404)
+def _any_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    return api_error_response(request, error)
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    details = "; ".join(
-        f"{'.'.join(str(p) for p in item.get('loc', [])[1:]) or 'request'}: {item.get('msg', 'invalid')}"
-        for item in error.errors
-    )
-    return JsonResponse({"error": details or "invalid request"}, status=400)
+    return json_error(validation_message(error.errors), 400)
 
 
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
-    return JsonResponse({"error": str(error) or "not found"}, status=404)
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    response = json_error(str(error), error.status_code)
+    wait = getattr(error, "wait", None)
+    if wait:
+        response["Retry-After"] = str(int(wait))
+    return response
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Parameter parsing
-
-
-def parse_point(value: str | None, name: str = "near") -> tuple[float, float]:
-    """``LON,LAT`` → floats, or a 400 naming the parameter."""
-    if not value:
-        raise ApiError(f"{name} is required, as LON,LAT (e.g. {name}=9.19,45.46)")
-    parts = value.split(",")
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise ApiError(f"{name}={value!r} is not LON,LAT (two decimal numbers separated by a comma)") from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ApiError(f"{name}={value!r} is out of range (longitude -180..180, latitude -90..90)")
-    return lon, lat
-
-
-def parse_int(value: str | None, name: str, *, low: int, high: int, default: int | None = None) -> int | None:
-    """An integer parameter within [low, high]."""
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApiError(f"{name}={value!r} is not a whole number") from None
-    if not low <= number <= high:
-        raise ApiError(f"{name}={number} is out of range ({low}..{high})")
-    return number
-
-
-def parse_minutes_list(value: str | None) -> list[int]:
-    """``5,10,15`` → [5, 10, 15] (each 1..60)."""
-    if not value:
-        return [5, 10, 15]
-    minutes = [parse_int(part.strip(), "minutes", low=1, high=MAX_MINUTES) for part in value.split(",")]
-    return sorted({m for m in minutes if m is not None})
-
-
-def parse_categories(value: str | None) -> list[str] | None:
-    """``sport,arts`` → checked categories."""
-    if not value:
-        return None
-    categories = [c.strip().lower() for c in value.split(",") if c.strip()]
-    unknown = [c for c in categories if c not in CATEGORIES]
-    if unknown:
-        raise ApiError(f"unknown category {', '.join(unknown)}; use {', '.join(CATEGORIES)}")
-    return categories
-
-
-def parse_bool(value: str | None, name: str) -> bool:
-    """``true``/``false`` (also 1/0, yes/no)."""
-    if value in (None, ""):
-        return False
-    lowered = value.lower()
-    if lowered in {"true", "1", "yes"}:
-        return True
-    if lowered in {"false", "0", "no"}:
-        return False
-    raise ApiError(f"{name}={value!r} is not true or false")
-
-
-def parse_mode(value: str | None) -> str:
-    mode = (value or "walk").lower()
-    if mode not in {"walk", "transit"}:
-        raise ApiError(f"mode={value!r} is not supported; use walk or transit")
-    return mode
-
-
-WEEKDAYS = ["mo", "tu", "we", "th", "fr", "sa", "su"]
-
-
-def parse_when(value: str | None) -> dt.datetime | None:
-    """``2026-11-28T10:00`` or ``sa 10:00`` (the next such weekday) → a datetime in the city's time zone."""
-    if not value:
-        return None
-    text = value.strip().lower()
-    if text[:2] in WEEKDAYS and (len(text) == 2 or text[2] in " T"):
-        hour = text[3:].strip() or "12:00"
-        try:
-            clock = dt.time.fromisoformat(hour)
-        except ValueError:
-            raise ApiError(f"open_at={value!r}: the time must be HH:MM") from None
-        today = dt.date.today()
-        days_ahead = (WEEKDAYS.index(text[:2]) - today.weekday()) % 7
-        return dt.datetime.combine(today + dt.timedelta(days=days_ahead), clock)
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ApiError(
-            f"open_at={value!r} is not a date-time (2026-11-28T10:00) or a weekday and time (sa 10:00)"
-        ) from None
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """Pydantic's errors as our sentences: a validator's own message as is, "X is required" for a missing one."""
+    messages = []
+    for item in errors:
+        name = ".".join(str(p) for p in item.get("loc", [])[1:]) or "request"
+        # django-ninja hands over a validator's exception as its text (ctx.error) and drops the input value.
+        context_error = (item.get("ctx") or {}).get("error")
+        if item.get("type") == "missing":
+            messages.append(required_message(name))
+        elif item.get("type") == "value_error" and context_error:
+            messages.append(str(context_error))
+        else:
+            messages.append(f"{name}: {item.get('msg', 'invalid')}")
+    return "; ".join(messages) or "invalid request"
 
 
 def city_release(slug: str) -> tuple[City, DataRelease]:
@@ -177,132 +122,95 @@ def city_release(slug: str) -> tuple[City, DataRelease]:
 # Endpoints
 
 
-class Filters(Schema):
-    """What a family or school asks for: time budget, mode, age, categories, price and voucher."""
-
-    minutes: str | None = None
-    mode: str | None = None
-    age: str | None = None
-    category: str | None = None
-    free: str | None = None
-    voucher: str | None = None
-
-
-class PointQuery(Filters):
-    near: str | None = None
-    open_at: str | None = None
-
-
-def filter_arguments(params: Filters, *, default_minutes: int) -> dict[str, Any]:
-    """The parsed filters, as keyword arguments of :func:`reachable_opportunities` (400 on a bad value)."""
-    return {
-        "minutes": parse_int(params.minutes, "minutes", low=1, high=MAX_MINUTES, default=default_minutes),
-        "age": parse_int(params.age, "age", low=0, high=99),
-        "categories": parse_categories(params.category),
-        "free": parse_bool(params.free, "free"),
-        "voucher": parse_bool(params.voucher, "voucher"),
-        "mode": parse_mode(params.mode),
-    }
-
-
-@api.get("/cities/", summary="Cities served, with their current release")
+@api.get("/cities/", response={200: CityList, 500: ERRORS[500], 503: ERRORS[503]},
+         summary="Cities served, with their current release")  # fmt: skip
 def cities(request: HttpRequest) -> dict[str, Any]:
     return {"cities": [catalog.city_summary(city) for city in City.objects.all()]}
 
 
-@api.get("/cities/{city}/", summary="One city: its data release, categories, layers and attribution")
+@api.get("/cities/{city}/", response={200: dict[str, Any]} | ERRORS,
+         summary="One city: its data release, categories, layers and attribution")  # fmt: skip
 def city_detail(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.city_detail(city_obj, release)
 
 
-@api.get("/cities/{city}/opportunities", summary="Opportunities reachable from a point, sorted by travel time",
+@api.get("/cities/{city}/opportunities", response={200: ReachableOpportunities} | POINT_ERRORS,
+         summary="Opportunities reachable from a point, sorted by travel time (paged: limit, offset)",
          throttle=point_query_throttle)  # fmt: skip
 def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
-    filters = filter_arguments(params, default_minutes=15)
-    return reachable_opportunities(release, lon, lat, open_at=parse_when(params.open_at), **filters)
+    result = reachable_opportunities(release, lon, lat, open_at=parse_when(params.open_at), **params.filter_arguments())
+    return page_of(result, request, limit=params.limit, offset=params.offset)
 
 
-@api.get("/cities/{city}/isochrones", summary="Areas reachable from a point within several times",
-         throttle=point_query_throttle)  # fmt: skip
-def isochrones_view(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
+@api.get("/cities/{city}/isochrones", response={200: FeatureCollection} | POINT_ERRORS,
+         summary="Areas reachable from a point within several times", throttle=point_query_throttle)  # fmt: skip
+def isochrones_view(request: HttpRequest, city: str, params: Query[IsochroneQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
     return isochrones(
-        release, lon, lat, minutes=parse_minutes_list(params.minutes), age=parse_int(params.age, "age", low=0, high=99),
-        mode=parse_mode(params.mode), when=parse_when(params.open_at),
+        release, lon, lat, minutes=parse_minutes_list(params.minutes), age=params.age, mode=params.mode,
+        when=parse_when(params.open_at),
     )  # fmt: skip
 
 
-@api.get("/cities/{city}/route", summary="The walking route from a point to one opportunity",
-         throttle=point_query_throttle)  # fmt: skip
-def route(
-    request: HttpRequest, city: str, near: str | None = None, to: str | None = None, age: str | None = None
-) -> dict[str, Any]:
+@api.get("/cities/{city}/route", response={200: Feature} | POINT_ERRORS,
+         summary="The walking route from a point to one opportunity", throttle=point_query_throttle)  # fmt: skip
+def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
-    lon, lat = parse_point(near)
-    if not to:
-        raise ApiError("to is required: the id of an opportunity")
-    return walking_route(release, lon, lat, to, age=parse_int(age, "age", low=0, high=99))
+    lon, lat = parse_point(params.near)
+    return walking_route(release, lon, lat, params.to, age=params.age)
 
 
-@api.get("/cities/{city}/search", summary="Places in the city's own data: neighbourhoods, stops, opportunities")
-def search(request: HttpRequest, city: str, q: str | None = None) -> dict[str, Any]:
+@api.get("/cities/{city}/search", response={200: SearchResults} | ERRORS,
+         summary="Places in the city's own data: neighbourhoods, stops, opportunities (10 of each)")  # fmt: skip
+def search(request: HttpRequest, city: str, params: Query[SearchQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
-    if not q or len(q.strip()) < 2:
-        raise ApiError("q must have at least 2 characters")
-    return {"results": catalog.search_places(release, q.strip())}
+    return {"results": catalog.search_places(release, params.q)}
 
 
-@api.get("/cities/{city}/neighbourhoods", summary="Neighbourhoods (or grid cells) with their indicators")
-def neighbourhoods(
-    request: HttpRequest, city: str, level: str | None = None, mode: str | None = None, profile: str | None = None
-) -> dict[str, Any]:
+@api.get("/cities/{city}/neighbourhoods", response={200: FeatureCollection} | ERRORS,
+         summary="Neighbourhoods (or grid cells) with their indicators")  # fmt: skip
+def neighbourhoods(request: HttpRequest, city: str, params: Query[NeighbourhoodQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
-    return catalog.zones_with_indicators(release, level, parse_mode(mode), profile)
+    return catalog.zones_with_indicators(release, params.level, params.mode, params.profile)
 
 
-@api.get("/cities/{city}/schools/", summary="Schools of the city")
+@api.get("/cities/{city}/schools/", response={200: FeatureCollection} | ERRORS, summary="Schools of the city")
 def schools(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.schools_geojson(release)
 
 
-class SchoolQuery(Filters):
-    day: str | None = None
-    after: str | None = None
-    format: str | None = None
-
-
-@api.get("/cities/{city}/schools/{school_id}/reachable", summary="What a school's pupils reach after school",
+@api.get("/cities/{city}/schools/{school_id}/reachable", response={200: ReachableOpportunities} | POINT_ERRORS,
+         summary="What a school's pupils reach after school (paged as JSON; format=csv is the whole list)",
+         openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
          throttle=point_query_throttle)  # fmt: skip
 def school_reachable(request: HttpRequest, city: str, school_id: str, params: Query[SchoolQuery]) -> Any:
     city_obj, release = city_release(city)
     school = School.objects.filter(release=release, pk=school_id if school_id.isdigit() else -1).first()
     if school is None:
         raise Http404(f"no school {school_id!r} in {city_obj.name}")
-    when = None
-    if params.after:
-        when = parse_when(f"{(params.day or 'mo')[:2]} {params.after}")
-    filters = filter_arguments(params, default_minutes=20)
-    result = reachable_opportunities(release, school.geom.x, school.geom.y, open_at=when, **filters)
+    when = parse_when(f"{params.day} {params.after}", "after") if params.after else None
+    result = reachable_opportunities(release, school.geom.x, school.geom.y, open_at=when, **params.filter_arguments())
     result["properties"]["school"] = {"id": school.pk, "name": school.name}
-    if (params.format or "geojson") == "csv":
+    if params.format == "csv":
         return catalog.reachable_csv_response(result, f"{city_obj.slug}-school-{school.pk}-reachable.csv")
-    if params.format not in (None, "geojson"):
-        raise ApiError(f"format={params.format!r}: use geojson or csv")
-    return result
+    return page_of(result, request, limit=params.limit, offset=params.offset)
 
 
-@api.get("/cities/{city}/layers/", summary="Accessibility layers of the current release, with download links")
+@api.get("/cities/{city}/layers/", response={200: LayerList} | ERRORS,
+         summary="Accessibility layers of the current release, with download links")  # fmt: skip
 def layers(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return {"layers": catalog.layer_list(release), "formats": list(FORMATS)}
 
 
-@api.get("/cities/{city}/layers/{name}.{fmt}", summary="Download one layer (gpkg, geojson, csv, parquet)")
+@api.get("/cities/{city}/layers/{name}.{fmt}", response=ERRORS,
+         summary="Download one layer (gpkg, geojson, csv, parquet)",
+         openapi_extra=binary("application/octet-stream", "The layer as a file of the asked format."))  # fmt: skip
 def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> HttpResponse:
     city_obj, release = city_release(city)
     if fmt not in FORMATS:
@@ -329,7 +237,9 @@ def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> Http
     return FileResponse(target.open("rb"), as_attachment=True, filename=target.name, content_type=content_types[fmt])
 
 
-@api.get("/tiles/{city}/{layer}/{z}/{x}/{y}.mvt", summary="Vector tiles of a layer (Mapbox Vector Tile)")
+@api.get("/tiles/{city}/{layer}/{z}/{x}/{y}.mvt", response=ERRORS,
+         summary="Vector tiles of a layer (Mapbox Vector Tile)",
+         openapi_extra=binary("application/vnd.mapbox-vector-tile", "One tile."))  # fmt: skip
 def tiles(request: HttpRequest, city: str, layer: str, z: int, x: int, y: int) -> HttpResponse:
     city_obj, release = city_release(city)
     if not 0 <= z <= 22 or not (0 <= x < 2**z and 0 <= y < 2**z):

@@ -7,6 +7,8 @@ from django.urls import include, path
 from web import views
 from web.api import api
 
+handler500 = "web.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("cities/<slug:city>/", views.family, name="family"),

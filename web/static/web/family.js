@@ -99,7 +99,10 @@
     markers.clearLayers();
     const features = result.features;
     const note = result.properties.estimate_note ? " · " + result.properties.estimate_note : "";
-    status(features.length + " · " + result.properties.profile + note);
+    // The API sends the nearest page of a long list; say how many there are in all.
+    const total = result.properties.total || features.length;
+    const shown = total > features.length ? interpolate(gettext("%s of %s"), [features.length, total]) : String(total);
+    status(shown + " · " + result.properties.profile + note);
     features.forEach((feature, index) => {
       const p = feature.properties;
       const n = index + 1;

@@ -42,7 +42,9 @@
         const [lon, lat] = feature.geometry.coordinates;
         markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
       });
-      status(escapeHtml(school.name) + ": " + result.features.length);
+      const total = result.properties.total || result.features.length;
+      const shown = total > result.features.length ? interpolate(gettext("%s of %s"), [result.features.length, total]) : String(total);
+      status(escapeHtml(school.name) + ": " + shown);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
       document.body.dataset.results = String(result.features.length);
