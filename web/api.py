@@ -258,7 +258,9 @@ _PILLAR_ORIGINS = ("nil", "municipio", "school", "census_section", "h3")
 _PILLAR_PROFILES = ("age_0_5", "age_6_10", "age_11_13", "age_14_17")
 
 
-@api.get("/cities/{city}/pillars", summary="The seven-pillar index per origin: pillar scores, composite, rank interval")
+@api.get("/cities/{city}/pillars", response={200: dict[str, Any]} | ERRORS,
+         summary="The seven-pillar index per origin: pillar scores, composite, rank interval",
+         openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}})  # fmt: skip
 def pillars(
     request: HttpRequest, city: str, origins: str | None = None, mode: str | None = None,
     profile: str | None = None, format: str | None = None,
