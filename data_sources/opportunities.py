@@ -63,6 +63,7 @@ from data_sources.contracts import (
     WGS84,
 )
 from data_sources.errors import ConfigError, CRSError, NoUsableRowsError, SourceFormatError
+from data_sources.place_names import PlaceNamer
 from data_sources.validation import (
     DUPLICATE_ID,
     NON_UTF8,
@@ -93,7 +94,11 @@ from data_sources.validation import (
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 MAPPING_COLUMNS: list[str] = ["match_field", "match_value", "category", "pillars", "kind"]
+#: Optional mapping columns: the audience's ages (whole years; blank = no limit on that side).
+MAPPING_AGE_COLUMNS: list[str] = ["age_min", "age_max"]
 WILDCARD = "*"
+#: A ``match_value`` starting with this is a case-insensitive regular expression searched in the value.
+PATTERN_PREFIX = "re:"
 
 NO_MAPPING = "no category mapping for"
 NOT_PUBLIC = "not open to the public"
@@ -126,11 +131,27 @@ def mapping_from_csv(path: str | Path) -> pd.DataFrame:
     missing = [c for c in MAPPING_COLUMNS if c not in table.columns]
     if missing:
         raise ConfigError(f"{path}: mapping table lacks column(s) {', '.join(missing)}")
+    ages = table[[c for c in MAPPING_AGE_COLUMNS if c in table.columns]].copy()
     table = table[MAPPING_COLUMNS].map(lambda v: str(v).strip())
+    for name in MAPPING_AGE_COLUMNS:
+        values = ages[name] if name in ages.columns else pd.Series(np.nan, index=table.index, dtype=object)
+        numbers = numbers_from_values(values)
+        bad = (~missing_mask(values) & numbers.isna()) | (numbers < 0) | (numbers > 99) | (numbers % 1 > 0)
+        if bad.any():
+            row = bad[bad].index[0]
+            raise ConfigError(f"{path}, row {row}: {name} {values[row]!r} is not a whole number of years 0-99")
+        table[name] = numbers
     for row, record in table.iterrows():
         where = f"{path}, row {row}"
+        if record["age_min"] > record["age_max"]:
+            raise ConfigError(f"{where}: age_min {record['age_min']:g} is above age_max {record['age_max']:g}")
         if not record["match_field"] or not record["match_value"]:
             raise ConfigError(f"{where}: empty match_field or match_value")
+        if record["match_value"].startswith(PATTERN_PREFIX):
+            try:
+                re.compile(record["match_value"][len(PATTERN_PREFIX) :])
+            except re.error as error:
+                raise ConfigError(f"{where}: bad pattern {record['match_value']!r}: {error}") from None
         if record["category"] not in CATEGORIES:
             raise ConfigError(f"{where}: unknown category {record['category']!r} (use one of {', '.join(CATEGORIES)})")
         _, unknown = pillars_from_values(pd.Series([record["pillars"]]))
@@ -184,17 +205,24 @@ def categories_from_mapping(values_by_field: dict[str, pd.Series], mapping: pd.D
         keys = values.map(_key)
         lookup: dict[str, int] = {}
         wildcard = np.inf
+        patterns: list[tuple[int, re.Pattern[str]]] = []
         for position, value in zip(group.index, group["match_value"], strict=True):
             if value == WILDCARD:
                 wildcard = min(wildcard, position)
+            elif value.startswith(PATTERN_PREFIX):
+                patterns.append((position, re.compile(value[len(PATTERN_PREFIX) :], re.IGNORECASE)))
             else:
                 lookup.setdefault(_key(value), position)
         positions = keys.map(lambda k, lk=lookup: lk.get(k, np.nan)).astype(float).fillna(wildcard)
+        for position, pattern in patterns:
+            hit = keys.map(lambda k, p=pattern: bool(p.search(k)))
+            positions = positions.where(~hit.astype(bool) | (positions < position), float(position))
         best = np.minimum(best, positions.where(present, np.inf))
     matched = np.isfinite(best)
-    out = pd.DataFrame(index=index, columns=["category", "pillars", "kind", "unmatched"], dtype=object)
+    outputs = ["category", "pillars", "kind", *[c for c in MAPPING_AGE_COLUMNS if c in mapping.columns]]
+    out = pd.DataFrame(index=index, columns=[*outputs, "unmatched"], dtype=object)
     rows = mapping.loc[best[matched].astype(int)]
-    for name in ("category", "pillars", "kind"):
+    for name in outputs:
         out.loc[matched, name] = rows[name].to_numpy()
     fields = [f for f in dict.fromkeys(mapping["match_field"]) if f in values_by_field]
 
@@ -227,8 +255,9 @@ def _mapped(
         matched["unmatched"],
     )
     frame = frame.copy()
-    for name in ("category", "pillars", "kind"):
-        frame[name] = matched.loc[frame.index, name]
+    for name in ("category", "pillars", "kind", *MAPPING_AGE_COLUMNS):
+        if name in matched.columns:
+            frame[name] = matched.loc[frame.index, name]
     return frame
 
 
@@ -309,6 +338,21 @@ def _finish(frame: pd.DataFrame, path: Path, report: SourceReport, source: str) 
 def _join_text(*parts: object, sep: str = " ") -> object:
     texts = [str(p).strip() for p in parts if not missing_mask(pd.Series([p], dtype=object)).iloc[0]]
     return sep.join(t for t in texts if t) or np.nan
+
+
+def _named(
+    frame: pd.DataFrame, points: gpd.GeoSeries, namer: PlaceNamer | None, counts: pd.Series | None = None
+) -> pd.Series:
+    """The frame's ``name`` where it has one, else a readable label from its ``kind`` (never an OSM or H3 id)."""
+    names = text_values(frame["name"]) if "name" in frame.columns else pd.Series(np.nan, index=frame.index)
+    unnamed = names.isna()
+    if unnamed.any():
+        labels = (namer or PlaceNamer()).labels(
+            frame.loc[unnamed, "kind"], points[unnamed], counts=None if counts is None else counts[unnamed]
+        )
+        names = names.astype(object)
+        names[unnamed] = labels
+    return names
 
 
 def _opportunities_from_points(
@@ -613,6 +657,7 @@ def opportunities_from_parks(
     min_inside_share: float = 0.5,
     min_inside_ha: float = 1.0,
     excluded_access: Iterable[str] = ("private", "no"),
+    namer: PlaceNamer | None = None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from OSM park/garden polygons, clipped to the city and represented by points.
 
@@ -632,6 +677,8 @@ def opportunities_from_parks(
         The city's boundary polygon (for Milan the union of the 9 Municipi).
     mapping
         A mapping table; default ``mappings/parks_osm.csv`` (on ``leisure``).
+    namer
+        Labels a park without an OSM name ("Giardino, Via X (NIL Y)"); default the English word alone.
     """
     report = SourceReport()
     path = existing_path(path)
@@ -698,12 +745,7 @@ def opportunities_from_parks(
     frame["opening_hours"] = oh.where(~bad_oh.astype(bool), np.nan)
 
     points = shapely.point_on_surface(inside[frame.index].to_numpy())
-    frame["name"] = [
-        name if not missing_mask(pd.Series([name], dtype=object)).iloc[0] else f"{leisure} (OSM {kind} {osm})"
-        for name, leisure, kind, osm in zip(
-            frame["name"], frame["leisure"], frame["osm_type"], frame["osm_id"], strict=True
-        )
-    ]
+    frame["name"] = _named(frame, gpd.GeoSeries(points, index=frame.index, crs=WGS84), namer)
     frame["provider"] = frame["operator"]
     frame["price"] = frame["fee"].map(lambda v: 0.0 if isinstance(v, str) and _key(v) == "no" else np.nan)
     frame["source"] = source
@@ -774,6 +816,7 @@ def opportunities_from_hexgrid(
     *,
     mapping: pd.DataFrame | str | Path | None = None,
     source: str | None = None,
+    namer: PlaceNamer | None = None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from an H3 grid's counts: one row per cell and count column with a count above 0.
 
@@ -803,7 +846,7 @@ def opportunities_from_hexgrid(
             {
                 "id": has["id"] + ":" + column,
                 "source": source,
-                "name": has[column].astype(int).astype(str) + f" {column} in H3 cell " + has["id"],
+                "name": np.nan,
                 "category": rule["category"],
                 "pillars": rule["pillars"],
                 "kind": rule["kind"],
@@ -815,7 +858,11 @@ def opportunities_from_hexgrid(
             index=has.index,
         )
         pieces.append(piece)
-    rows = pd.concat(pieces).sort_index(kind="stable")
+    rows = pd.concat(pieces).sort_index(kind="stable").reset_index()
+    points = gpd.GeoSeries(gpd.points_from_xy(rows["_lon"], rows["_lat"]), index=rows.index, crs=WGS84)
+    # "3 schools near Rua X": the count, the generic word in the city's language and the nearest named street
+    rows["name"] = _named(rows, points, namer, counts=rows["capacity"])
+    rows = rows.set_index("index")
     empty = ~frame.index.isin(rows.index)
     for row in frame.index[empty]:
         report.add_set_aside(source, path, int(row), f"no {' or '.join(columns)} in the cell (counts are 0)")
@@ -823,7 +870,7 @@ def opportunities_from_hexgrid(
 
 
 def schools_from_hexgrid(
-    path: str | Path, *, column: str = "schools", source: str | None = None
+    path: str | Path, *, column: str = "schools", source: str | None = None, namer: PlaceNamer | None = None
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Schools (:data:`~data_sources.contracts.SCHOOL_COLUMNS`) from an H3 grid: one row per cell with schools.
 
@@ -842,7 +889,12 @@ def schools_from_hexgrid(
         {
             "id": has["id"].astype("str"),
             "source": source,
-            "name": (has[column].astype(int).astype(str) + f" {column} in H3 cell " + has["id"]).astype("str"),
+            "name": _named(
+                pd.DataFrame({"kind": "school"}, index=has.index),
+                gpd.GeoSeries(gpd.points_from_xy(has["_lon"], has["_lat"]), index=has.index, crs=WGS84),
+                namer,
+                counts=has[column],
+            ).astype("str"),
             "level": pd.Series(np.nan, index=has.index, dtype="str"),
             "address": pd.Series(np.nan, index=has.index, dtype="str"),
             "capacity": has[column].astype(float),
@@ -895,6 +947,7 @@ def opportunities_from_osm_pois(
     source: str = "osm",
     file: str | Path = "osm_pois",
     excluded_access: Iterable[str] = ("private", "no"),
+    namer: PlaceNamer | None = None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from raw OSM points of interest, one per row whose tag the mapping knows.
 
@@ -1020,10 +1073,14 @@ def opportunities_from_osm_pois(
             )
     frame["opening_hours"] = oh.where(~bad_oh.astype(bool), np.nan)
     frame["capacity"] = capacity.where(~bad_capacity, np.nan)
-    frame["name"] = [
-        n if not missing_mask(pd.Series([n], dtype=object)).iloc[0] else f"{v} (OSM)"
-        for n, v in zip(frame["name"], frame["tag_value"], strict=True)
-    ]
+    if namer is None:
+        frame["name"] = [
+            n if not missing_mask(pd.Series([n], dtype=object)).iloc[0] else f"{v} (OSM)"
+            for n, v in zip(frame["name"], frame["tag_value"], strict=True)
+        ]
+    else:
+        points = gpd.GeoSeries(gpd.points_from_xy(frame["_lon"], frame["_lat"]), index=frame.index, crs=WGS84)
+        frame["name"] = _named(frame, points, namer)
     frame["address"] = frame["addr"]
     frame["source"] = source
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report

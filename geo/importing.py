@@ -12,6 +12,8 @@ population is aggregated to every neighbourhood level.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import json
 import pickle
 from collections.abc import Callable
@@ -27,11 +29,12 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import transaction
 
-from data_sources import catalogue, gtfs, opportunities, osm, population
+from data_sources import catalogue, gtfs, opportunities, osm, place_names, population
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
 from data_sources.download import path_for_source, sha256_of_file
 from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
+from data_sources.place_names import PlaceNamer
 from data_sources.rejects import RejectReport
 from data_sources.schools import schools_from_file
 from geo.models import (
@@ -50,7 +53,7 @@ from geo.models import (
 Progress = Callable[[str], None]
 
 #: Order in which source kinds load (later kinds may need what earlier ones stored).
-KIND_ORDER = ["zones", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs"]
+KIND_ORDER = ["zones", "street_names", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs"]
 
 
 @dataclass
@@ -74,6 +77,38 @@ class LoadContext:
     progress: Progress
     boundary: shapely.Geometry | None = None
     population_units: list[gpd.GeoDataFrame] = field(default_factory=list)
+    namer: PlaceNamer | None = None
+
+
+def namer_of(context: LoadContext) -> PlaceNamer:
+    """Readable labels for unnamed places (built once per import, after the zones are stored).
+
+    Street names come from the city's ``street_names`` sources and its OSM extract's named highways; zone names
+    from the stored zones of the level ``[city] name_zones`` names (Milan's NIL).
+    """
+    if context.namer is None:
+        config = context.config
+        files = [path for source, path in context.paths.values() if source.kind == "street_names"]
+        frames = [place_names.named_streets_from_geojson(files)] if files else []
+        frames += [
+            place_names.named_streets_from_osm_file(path)
+            for source, path in context.paths.values()
+            if source.kind == "osm"
+        ]
+        streets = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326") if frames else None
+        zones = None
+        if config.name_zones:
+            stored = list(context.release.neighbourhoods.filter(level=config.name_zones))
+            zones = gpd.GeoDataFrame(
+                {"name": [z.name for z in stored]},
+                geometry=[shapely.from_wkb(bytes(z.geom.wkb)) for z in stored],
+                crs="EPSG:4326",
+            )
+        context.namer = place_names.PlaceNamer(
+            language=config.language, streets=streets, zones=zones, zone_prefix=config.name_zone_prefix,
+            metric_epsg=config.metric_epsg, max_street_m=config.name_max_street_m,
+        )  # fmt: skip
+    return context.namer
 
 
 @dataclass
@@ -272,6 +307,9 @@ def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 level=str(_value(row.level) or "")[:64],
                 address=str(_value(row.address) or "")[:300],
                 capacity=_value(row.capacity),
+                management=str(_value(getattr(row, "management", None)) or "")[:16],
+                operator=str(_value(getattr(row, "operator", None)) or "")[:120],
+                nil=str(_value(getattr(row, "nil", None)) or "")[:200],
                 geom=geos_from_shapely(row.geometry),
             )
             for row in frame.itertuples(index=False)
@@ -323,8 +361,9 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
     """An H3 grid with population, and schools/healthcare counts (IPEA's Access to Opportunities grids)."""
     cells, cells_report = opportunities.population_from_hexgrid(path)
     context.population_units.append(cells)
-    schools, schools_report = opportunities.schools_from_hexgrid(path)
-    services, services_report = opportunities.opportunities_from_hexgrid(path, source=source.name)
+    namer = namer_of(context)
+    schools, schools_report = opportunities.schools_from_hexgrid(path, namer=namer)
+    services, services_report = opportunities.opportunities_from_hexgrid(path, source=source.name, namer=namer)
     lines = {
         f"{source.name}/population": summary_line(cells_report, store_population_units(context.release, cells)),
         f"{source.name}/schools": summary_line(schools_report, store_schools(context.release, schools)),
@@ -340,11 +379,17 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
 
 def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A published list of facilities, read by the reader the city configuration names."""
-    reader = getattr(opportunities, source.options["reader"])
+    module_name, _, function_name = str(source.options["reader"]).rpartition(".")
+    try:
+        reader = getattr(importlib.import_module(f"data_sources.{module_name or 'opportunities'}"), function_name)
+    except (ImportError, AttributeError):
+        raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
+                          f"{source.options['reader']!r}") from None  # fmt: skip
+    extra = {"namer": namer_of(context)} if "namer" in inspect.signature(reader).parameters else {}
     if source.options.get("needs_boundary"):
-        frame, report = reader(path, context.boundary, source=source.name)
+        frame, report = reader(path, context.boundary, source=source.name, **extra)
     else:
-        frame, report = reader(path, boundary=context.boundary, source=source.name)
+        frame, report = reader(path, boundary=context.boundary, source=source.name, **extra)
     return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
 
 
@@ -355,8 +400,23 @@ def load_catalogue(context: LoadContext, source: SourceConfig, path: Path) -> Lo
 
 
 def load_schools(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
-    """A schools file in Vicino's documented format (see :mod:`data_sources.schools`)."""
-    frame, report = schools_from_file(path, boundary=context.boundary, source=source.name)
+    """A schools file: Vicino's documented format (:mod:`data_sources.schools`) or a city's own reader.
+
+    ``reader = "module.function"`` names a reader in :mod:`data_sources` (``milan_schools.schools_from_yearly_file``);
+    the source's other options (``level``, ``school_year``) are passed to it as keyword arguments.
+    """
+    reader_name = source.options.get("reader")
+    if reader_name:
+        module_name, _, function_name = str(reader_name).rpartition(".")
+        try:
+            reader = getattr(importlib.import_module(f"data_sources.{module_name or 'schools'}"), function_name)
+        except (ImportError, AttributeError):
+            raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
+                              f"{reader_name!r}") from None  # fmt: skip
+        options = {k: v for k, v in source.options.items() if k in {"level", "school_year"}}
+        frame, report = reader(path, boundary=context.boundary, source=source.name, **options)
+    else:
+        frame, report = schools_from_file(path, boundary=context.boundary, source=source.name)
     return Loaded({source.name: summary_line(report, store_schools(context.release, frame))}, report)
 
 
@@ -401,7 +461,7 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
         context.progress(f"  {path.name} has no points of interest for children (a street-only extract)")
         return Loaded({f"{source.name}/pois": summary_line(RejectReport(), 0) | graph_counts}, RejectReport())
     frame, report = opportunities.opportunities_from_osm_pois(
-        pois, boundary=context.boundary, source=source.name, file=path.name
+        pois, boundary=context.boundary, source=source.name, file=path.name, namer=namer_of(context)
     )
     loaded = store_opportunities(context.release, frame)
     schools = frame[frame["kind"].isin(["school", "kindergarten"])]
@@ -455,8 +515,14 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     return Loaded(lines, feed.report)
 
 
+def load_street_names(context: LoadContext, source: SourceConfig, path: Path) -> Loaded | None:
+    """A named-street layer is a lookup for readable labels (:func:`namer_of` reads it), not rows of its own."""
+    return None
+
+
 LOADERS: dict[str, Callable[[LoadContext, SourceConfig, Path], Loaded | None]] = {
     "zones": load_zones,
+    "street_names": load_street_names,
     "census_ages": load_census_ages,
     "census": load_census,
     "hexgrid": load_hexgrid,
