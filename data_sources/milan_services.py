@@ -21,8 +21,6 @@ Every reader returns ``(opportunities, report)`` like those of :mod:`data_source
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,6 +36,7 @@ from data_sources.opportunities import (
     _reject_bad_text,
     _reject_duplicates,
     _require,
+    name_key,
 )
 from data_sources.place_names import PlaceNamer
 from data_sources.validation import (
@@ -149,14 +148,8 @@ def opportunities_from_park_sport_facilities(
 
 
 def library_slug(name: object) -> object:
-    """``Biblioteca Crescenzago (sede provv. ...)`` → ``crescenzago``; NaN for no name."""
-    if not isinstance(name, str) or not name.strip():
-        return np.nan
-    text = re.sub(r"\([^)]*\)", " ", name)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w != "biblioteca"]
-    return "-".join(words) or np.nan
+    """``Biblioteca Crescenzago (sede provv. ...)`` → ``crescenzago`` (:func:`name_key`); NaN for no name."""
+    return name_key(name, ignore=("biblioteca",))
 
 
 def opportunities_from_civic_libraries(
@@ -211,6 +204,7 @@ def opportunities_from_civic_libraries(
         note = frame.at[row, "Note"]
         report.add_set_aside(source, path, int(row), f"{CLOSED_TO_PUBLIC} (Orari: {frame.at[row, 'Orari']!r}"
                              + (f"; Note: {note!r})" if isinstance(note, str) else ")"))  # fmt: skip
+    closed_frame = frame.loc[closed]
     frame = frame.drop(index=closed)
     _finish(frame, path, report, source)
     frame["opening_hours"] = pd.Series(hours)[frame.index]
@@ -221,4 +215,11 @@ def opportunities_from_civic_libraries(
     frame["provider"] = PROVIDER
     frame["price"] = 0.0
     frame["source"] = source
-    return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report
+    result = opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"])
+    # the closed libraries, so that another source listing them (ds41) can set them aside too
+    result.attrs["set_aside_places"] = gpd.GeoDataFrame(
+        {"id": closed_frame["id"], "name": closed_frame["Biblioteche - Sede"], "source": source},
+        geometry=gpd.points_from_xy(closed_frame["_lon"], closed_frame["_lat"]),
+        crs="EPSG:4326",
+    ).reset_index(drop=True)
+    return result, report

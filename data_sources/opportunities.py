@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -618,17 +619,67 @@ def opportunities_from_swimming_pools(
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report
 
 
+def name_key(name: object, ignore: Iterable[str] = ("biblioteca",)) -> object:
+    """A place name reduced for matching: ``Biblioteca Crescenzago (sede provv. ...)`` → ``crescenzago``.
+
+    Lower case, accents and parentheses removed, the ``ignore`` words dropped, words joined by ``-``; NaN for no
+    name.
+    """
+    if not isinstance(name, str) or not name.strip():
+        return np.nan
+    text = re.sub(r"\([^)]*\)", " ", name)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    dropped = {w.casefold() for w in ignore}
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in dropped]
+    return "-".join(words) or np.nan
+
+
+def _set_aside_same_places(
+    frame: pd.DataFrame,
+    report: SourceReport,
+    source: str,
+    path: Path,
+    same_places: gpd.GeoDataFrame,
+    within_m: float,
+) -> pd.DataFrame:
+    """Set aside rows that are a place another source already lists (same :func:`name_key`, within ``within_m``)."""
+    if same_places is None or same_places.empty:
+        return frame
+    keys = same_places["name"].map(name_key)
+    lookup = {k: i for i, k in zip(same_places.index, keys, strict=True) if isinstance(k, str)}
+    utm = same_places.estimate_utm_crs()
+    theirs = same_places.geometry.to_crs(utm)
+    ours = gpd.GeoSeries(gpd.points_from_xy(frame["_lon"], frame["_lat"]), index=frame.index, crs=WGS84).to_crs(utm)
+    drop = []
+    for row, name in zip(frame.index, frame["name"], strict=True):
+        other = lookup.get(name_key(name))
+        if other is not None and ours[row].distance(theirs[other]) <= within_m:
+            other_id = same_places.at[other, "id"]
+            report.add_set_aside(source, path, int(row),
+                                 f"the same place as {other_id} of {same_places.at[other, 'source']} (it is "
+                                 "counted there)",
+                                 into=other_id)  # fmt: skip
+            drop.append(row)
+    return frame.drop(index=drop)
+
+
 def opportunities_from_libraries(
     path: str | Path,
     *,
     boundary: Area | None = None,
     mapping: pd.DataFrame | str | Path | None = None,
     source: str = "milan_ds41",
+    same_places: gpd.GeoDataFrame | None = None,
+    same_place_within_m: float = 2000.0,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from Milan's libraries and archives (ds41), one per row.
 
     Id ``ds41-<id>``; 16 rows carry the placeholder id ``0`` and get ``ds41-h`` plus a hash of name and address
-    instead. Category and pillars from ``mappings/ds41.csv`` (``tipologia`` ARCHIVI first, then ``sottotipo``).
+    instead. Category, pillars and ages from ``mappings/ds41.csv`` (university libraries by name first, then
+    ``tipologia`` ARCHIVI, then ``sottotipo``). ``same_places`` (opportunities another source loaded, e.g. the civic
+    libraries of ds1306 with their opening hours): a row with the same :func:`name_key` within
+    ``same_place_within_m`` is set aside as that place, so a family does not see one library twice.
     """
     path, frame, report = _opportunities_from_points(
         path,
@@ -643,6 +694,7 @@ def opportunities_from_libraries(
         lat_field="lat_y_4326",
     )
     frame["name"] = frame["denominaz"]
+    frame = _set_aside_same_places(frame, report, source, path, same_places, same_place_within_m)
     for target, name in (("address", "indirizzo"), ("provider", "ente"), ("website", "url")):
         frame[target] = frame[name] if name in frame.columns else np.nan
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report

@@ -78,6 +78,7 @@ class LoadContext:
     boundary: shapely.Geometry | None = None
     population_units: list[gpd.GeoDataFrame] = field(default_factory=list)
     namer: PlaceNamer | None = None
+    frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
 def namer_of(context: LoadContext) -> PlaceNamer:
@@ -385,11 +386,23 @@ def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -
     except (ImportError, AttributeError):
         raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
                           f"{source.options['reader']!r}") from None  # fmt: skip
-    extra = {"namer": namer_of(context)} if "namer" in inspect.signature(reader).parameters else {}
+    parameters = inspect.signature(reader).parameters
+    extra: dict[str, Any] = {"namer": namer_of(context)} if "namer" in parameters else {}
+    same_as = source.options.get("same_places_as")
+    if same_as:
+        if same_as not in context.frames or "same_places" not in parameters:
+            raise ConfigError(f"{context.config.path.name}: source {source.name!r} has same_places_as = {same_as!r}, "
+                              "which must be an opportunities source listed before it")  # fmt: skip
+        extra["same_places"] = context.frames[same_as]
     if source.options.get("needs_boundary"):
         frame, report = reader(path, context.boundary, source=source.name, **extra)
     else:
         frame, report = reader(path, boundary=context.boundary, source=source.name, **extra)
+    places = frame[["id", "name", "geometry"]].assign(source=source.name)
+    set_aside_places = frame.attrs.get("set_aside_places")
+    if set_aside_places is not None and len(set_aside_places):
+        places = pd.concat([places, set_aside_places.assign(source=source.name)], ignore_index=True)
+    context.frames[source.name] = gpd.GeoDataFrame(places, geometry="geometry", crs="EPSG:4326")
     return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
 
 
