@@ -910,11 +910,13 @@ def opportunities_from_hexgrid(
             index=has.index,
         )
         pieces.append(piece)
-    rows = pd.concat(pieces).sort_index(kind="stable").reset_index()
+    rows = pd.concat(pieces).sort_index(kind="stable")
+    index_name = rows.index.name
+    rows = rows.reset_index(names="_row")
     points = gpd.GeoSeries(gpd.points_from_xy(rows["_lon"], rows["_lat"]), index=rows.index, crs=WGS84)
     # "3 schools near Rua X": the count, the generic word in the city's language and the nearest named street
     rows["name"] = _named(rows, points, namer, counts=rows["capacity"])
-    rows = rows.set_index("index")
+    rows = rows.set_index("_row").rename_axis(index_name)
     empty = ~frame.index.isin(rows.index)
     for row in frame.index[empty]:
         report.add_set_aside(source, path, int(row), f"no {' or '.join(columns)} in the cell (counts are 0)")

@@ -64,6 +64,8 @@ def named_streets_from_geojson(paths: Iterable[str | Path]) -> gpd.GeoDataFrame:
 
 
 def _first_name(value: object) -> str:
+    if isinstance(value, list | tuple | np.ndarray):  # a merged edge's names, read as a JSON array
+        return next((str(v).strip() for v in value if isinstance(v, str) and v.strip()), "")
     text = _text(value)
     if text.startswith("[") and text.endswith("]"):
         try:
@@ -78,9 +80,22 @@ def named_streets_from_osm_file(path: str | Path) -> gpd.GeoDataFrame:
     """Named highways (``name``, LineString EPSG:4326) of an OSM extract (one pyosmium pass)."""
     names: list[str] = []
     lines: list[shapely.LineString] = []
-    processor = osmium.FileProcessor(str(existing_path(path)), osmium.osm.WAY).with_locations()
-    processor = processor.with_filter(osmium.filter.KeyFilter("highway")).with_filter(osmium.filter.KeyFilter("name"))
+    way_filter = osmium.filter.KeyFilter("highway")
+    way_filter.enable_for(osmium.osm.WAY)
+    name_filter = osmium.filter.KeyFilter("name")
+    name_filter.enable_for(osmium.osm.WAY)
+    no_nodes = osmium.filter.KeyFilter("\x00")  # nodes feed the location cache only, never this loop
+    no_nodes.enable_for(osmium.osm.NODE)
+    processor = (
+        osmium.FileProcessor(str(existing_path(path)), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(no_nodes)
+        .with_filter(way_filter)
+        .with_filter(name_filter)
+    )
     for way in processor:
+        if not way.is_way():
+            continue
         coords = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
         if len(coords) >= 2:
             names.append(way.tags.get("name").strip())
