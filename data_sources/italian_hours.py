@@ -1,7 +1,7 @@
 """Italian opening-hours text ("lunedi: chiuso, martedi e giovedi: 9.30-14.30, ...") to OSM ``opening_hours``.
 
 The Comune di Milano writes opening hours as free Italian text. This converter reads the forms the published
-files use and nothing else; a text it cannot read completely raises :class:`HoursNotUnderstood` (the caller keeps
+files use and nothing else; a text it cannot read completely raises :class:`HoursNotUnderstoodError` (the caller keeps
 the text as a note), so an unreadable part is never guessed:
 
 - entries ``<days>: <times>`` separated by commas, semicolons or nothing (``martedi:chiuso mercoledi: ...``);
@@ -29,7 +29,7 @@ ITALIAN_DAYS = ("lunedi", "martedi", "mercoledi", "giovedi", "venerdi", "sabato"
 CLOSED_WORDS = ("chiuso", "chiusa", "chiusi", "chiuse")
 
 
-class HoursNotUnderstood(VicinoError, ValueError):
+class HoursNotUnderstoodError(VicinoError, ValueError):
     """An Italian opening-hours text that cannot be converted without guessing."""
 
 
@@ -55,19 +55,19 @@ def clock_from_italian(text: str) -> str:
 
     Raises
     ------
-    HoursNotUnderstood
+    HoursNotUnderstoodError
         Not a time of day, or a minute of one non-zero digit (ambiguous).
     """
     match = re.fullmatch(r"(\d{1,2})(?:[.:](\d{1,2}))?", text.strip())
     if not match:
-        raise HoursNotUnderstood(f"{text!r} is not a time of day")
+        raise HoursNotUnderstoodError(f"{text!r} is not a time of day")
     hours = int(match.group(1))
     minutes_text = match.group(2) or "0"
     if len(minutes_text) == 1 and minutes_text != "0":
-        raise HoursNotUnderstood(f"{text!r}: one-digit minutes are ambiguous")
+        raise HoursNotUnderstoodError(f"{text!r}: one-digit minutes are ambiguous")
     minutes = int(minutes_text)
     if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-        raise HoursNotUnderstood(f"{text!r} is not a time of day")
+        raise HoursNotUnderstoodError(f"{text!r} is not a time of day")
     return f"{hours:02d}:{minutes:02d}"
 
 
@@ -78,17 +78,17 @@ def days_from_italian(text: str) -> list[int]:
     if ranged:
         first, last = ITALIAN_DAYS.index(ranged.group(1)), ITALIAN_DAYS.index(ranged.group(2))
         if last < first:
-            raise HoursNotUnderstood(f"{text!r}: the range ends before it starts")
+            raise HoursNotUnderstoodError(f"{text!r}: the range ends before it starts")
         return list(range(first, last + 1))
     parts = [p.strip() for p in re.split(r"\s*(?:,| e )\s*", text) if p.strip()]
     days = []
     for part in parts:
         match = re.fullmatch(_DAY, part)
         if not match:
-            raise HoursNotUnderstood(f"{part!r} is not a day of the week")
+            raise HoursNotUnderstoodError(f"{part!r} is not a day of the week")
         days.append(ITALIAN_DAYS.index(match.group(1)))
     if not days:
-        raise HoursNotUnderstood(f"{text!r} names no day")
+        raise HoursNotUnderstoodError(f"{text!r} names no day")
     return days
 
 
@@ -103,10 +103,10 @@ def intervals_from_italian(text: str) -> list[tuple[str, str]] | None:
     for piece in pieces:
         match = _INTERVAL.match(piece.strip())
         if not match:
-            raise HoursNotUnderstood(f"{piece.strip()!r} is not a time interval like 9.30-14.30")
+            raise HoursNotUnderstoodError(f"{piece.strip()!r} is not a time interval like 9.30-14.30")
         start, end = clock_from_italian(match.group(1)), clock_from_italian(match.group(2))
         if end <= start:
-            raise HoursNotUnderstood(f"{piece.strip()!r} ends before it starts")
+            raise HoursNotUnderstoodError(f"{piece.strip()!r} ends before it starts")
         intervals.append((start, end))
     return intervals
 
@@ -132,28 +132,28 @@ def opening_hours_from_italian(text: str) -> str:
 
     Raises
     ------
-    HoursNotUnderstood
+    HoursNotUnderstoodError
         Any part of the text is not one of the understood forms (the message says which part).
     """
     plain = _plain(text or "")
     if not plain:
-        raise HoursNotUnderstood("empty text")
+        raise HoursNotUnderstoodError("empty text")
     if plain.strip(" .") in CLOSED_WORDS:
         return "off"
     starts = list(_ENTRY_START.finditer(plain))
     if not starts or starts[0].start() != 0:
-        raise HoursNotUnderstood(f"{text!r} does not start with days followed by ':'")
+        raise HoursNotUnderstoodError(f"{text!r} does not start with days followed by ':'")
     by_day: dict[int, list[tuple[str, str]] | None] = {}
     for number, start in enumerate(starts):
         end = starts[number + 1].start() if number + 1 < len(starts) else len(plain)
         days_text = plain[start.start() : start.end()].rstrip(" :")
         times_text = plain[start.end() : end].strip(" ,;")
         if not times_text:
-            raise HoursNotUnderstood(f"no hours after {days_text!r}")
+            raise HoursNotUnderstoodError(f"no hours after {days_text!r}")
         intervals = intervals_from_italian(times_text)
         for day in days_from_italian(days_text):
             if day in by_day and (by_day[day] is None) != (intervals is None):
-                raise HoursNotUnderstood(f"{ITALIAN_DAYS[day]} is given both hours and 'chiuso'")
+                raise HoursNotUnderstoodError(f"{ITALIAN_DAYS[day]} is given both hours and 'chiuso'")
             if intervals is None:
                 by_day[day] = None
             else:
@@ -167,5 +167,5 @@ def opening_hours_from_italian(text: str) -> str:
     rules = sorted(groups.items(), key=lambda item: item[1][0])
     result = "; ".join(f"{_day_span(days)} {','.join(f'{a}-{b}' for a, b in times)}" for times, days in rules)
     if not opening_hours_valid(result):  # pragma: no cover - the grammar above only builds valid rules
-        raise HoursNotUnderstood(f"{text!r} gave {result!r}, which is not valid opening_hours")
+        raise HoursNotUnderstoodError(f"{text!r} gave {result!r}, which is not valid opening_hours")
     return result

@@ -45,8 +45,8 @@ from data_sources.validation import (
     frame_from_geojson_path,
     missing_mask,
     numbers_from_values,
-    printable_bad_text,
     points_checked,
+    printable_bad_text,
     text_values,
 )
 
@@ -116,9 +116,7 @@ def _checked(frame: pd.DataFrame, reject: Rejector, path: Path, boundary: Area |
     frame = reject(frame, frame["id"].isna(), "id", "missing school code")
     frame = reject(frame, duplicate_mask(frame["id"]), "id", DUPLICATE_ID)
     frame = reject(frame, missing_mask(frame["_name"]), "name", "missing name")
-    return points_checked(
-        frame, reject, lon_field="LONG_X_4326", lat_field="LAT_Y_4326", area=boundary, path=path
-    )
+    return points_checked(frame, reject, lon_field="LONG_X_4326", lat_field="LAT_Y_4326", area=boundary, path=path)
 
 
 def schools_from_yearly_file(

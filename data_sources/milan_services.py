@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from data_sources.errors import NoUsableRowsError
-from data_sources.italian_hours import HoursNotUnderstood, opening_hours_from_italian
+from data_sources.italian_hours import HoursNotUnderstoodError, opening_hours_from_italian
 from data_sources.opportunities import (
     _finish,
     _mapped,
@@ -192,9 +192,9 @@ def opportunities_from_civic_libraries(
         text = frame.at[row, "Orari"]
         try:
             rule = opening_hours_from_italian(str(text) if isinstance(text, str) else "")
-        except HoursNotUnderstood as error:
-            report.add_note(source, path, int(row), frame.at[row, "id"], "Orari",
-                            f"opening hours not understood, kept as text (no hours loaded): {text!r} ({error})")  # fmt: skip
+        except HoursNotUnderstoodError as error:
+            message = f"opening hours not understood, kept as text (no hours loaded): {text!r} ({error})"
+            report.add_note(source, path, int(row), frame.at[row, "id"], "Orari", message)
             hours[row] = np.nan
             continue
         if rule == "off":

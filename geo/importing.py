@@ -53,7 +53,18 @@ from geo.models import (
 Progress = Callable[[str], None]
 
 #: Order in which source kinds load (later kinds may need what earlier ones stored).
-KIND_ORDER = ["zones", "street_names", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs"]
+KIND_ORDER = [
+    "zones",
+    "street_names",
+    "census_ages",
+    "census",
+    "hexgrid",
+    "osm",
+    "opportunities",
+    "catalogue",
+    "schools",
+    "gtfs",
+]
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from opening_hours import OpeningHours
 
 from data_sources.italian_hours import (
-    HoursNotUnderstood,
+    HoursNotUnderstoodError,
     clock_from_italian,
     days_from_italian,
     opening_hours_from_italian,
@@ -29,7 +29,7 @@ def test_clock(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text", ["9.3", "25.00", "14.60", "nove", "24.30"])
 def test_clock_refuses_what_it_would_have_to_guess(text: str) -> None:
-    with pytest.raises(HoursNotUnderstood):
+    with pytest.raises(HoursNotUnderstoodError):
         clock_from_italian(text)
 
 
@@ -97,7 +97,7 @@ def test_texts_worked_out_by_hand(text: str, expected: str) -> None:
     ],
 )
 def test_texts_not_understood_are_refused(text: str) -> None:
-    with pytest.raises(HoursNotUnderstood):
+    with pytest.raises(HoursNotUnderstoodError):
         opening_hours_from_italian(text)
 
 
@@ -115,7 +115,7 @@ def test_every_real_library_text_converts_or_is_refused(data_dir: Path) -> None:
         name, text = feature["properties"]["Biblioteche - Sede"], repaired_text(feature["properties"]["Orari"])
         try:
             converted[name] = opening_hours_from_italian(text)
-        except HoursNotUnderstood as error:
+        except HoursNotUnderstoodError as error:
             refused[name] = str(error)
     # "n.d." and Harar's "9.30-14-30" are the only texts that cannot be read without guessing
     assert set(refused) == {"Calvairate", "Harar"}

@@ -51,8 +51,11 @@ def test_an_l_shaped_playground_gets_a_point_on_it_not_its_centroid(tmp_path: Pa
             (9.19 + d, 45.46 + 10 * d), (9.19, 45.46 + 10 * d), (9.19, 45.46)]  # fmt: skip
     polygon = shapely.Polygon(ring)
     assert not polygon.contains(polygon.centroid)
-    feature = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.MultiPolygon([polygon])),
-               "properties": {"obj_id": 7, "descrizione_codice": "Area Gioco", "località": "via Padova n. 1"}}  # fmt: skip
+    feature = {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.MultiPolygon([polygon])),
+        "properties": {"obj_id": 7, "descrizione_codice": "Area Gioco", "località": "via Padova n. 1"},
+    }
     path = tmp_path / "l.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     frame, _ = ms.opportunities_from_playgrounds(path)
@@ -108,9 +111,7 @@ def test_audiences_from_the_ds41_mapping_table(data_dir: Path) -> None:
 
 def test_ds41_sets_aside_the_libraries_ds1306_lists(data_dir: Path) -> None:
     civic, _ = ms.opportunities_from_civic_libraries(data_dir / SERVICES / "civic_libraries_ds1306.geojson")
-    places = gpd.GeoDataFrame(
-        civic[["id", "name"]].assign(source="civic"), geometry=civic.geometry, crs=civic.crs
-    )
+    places = gpd.GeoDataFrame(civic[["id", "name"]].assign(source="civic"), geometry=civic.geometry, crs=civic.crs)
     frame, report = op.opportunities_from_libraries(
         data_dir / SERVICES / "libraries_archives_ds41.geojson", source="l", same_places=places
     )

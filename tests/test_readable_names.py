@@ -21,12 +21,13 @@ def _hand_built(language: str, max_street_m: float = 300.0) -> pn.PlaceNamer:
     # Via Roma runs east-west along latitude 45.46; Via Lunga 0.01° (about 1.1 km) further north.
     streets = gpd.GeoDataFrame(
         {"name": ["Via Roma", "Via Lunga"]},
-        geometry=[shapely.LineString([(9.18, 45.46), (9.20, 45.46)]), shapely.LineString([(9.18, 45.47), (9.20, 45.47)])],
+        geometry=[
+            shapely.LineString([(9.18, 45.46), (9.20, 45.46)]),
+            shapely.LineString([(9.18, 45.47), (9.20, 45.47)]),
+        ],
         crs="EPSG:4326",
     )
-    zones = gpd.GeoDataFrame(
-        {"name": ["BRERA"]}, geometry=[shapely.box(9.185, 45.455, 9.195, 45.465)], crs="EPSG:4326"
-    )
+    zones = gpd.GeoDataFrame({"name": ["BRERA"]}, geometry=[shapely.box(9.185, 45.455, 9.195, 45.465)], crs="EPSG:4326")
     return pn.PlaceNamer(language=language, streets=streets, zones=zones, zone_prefix="NIL", metric_epsg=32632,
                          max_street_m=max_street_m)  # fmt: skip
 
