@@ -34,7 +34,7 @@
     }).join("");
     schools.features.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
-      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }).bindTooltip(escapeHtml(schoolLabel(f.properties))).addTo(schoolLayer);
+      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6, code: f.properties.code || String(f.properties.id) }).bindTooltip(escapeHtml(schoolLabel(f.properties))).addTo(schoolLayer);
     });
     document.body.dataset.schools = String(schools.features.length);
   }).catch((error) => status(error.message));
@@ -62,6 +62,11 @@
         const [lon, lat] = feature.geometry.coordinates;
         markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
       });
+      // zoom to the school and what its pupils reach, so the numbered markers can be told apart
+      const chosen = schoolLayer.getLayers().find((layer) => layer.options.code === select.value);
+      const bounds = L.latLngBounds(result.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+      if (chosen) { bounds.extend(chosen.getLatLng()); }
+      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16 }); }
       status(escapeHtml(school.name) + ": " + result.features.length);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
