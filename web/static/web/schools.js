@@ -65,7 +65,11 @@
       // zoom to the school and what its pupils reach, so the numbered markers can be told apart
       const chosen = schoolLayer.getLayers().find((layer) => layer.options.code === select.value);
       const bounds = L.latLngBounds(result.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
-      if (chosen) { bounds.extend(chosen.getLatLng()); }
+      schoolLayer.eachLayer((layer) => layer.setStyle({ radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }));
+      if (chosen) {
+        chosen.setStyle({ radius: 9, color: "#c0392b", weight: 3, fillOpacity: 0.9 }).bringToFront();
+        bounds.extend(chosen.getLatLng());
+      }
       if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16 }); }
       status(escapeHtml(school.name) + ": " + result.features.length);
       csvLink.href = base + "&format=csv";
