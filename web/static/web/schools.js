@@ -70,7 +70,7 @@
         chosen.setStyle({ radius: 9, color: "#c0392b", weight: 3, fillOpacity: 0.9 }).bringToFront();
         bounds.extend(chosen.getLatLng());
       }
-      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16 }); }
+      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16, animate: false }); }
       status(escapeHtml(school.name) + ": " + result.features.length);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
