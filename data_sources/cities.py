@@ -44,6 +44,11 @@ class CityConfig:
     sources: dict[str, SourceConfig]
     path: Path
     boundary: str = ""
+    #: The zone level whose names go into readable labels ("Giardino, Via X (NIL Y)"), and its prefix.
+    name_zones: str = ""
+    name_zone_prefix: str = ""
+    #: A place farther than this from every named street gets no street in its label.
+    name_max_street_m: float = 300.0
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name``, or None when the city has none."""
@@ -108,4 +113,7 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         sources=sources,
         path=path,
         boundary=city.get("boundary", ""),
+        name_zones=city.get("name_zones", ""),
+        name_zone_prefix=city.get("name_zone_prefix", ""),
+        name_max_street_m=float(city.get("name_max_street_m", 300.0)),
     )

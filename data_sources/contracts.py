@@ -70,6 +70,9 @@ TEXT_LIMITS: dict[str, int] = {
     "address": 300,
     "website": 500,
     "level": 64,
+    "management": 16,
+    "operator": 120,
+    "nil": 200,
 }
 #: Zone names are shorter (the neighbourhood table's limit).
 ZONE_NAME_LIMIT = 200

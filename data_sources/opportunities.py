@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -63,6 +64,7 @@ from data_sources.contracts import (
     WGS84,
 )
 from data_sources.errors import ConfigError, CRSError, NoUsableRowsError, SourceFormatError
+from data_sources.place_names import PlaceNamer
 from data_sources.validation import (
     DUPLICATE_ID,
     NON_UTF8,
@@ -93,7 +95,11 @@ from data_sources.validation import (
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 MAPPING_COLUMNS: list[str] = ["match_field", "match_value", "category", "pillars", "kind"]
+#: Optional mapping columns: the audience's ages (whole years; blank = no limit on that side).
+MAPPING_AGE_COLUMNS: list[str] = ["age_min", "age_max"]
 WILDCARD = "*"
+#: A ``match_value`` starting with this is a case-insensitive regular expression searched in the value.
+PATTERN_PREFIX = "re:"
 
 NO_MAPPING = "no category mapping for"
 NOT_PUBLIC = "not open to the public"
@@ -126,11 +132,27 @@ def mapping_from_csv(path: str | Path) -> pd.DataFrame:
     missing = [c for c in MAPPING_COLUMNS if c not in table.columns]
     if missing:
         raise ConfigError(f"{path}: mapping table lacks column(s) {', '.join(missing)}")
+    ages = table[[c for c in MAPPING_AGE_COLUMNS if c in table.columns]].copy()
     table = table[MAPPING_COLUMNS].map(lambda v: str(v).strip())
+    for name in MAPPING_AGE_COLUMNS:
+        values = ages[name] if name in ages.columns else pd.Series(np.nan, index=table.index, dtype=object)
+        numbers = numbers_from_values(values)
+        bad = (~missing_mask(values) & numbers.isna()) | (numbers < 0) | (numbers > 99) | (numbers % 1 > 0)
+        if bad.any():
+            row = bad[bad].index[0]
+            raise ConfigError(f"{path}, row {row}: {name} {values[row]!r} is not a whole number of years 0-99")
+        table[name] = numbers
     for row, record in table.iterrows():
         where = f"{path}, row {row}"
+        if record["age_min"] > record["age_max"]:
+            raise ConfigError(f"{where}: age_min {record['age_min']:g} is above age_max {record['age_max']:g}")
         if not record["match_field"] or not record["match_value"]:
             raise ConfigError(f"{where}: empty match_field or match_value")
+        if record["match_value"].startswith(PATTERN_PREFIX):
+            try:
+                re.compile(record["match_value"][len(PATTERN_PREFIX) :])
+            except re.error as error:
+                raise ConfigError(f"{where}: bad pattern {record['match_value']!r}: {error}") from None
         if record["category"] not in CATEGORIES:
             raise ConfigError(f"{where}: unknown category {record['category']!r} (use one of {', '.join(CATEGORIES)})")
         _, unknown = pillars_from_values(pd.Series([record["pillars"]]))
@@ -184,17 +206,24 @@ def categories_from_mapping(values_by_field: dict[str, pd.Series], mapping: pd.D
         keys = values.map(_key)
         lookup: dict[str, int] = {}
         wildcard = np.inf
+        patterns: list[tuple[int, re.Pattern[str]]] = []
         for position, value in zip(group.index, group["match_value"], strict=True):
             if value == WILDCARD:
                 wildcard = min(wildcard, position)
+            elif value.startswith(PATTERN_PREFIX):
+                patterns.append((position, re.compile(value[len(PATTERN_PREFIX) :], re.IGNORECASE)))
             else:
                 lookup.setdefault(_key(value), position)
         positions = keys.map(lambda k, lk=lookup: lk.get(k, np.nan)).astype(float).fillna(wildcard)
+        for position, pattern in patterns:
+            hit = keys.map(lambda k, p=pattern: bool(p.search(k)))
+            positions = positions.where(~hit.astype(bool) | (positions < position), float(position))
         best = np.minimum(best, positions.where(present, np.inf))
     matched = np.isfinite(best)
-    out = pd.DataFrame(index=index, columns=["category", "pillars", "kind", "unmatched"], dtype=object)
+    outputs = ["category", "pillars", "kind", *[c for c in MAPPING_AGE_COLUMNS if c in mapping.columns]]
+    out = pd.DataFrame(index=index, columns=[*outputs, "unmatched"], dtype=object)
     rows = mapping.loc[best[matched].astype(int)]
-    for name in ("category", "pillars", "kind"):
+    for name in outputs:
         out.loc[matched, name] = rows[name].to_numpy()
     fields = [f for f in dict.fromkeys(mapping["match_field"]) if f in values_by_field]
 
@@ -227,8 +256,9 @@ def _mapped(
         matched["unmatched"],
     )
     frame = frame.copy()
-    for name in ("category", "pillars", "kind"):
-        frame[name] = matched.loc[frame.index, name]
+    for name in ("category", "pillars", "kind", *MAPPING_AGE_COLUMNS):
+        if name in matched.columns:
+            frame[name] = matched.loc[frame.index, name]
     return frame
 
 
@@ -309,6 +339,21 @@ def _finish(frame: pd.DataFrame, path: Path, report: SourceReport, source: str) 
 def _join_text(*parts: object, sep: str = " ") -> object:
     texts = [str(p).strip() for p in parts if not missing_mask(pd.Series([p], dtype=object)).iloc[0]]
     return sep.join(t for t in texts if t) or np.nan
+
+
+def _named(
+    frame: pd.DataFrame, points: gpd.GeoSeries, namer: PlaceNamer | None, counts: pd.Series | None = None
+) -> pd.Series:
+    """The frame's ``name`` where it has one, else a readable label from its ``kind`` (never an OSM or H3 id)."""
+    names = text_values(frame["name"]) if "name" in frame.columns else pd.Series(np.nan, index=frame.index)
+    unnamed = names.isna()
+    if unnamed.any():
+        labels = (namer or PlaceNamer()).labels(
+            frame.loc[unnamed, "kind"], points[unnamed], counts=None if counts is None else counts[unnamed]
+        )
+        names = names.astype(object)
+        names[unnamed] = labels
+    return names
 
 
 def _opportunities_from_points(
@@ -574,17 +619,67 @@ def opportunities_from_swimming_pools(
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report
 
 
+def name_key(name: object, ignore: Iterable[str] = ("biblioteca",)) -> object:
+    """A place name reduced for matching: ``Biblioteca Crescenzago (sede provv. ...)`` → ``crescenzago``.
+
+    Lower case, accents and parentheses removed, the ``ignore`` words dropped, words joined by ``-``; NaN for no
+    name.
+    """
+    if not isinstance(name, str) or not name.strip():
+        return np.nan
+    text = re.sub(r"\([^)]*\)", " ", name)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    dropped = {w.casefold() for w in ignore}
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in dropped]
+    return "-".join(words) or np.nan
+
+
+def _set_aside_same_places(
+    frame: pd.DataFrame,
+    report: SourceReport,
+    source: str,
+    path: Path,
+    same_places: gpd.GeoDataFrame,
+    within_m: float,
+) -> pd.DataFrame:
+    """Set aside rows that are a place another source already lists (same :func:`name_key`, within ``within_m``)."""
+    if same_places is None or same_places.empty:
+        return frame
+    keys = same_places["name"].map(name_key)
+    lookup = {k: i for i, k in zip(same_places.index, keys, strict=True) if isinstance(k, str)}
+    utm = same_places.estimate_utm_crs()
+    theirs = same_places.geometry.to_crs(utm)
+    ours = gpd.GeoSeries(gpd.points_from_xy(frame["_lon"], frame["_lat"]), index=frame.index, crs=WGS84).to_crs(utm)
+    drop = []
+    for row, name in zip(frame.index, frame["name"], strict=True):
+        other = lookup.get(name_key(name))
+        if other is not None and ours[row].distance(theirs[other]) <= within_m:
+            other_id = same_places.at[other, "id"]
+            report.add_set_aside(source, path, int(row),
+                                 f"the same place as {other_id} of {same_places.at[other, 'source']} (it is "
+                                 "counted there)",
+                                 into=other_id)  # fmt: skip
+            drop.append(row)
+    return frame.drop(index=drop)
+
+
 def opportunities_from_libraries(
     path: str | Path,
     *,
     boundary: Area | None = None,
     mapping: pd.DataFrame | str | Path | None = None,
     source: str = "milan_ds41",
+    same_places: gpd.GeoDataFrame | None = None,
+    same_place_within_m: float = 2000.0,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from Milan's libraries and archives (ds41), one per row.
 
     Id ``ds41-<id>``; 16 rows carry the placeholder id ``0`` and get ``ds41-h`` plus a hash of name and address
-    instead. Category and pillars from ``mappings/ds41.csv`` (``tipologia`` ARCHIVI first, then ``sottotipo``).
+    instead. Category, pillars and ages from ``mappings/ds41.csv`` (university libraries by name first, then
+    ``tipologia`` ARCHIVI, then ``sottotipo``). ``same_places`` (opportunities another source loaded, e.g. the civic
+    libraries of ds1306 with their opening hours): a row with the same :func:`name_key` within
+    ``same_place_within_m`` is set aside as that place, so a family does not see one library twice.
     """
     path, frame, report = _opportunities_from_points(
         path,
@@ -599,6 +694,7 @@ def opportunities_from_libraries(
         lat_field="lat_y_4326",
     )
     frame["name"] = frame["denominaz"]
+    frame = _set_aside_same_places(frame, report, source, path, same_places, same_place_within_m)
     for target, name in (("address", "indirizzo"), ("provider", "ente"), ("website", "url")):
         frame[target] = frame[name] if name in frame.columns else np.nan
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report
@@ -613,6 +709,7 @@ def opportunities_from_parks(
     min_inside_share: float = 0.5,
     min_inside_ha: float = 1.0,
     excluded_access: Iterable[str] = ("private", "no"),
+    namer: PlaceNamer | None = None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from OSM park/garden polygons, clipped to the city and represented by points.
 
@@ -632,6 +729,8 @@ def opportunities_from_parks(
         The city's boundary polygon (for Milan the union of the 9 Municipi).
     mapping
         A mapping table; default ``mappings/parks_osm.csv`` (on ``leisure``).
+    namer
+        Labels a park without an OSM name ("Giardino, Via X (NIL Y)"); default the English word alone.
     """
     report = SourceReport()
     path = existing_path(path)
@@ -698,12 +797,7 @@ def opportunities_from_parks(
     frame["opening_hours"] = oh.where(~bad_oh.astype(bool), np.nan)
 
     points = shapely.point_on_surface(inside[frame.index].to_numpy())
-    frame["name"] = [
-        name if not missing_mask(pd.Series([name], dtype=object)).iloc[0] else f"{leisure} (OSM {kind} {osm})"
-        for name, leisure, kind, osm in zip(
-            frame["name"], frame["leisure"], frame["osm_type"], frame["osm_id"], strict=True
-        )
-    ]
+    frame["name"] = _named(frame, gpd.GeoSeries(points, index=frame.index, crs=WGS84), namer)
     frame["provider"] = frame["operator"]
     frame["price"] = frame["fee"].map(lambda v: 0.0 if isinstance(v, str) and _key(v) == "no" else np.nan)
     frame["source"] = source
@@ -774,6 +868,7 @@ def opportunities_from_hexgrid(
     *,
     mapping: pd.DataFrame | str | Path | None = None,
     source: str | None = None,
+    namer: PlaceNamer | None = None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from an H3 grid's counts: one row per cell and count column with a count above 0.
 
@@ -803,7 +898,7 @@ def opportunities_from_hexgrid(
             {
                 "id": has["id"] + ":" + column,
                 "source": source,
-                "name": has[column].astype(int).astype(str) + f" {column} in H3 cell " + has["id"],
+                "name": np.nan,
                 "category": rule["category"],
                 "pillars": rule["pillars"],
                 "kind": rule["kind"],
@@ -816,6 +911,12 @@ def opportunities_from_hexgrid(
         )
         pieces.append(piece)
     rows = pd.concat(pieces).sort_index(kind="stable")
+    index_name = rows.index.name
+    rows = rows.reset_index(names="_row")
+    points = gpd.GeoSeries(gpd.points_from_xy(rows["_lon"], rows["_lat"]), index=rows.index, crs=WGS84)
+    # "3 schools near Rua X": the count, the generic word in the city's language and the nearest named street
+    rows["name"] = _named(rows, points, namer, counts=rows["capacity"])
+    rows = rows.set_index("_row").rename_axis(index_name)
     empty = ~frame.index.isin(rows.index)
     for row in frame.index[empty]:
         report.add_set_aside(source, path, int(row), f"no {' or '.join(columns)} in the cell (counts are 0)")
@@ -823,7 +924,7 @@ def opportunities_from_hexgrid(
 
 
 def schools_from_hexgrid(
-    path: str | Path, *, column: str = "schools", source: str | None = None
+    path: str | Path, *, column: str = "schools", source: str | None = None, namer: PlaceNamer | None = None
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Schools (:data:`~data_sources.contracts.SCHOOL_COLUMNS`) from an H3 grid: one row per cell with schools.
 
@@ -842,7 +943,12 @@ def schools_from_hexgrid(
         {
             "id": has["id"].astype("str"),
             "source": source,
-            "name": (has[column].astype(int).astype(str) + f" {column} in H3 cell " + has["id"]).astype("str"),
+            "name": _named(
+                pd.DataFrame({"kind": "school"}, index=has.index),
+                gpd.GeoSeries(gpd.points_from_xy(has["_lon"], has["_lat"]), index=has.index, crs=WGS84),
+                namer,
+                counts=has[column],
+            ).astype("str"),
             "level": pd.Series(np.nan, index=has.index, dtype="str"),
             "address": pd.Series(np.nan, index=has.index, dtype="str"),
             "capacity": has[column].astype(float),
@@ -895,6 +1001,7 @@ def opportunities_from_osm_pois(
     source: str = "osm",
     file: str | Path = "osm_pois",
     excluded_access: Iterable[str] = ("private", "no"),
+    namer: PlaceNamer | None = None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Opportunities from raw OSM points of interest, one per row whose tag the mapping knows.
 
@@ -1020,10 +1127,14 @@ def opportunities_from_osm_pois(
             )
     frame["opening_hours"] = oh.where(~bad_oh.astype(bool), np.nan)
     frame["capacity"] = capacity.where(~bad_capacity, np.nan)
-    frame["name"] = [
-        n if not missing_mask(pd.Series([n], dtype=object)).iloc[0] else f"{v} (OSM)"
-        for n, v in zip(frame["name"], frame["tag_value"], strict=True)
-    ]
+    if namer is None:
+        frame["name"] = [
+            n if not missing_mask(pd.Series([n], dtype=object)).iloc[0] else f"{v} (OSM)"
+            for n, v in zip(frame["name"], frame["tag_value"], strict=True)
+        ]
+    else:
+        points = gpd.GeoSeries(gpd.points_from_xy(frame["_lon"], frame["_lat"]), index=frame.index, crs=WGS84)
+        frame["name"] = _named(frame, points, namer)
     frame["address"] = frame["addr"]
     frame["source"] = source
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report

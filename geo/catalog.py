@@ -168,7 +168,16 @@ def schools_geojson(release: DataRelease) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "id": school.pk,
-                "properties": {"id": school.pk, "name": school.name, "level": school.level, "address": school.address},
+                "properties": {
+                    "id": school.pk,
+                    "code": school.source_id,
+                    "name": school.name,
+                    "level": school.level,
+                    "address": school.address,
+                    "management": school.management,
+                    "operator": school.operator,
+                    "nil": school.nil,
+                },
                 "geometry": {"type": "Point", "coordinates": [school.geom.x, school.geom.y]},
             }
             for school in release.schools.order_by("name", "pk")

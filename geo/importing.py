@@ -12,6 +12,8 @@ population is aggregated to every neighbourhood level.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import json
 import pickle
 from collections.abc import Callable
@@ -27,13 +29,14 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import transaction
 
-from data_sources import catalogue, gtfs, opportunities, osm, population
+from data_sources import catalogue, gtfs, opportunities, osm, place_names, population
 from data_sources.basemap import basemap_from_source
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
 from data_sources.contracts import TEXT_LIMITS
 from data_sources.download import path_for_source, sha256_of_file
 from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
+from data_sources.place_names import PlaceNamer
 from data_sources.rejects import RejectReport
 from data_sources.schools import schools_from_file
 from data_sources.validation import TOO_LONG, text_too_long
@@ -55,7 +58,8 @@ Progress = Callable[[str], None]
 
 #: Order in which source kinds load (later kinds may need what earlier ones stored).
 KIND_ORDER = [
-    "zones", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs", "basemap",
+    "zones", "street_names", "census_ages", "census", "hexgrid", "osm", "opportunities", "catalogue", "schools", "gtfs",
+    "basemap",
 ]  # fmt: skip
 
 
@@ -83,11 +87,44 @@ class LoadContext:
     boundary: shapely.Geometry | None = None
     population_units: list[gpd.GeoDataFrame] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    namer: PlaceNamer | None = None
+    frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         """Say something the operator must act on (printed now, and again after the summary)."""
         self.warnings.append(message)
         self.progress(f"WARNING: {message}")
+
+
+def namer_of(context: LoadContext) -> PlaceNamer:
+    """Readable labels for unnamed places (built once per import, after the zones are stored).
+
+    Street names come from the city's ``street_names`` sources and its OSM extract's named highways; zone names
+    from the stored zones of the level ``[city] name_zones`` names (Milan's NIL).
+    """
+    if context.namer is None:
+        config = context.config
+        files = [path for source, path in context.paths.values() if source.kind == "street_names"]
+        frames = [place_names.named_streets_from_geojson(files)] if files else []
+        frames += [
+            place_names.named_streets_from_osm_file(path)
+            for source, path in context.paths.values()
+            if source.kind == "osm"
+        ]
+        streets = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326") if frames else None
+        zones = None
+        if config.name_zones:
+            stored = list(context.release.neighbourhoods.filter(level=config.name_zones))
+            zones = gpd.GeoDataFrame(
+                {"name": [z.name for z in stored]},
+                geometry=[shapely.from_wkb(bytes(z.geom.wkb)) for z in stored],
+                crs="EPSG:4326",
+            )
+        context.namer = place_names.PlaceNamer(
+            language=config.language, streets=streets, zones=zones, zone_prefix=config.name_zone_prefix,
+            metric_epsg=config.metric_epsg, max_street_m=config.name_max_street_m,
+        )  # fmt: skip
+    return context.namer
 
 
 @dataclass
@@ -314,6 +351,9 @@ def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 level=_text(row.level, "level"),
                 address=_text(row.address, "address"),
                 capacity=_value(row.capacity),
+                management=_text(getattr(row, "management", None), "management"),
+                operator=_text(getattr(row, "operator", None), "operator"),
+                nil=_text(getattr(row, "nil", None), "nil"),
                 geom=geos_from_shapely(row.geometry),
             )
             for row in frame.itertuples(index=False)
@@ -367,8 +407,9 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
     """An H3 grid with population, and schools/healthcare counts (IPEA's Access to Opportunities grids)."""
     cells, cells_report = opportunities.population_from_hexgrid(path)
     context.population_units.append(cells)
-    schools, schools_report = opportunities.schools_from_hexgrid(path)
-    services, services_report = opportunities.opportunities_from_hexgrid(path, source=source.name)
+    namer = namer_of(context)
+    schools, schools_report = opportunities.schools_from_hexgrid(path, namer=namer)
+    services, services_report = opportunities.opportunities_from_hexgrid(path, source=source.name, namer=namer)
     lines = {
         f"{source.name}/population": summary_line(cells_report, store_population_units(context.release, cells)),
         f"{source.name}/schools": summary_line(schools_report, store_schools(context.release, schools)),
@@ -384,12 +425,30 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
 
 def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A published list of facilities, read by the reader the city configuration names."""
-    reader = getattr(opportunities, source.options["reader"])
+    module_name, _, function_name = str(source.options["reader"]).rpartition(".")
+    try:
+        reader = getattr(importlib.import_module(f"data_sources.{module_name or 'opportunities'}"), function_name)
+    except (ImportError, AttributeError):
+        raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
+                          f"{source.options['reader']!r}") from None  # fmt: skip
+    parameters = inspect.signature(reader).parameters
+    extra: dict[str, Any] = {"namer": namer_of(context)} if "namer" in parameters else {}
+    same_as = source.options.get("same_places_as")
+    if same_as:
+        if same_as not in context.frames or "same_places" not in parameters:
+            raise ConfigError(f"{context.config.path.name}: source {source.name!r} has same_places_as = {same_as!r}, "
+                              "which must be an opportunities source listed before it")  # fmt: skip
+        extra["same_places"] = context.frames[same_as]
     if source.options.get("needs_boundary"):
-        frame, report = reader(path, context.boundary, source=source.name)
+        frame, report = reader(path, context.boundary, source=source.name, **extra)
     else:
-        frame, report = reader(path, boundary=context.boundary, source=source.name)
+        frame, report = reader(path, boundary=context.boundary, source=source.name, **extra)
     frame = without_overlong_text(frame, report, source.name, path)
+    places = frame[["id", "name", "geometry"]].assign(source=source.name)
+    set_aside_places = frame.attrs.get("set_aside_places")
+    if set_aside_places is not None and len(set_aside_places):
+        places = pd.concat([places, set_aside_places.assign(source=source.name)], ignore_index=True)
+    context.frames[source.name] = gpd.GeoDataFrame(places, geometry="geometry", crs="EPSG:4326")
     return Loaded({source.name: summary_line(report, store_opportunities(context.release, frame))}, report)
 
 
@@ -400,8 +459,24 @@ def load_catalogue(context: LoadContext, source: SourceConfig, path: Path) -> Lo
 
 
 def load_schools(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
-    """A schools file in Vicino's documented format (see :mod:`data_sources.schools`)."""
-    frame, report = schools_from_file(path, boundary=context.boundary, source=source.name)
+    """A schools file: Vicino's documented format (:mod:`data_sources.schools`) or a city's own reader.
+
+    ``reader = "module.function"`` names a reader in :mod:`data_sources` (``milan_schools.schools_from_yearly_file``);
+    the source's other options (``level``, ``school_year``) are passed to it as keyword arguments.
+    """
+    reader_name = source.options.get("reader")
+    if reader_name:
+        module_name, _, function_name = str(reader_name).rpartition(".")
+        try:
+            reader = getattr(importlib.import_module(f"data_sources.{module_name or 'schools'}"), function_name)
+        except (ImportError, AttributeError):
+            raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
+                              f"{reader_name!r}") from None  # fmt: skip
+        options = {k: v for k, v in source.options.items() if k in {"level", "school_year"}}
+        frame, report = reader(path, boundary=context.boundary, source=source.name, **options)
+    else:
+        frame, report = schools_from_file(path, boundary=context.boundary, source=source.name)
+    frame = without_overlong_text(frame, report, source.name, path)
     return Loaded({source.name: summary_line(report, store_schools(context.release, frame))}, report)
 
 
@@ -446,7 +521,7 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
         context.progress(f"  {path.name} has no points of interest for children (a street-only extract)")
         return Loaded({f"{source.name}/pois": summary_line(RejectReport(), 0) | graph_counts}, RejectReport())
     frame, report = opportunities.opportunities_from_osm_pois(
-        pois, boundary=context.boundary, source=source.name, file=path.name
+        pois, boundary=context.boundary, source=source.name, file=path.name, namer=namer_of(context)
     )
     frame = without_overlong_text(frame, report, source.name, path)
     loaded = store_opportunities(context.release, frame)
@@ -519,8 +594,14 @@ def load_basemap(context: LoadContext, source: SourceConfig, path: Path) -> Load
     return Loaded({source.name: summary_line(report, loaded, source.name) | {"features": len(frame)}}, report)
 
 
+def load_street_names(context: LoadContext, source: SourceConfig, path: Path) -> Loaded | None:
+    """A named-street layer is a lookup for readable labels (:func:`namer_of` reads it), not rows of its own."""
+    return None
+
+
 LOADERS: dict[str, Callable[[LoadContext, SourceConfig, Path], Loaded | None]] = {
     "zones": load_zones,
+    "street_names": load_street_names,
     "census_ages": load_census_ages,
     "census": load_census,
     "hexgrid": load_hexgrid,

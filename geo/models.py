@@ -168,6 +168,11 @@ class School(models.Model):
     level = models.CharField(max_length=64, blank=True)
     address = models.CharField(max_length=300, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
+    management = models.CharField(
+        max_length=16, blank=True, help_text="state, paritaria (recognised non-state) or private; blank if unknown"
+    )
+    operator = models.CharField(max_length=120, blank=True, help_text="who runs it, as the source says")
+    nil = models.CharField(max_length=200, blank=True, help_text="the neighbourhood (Milan: NIL) the source gives")
     geom = models.PointField(srid=4326)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from data_sources.cities import city_config_from_slug
 from geo.importing import ImportResult, import_city
-from geo.models import City, PopulationZone, School, TransitStop
+from geo.models import City, Opportunity, PopulationZone, School, TransitStop
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,16 @@ def test_every_line_adds_up(poa: ImportResult, spo: ImportResult) -> None:
     for result in (poa, spo):
         for name, line in result.counts.items():
             assert line["read"] == line["loaded"] + line["set_aside"] + line["rejected"], name
+
+
+@pytest.mark.parametrize("fixture", ["poa", "spo"])
+def test_no_name_is_an_id(fixture: str, request: pytest.FixtureRequest) -> None:
+    result: ImportResult = request.getfixturevalue(fixture)
+    names = list(Opportunity.objects.filter(release=result.release).values_list("name", flat=True))
+    names += list(School.objects.filter(release=result.release).values_list("name", flat=True))
+    assert names and all(n.strip() for n in names)
+    assert [n for n in names if re.search(r"OSM (?:way|node|relation)|H3 cell|\(OSM", n)] == []
+    grid_schools = School.objects.filter(release=result.release, source__endswith="hexgrid")
+    assert grid_schools.exists() and all(
+        re.match(r"^\d+ schools? near \S", s.name) for s in grid_schools
+    )  # every cell is near a street

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -67,15 +68,25 @@ def test_every_nil_gets_its_youth_and_an_origin_inside_it(milan: ImportResult) -
 def test_facilities_libraries_and_parks(milan: ImportResult) -> None:
     by_source = {
         source: Opportunity.objects.filter(release=milan.release, source=source).count()
-        for source in ("sport_facilities", "street_sport", "swimming_pools", "libraries", "parks")
-    }
+        for source in (
+            "sport_facilities", "street_sport", "swimming_pools", "civic_libraries", "libraries", "playgrounds",
+            "park_sport_facilities", "parks",
+        )
+    }  # fmt: skip
     assert by_source == {
         "sport_facilities": 405,  # ds629: 407 rows, 2 exact duplicates rejected
         "street_sport": 217,  # ds632: one point per street-sport area, not per sport-month row
         "swimming_pools": 28,  # ds32
-        "libraries": 232,  # ds41
+        "civic_libraries": 24,  # ds1306: 26 civic libraries, 2 closed to the public
+        "libraries": 206,  # ds41: 232 rows, the 26 civic libraries ds1306 lists set aside
+        "playgrounds": 983,  # ds724
+        "park_sport_facilities": 502,  # ds1640
         "parks": 1009,  # OSM parks clipped to the Comune; 53 private, 1 access=no, 10 mostly outside
     }
+    assert milan.counts["civic_libraries"] == {"read": 26, "loaded": 24, "set_aside": 2, "rejected": 0}
+    assert milan.counts["libraries"] == {"read": 232, "loaded": 206, "set_aside": 26, "rejected": 0}
+    assert milan.counts["playgrounds"] == {"read": 983, "loaded": 983, "set_aside": 0, "rejected": 0}
+    assert milan.counts["park_sport_facilities"] == {"read": 502, "loaded": 502, "set_aside": 0, "rejected": 0}
     comune = milan.release.neighbourhoods.filter(level="municipio")
     from django.contrib.gis.db.models import Union
 
@@ -100,15 +111,26 @@ def test_summary_lines_add_up_and_missing_optional_sources_are_named(milan: Impo
     for name, line in milan.counts.items():
         assert line["read"] == line["loaded"] + line["set_aside"] + line["rejected"], name
     assert milan.counts["street_sport"]["set_aside"] == 6155
-    assert set(milan.missing) == {"schools", "osm"}
-    assert "does not exist" in milan.missing["schools"]
+    assert set(milan.missing) == {"osm"}
+    assert "015146_Milano.osm.pbf" in milan.missing["osm"]
+    assert milan.counts["schools_primary"] == {"read": 2180, "loaded": 218, "set_aside": 1962, "rejected": 0}
+    assert milan.counts["schools_lower_secondary"] == {"read": 1442, "loaded": 148, "set_aside": 1294, "rejected": 0}
+    assert milan.counts["schools_upper_secondary"] == {"read": 174, "loaded": 160, "set_aside": 14, "rejected": 0}
+
+
+def test_no_name_is_an_id(milan: ImportResult) -> None:
+    names = list(Opportunity.objects.filter(release=milan.release).values_list("name", flat=True))
+    names += list(milan.release.schools.values_list("name", flat=True))
+    assert len(names) == 3374 + 526
+    assert [n for n in names if re.search(r"OSM (?:way|node|relation)|H3 cell|\(OSM", n)] == []
+    assert all(n.strip() for n in names)
 
 
 def test_reloading_the_same_inputs_reuses_the_release(milan: ImportResult) -> None:
     out = StringIO()
     call_command("load_city", "milan", stdout=out)
     assert DataRelease.objects.filter(city__slug="milan").count() == 1
-    assert Opportunity.objects.filter(release=milan.release).count() == 1891
+    assert Opportunity.objects.filter(release=milan.release).count() == 3374
     assert "unchanged" in out.getvalue()
 
 

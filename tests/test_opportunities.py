@@ -53,10 +53,12 @@ def _check_contract(frame: gpd.GeoDataFrame, extra: tuple[str, ...] = ()) -> Non
 # ---- mapping tables ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ds629", "ds632", "ds32", "ds41", "parks_osm", "hexgrid", "osm"])
+@pytest.mark.parametrize(
+    "name", ["ds629", "ds632", "ds32", "ds41", "parks_osm", "hexgrid", "osm", "ds724", "ds1640", "ds1306"]
+)
 def test_shipped_mapping_tables_are_valid(name: str) -> None:
     table = op.mapping_for_source(name)
-    assert list(table.columns) == op.MAPPING_COLUMNS
+    assert list(table.columns) == op.MAPPING_COLUMNS + op.MAPPING_AGE_COLUMNS
     assert len(table) > 0
 
 
@@ -226,7 +228,9 @@ def test_ds41_libraries_and_archives(milan_boundary: shapely.Geometry) -> None:
     assert report.balance("milan_ds41", len(frame))["balanced"]
     assert len(frame) == 232 and len(report) == 0
     kinds = frame["kind"].value_counts()
-    assert kinds["neighbourhood_library"] == 24 and kinds["central_library"] == 7
+    # 7 BIBLIOTECHE CENTRALI: Sormani, and 6 universities' central libraries (university libraries are 18+)
+    assert kinds["neighbourhood_library"] == 24 and kinds["central_library"] == 1
+    assert kinds["university_library"] == 28
     assert kinds["archive"] == 10  # 9 ARCHIVI + 1 library whose sottotipo is ARCHIVI, mapped explicitly
     assert (frame.loc[frame["kind"] == "archive", "category"] == "arts").all()
     assert frame["id"].str.startswith("ds41-h").sum() == 16  # the rows with the placeholder id 0

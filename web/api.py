@@ -190,12 +190,16 @@ def schools(request: HttpRequest, city: str) -> dict[str, Any]:
          throttle=point_query_throttle)  # fmt: skip
 def school_reachable(request: HttpRequest, city: str, school_id: str, params: Query[SchoolQuery]) -> Any:
     city_obj, release = city_release(city)
-    school = School.objects.filter(release=release, pk=school_id if school_id.isdigit() else -1).first()
+    # A school's own code (stable across releases, e.g. ``primary-2000``) first, then the row id of this release.
+    school = School.objects.filter(release=release, source_id=school_id).order_by("pk").first()
+    if school is None and school_id.isdigit():
+        school = School.objects.filter(release=release, pk=school_id).first()
     if school is None:
         raise Http404(f"no school {school_id!r} in {city_obj.name}")
     when = parse_when(f"{params.day} {params.after}", "after") if params.after else None
     result = reachable_opportunities(release, school.geom.x, school.geom.y, open_at=when, **params.filter_arguments())
-    result["properties"]["school"] = {"id": school.pk, "name": school.name}
+    result["properties"]["school"] = {"id": school.pk, "code": school.source_id, "name": school.name,
+                                      "level": school.level}  # fmt: skip
     if params.format == "csv":
         return catalog.reachable_csv_response(result, f"{city_obj.slug}-school-{school.pk}-reachable.csv")
     return page_of(result, request, limit=params.limit, offset=params.offset)

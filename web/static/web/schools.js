@@ -10,11 +10,31 @@
   const list = document.getElementById("results");
   const csvLink = document.getElementById("csv-link");
 
+  const LEVELS = {
+    kindergarten: gettext("Kindergarten"),
+    primary: gettext("Primary school"),
+    lower_secondary: gettext("Lower secondary school"),
+    upper_secondary: gettext("Upper secondary school"),
+  };
+  const MANAGEMENT = { state: gettext("state"), paritaria: gettext("paritaria"), private: gettext("private") };
+
+  // "Name — Primary school, state · NIL" so that two schools of one name can be told apart.
+  function schoolLabel(p) {
+    const about = [LEVELS[p.level] || p.level, MANAGEMENT[p.management]].filter(Boolean).join(", ");
+    return [p.name, [about, p.nil].filter(Boolean).join(" · ")].filter(Boolean).join(" — ");
+  }
+
   getJSON(config.api + "/schools/").then((schools) => {
-    select.innerHTML = schools.features.map((f) => "<option value=\"" + f.properties.id + "\">" + escapeHtml(f.properties.name) + "</option>").join("");
+    const groups = {};
+    schools.features.forEach((f) => { (groups[f.properties.level || ""] = groups[f.properties.level || ""] || []).push(f); });
+    const order = Object.keys(LEVELS).concat(Object.keys(groups).filter((k) => !(k in LEVELS)));
+    select.innerHTML = order.filter((level) => groups[level]).map((level) => {
+      const options = groups[level].map((f) => "<option value=\"" + escapeHtml(f.properties.code || String(f.properties.id)) + "\">" + escapeHtml(schoolLabel(f.properties)) + "</option>").join("");
+      return level in LEVELS ? "<optgroup label=\"" + escapeHtml(LEVELS[level]) + "\">" + options + "</optgroup>" : options;
+    }).join("");
     schools.features.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
-      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }).bindTooltip(f.properties.name).addTo(schoolLayer);
+      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6, code: f.properties.code || String(f.properties.id) }).bindTooltip(escapeHtml(schoolLabel(f.properties))).addTo(schoolLayer);
     });
     document.body.dataset.schools = String(schools.features.length);
   }).catch((error) => status(error.message));
@@ -25,7 +45,7 @@
     const query = new URLSearchParams();
     ["minutes", "mode", "age", "day", "after"].forEach((k) => { if (data.get(k)) { query.set(k, data.get(k)); } });
     if (data.get("category")) { query.set("category", data.get("category")); }
-    const base = config.api + "/schools/" + select.value + "/reachable?" + query.toString();
+    const base = config.api + "/schools/" + encodeURIComponent(select.value) + "/reachable?" + query.toString();
     status("…");
     try {
       const result = await getJSON(base);
@@ -42,6 +62,15 @@
         const [lon, lat] = feature.geometry.coordinates;
         markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
       });
+      // zoom to the school and what its pupils reach, so the numbered markers can be told apart
+      const chosen = schoolLayer.getLayers().find((layer) => layer.options.code === select.value);
+      const bounds = L.latLngBounds(result.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+      schoolLayer.eachLayer((layer) => layer.setStyle({ radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }));
+      if (chosen) {
+        chosen.setStyle({ radius: 9, color: "#c0392b", weight: 3, fillOpacity: 0.9 }).bringToFront();
+        bounds.extend(chosen.getLatLng());
+      }
+      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16, animate: false }); }
       const total = result.properties.total || result.features.length;
       const shown = total > result.features.length ? interpolate(gettext("%s of %s"), [result.features.length, total]) : String(total);
       status(escapeHtml(school.name) + ": " + shown);
