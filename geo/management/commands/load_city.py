@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from data_sources.cities import available_cities, city_config_from_file, city_config_from_slug
+from data_sources.csv_safety import safe_frame
 from data_sources.errors import VicinoError
 from geo.importing import import_city
 from geo.reporting import summary_table
@@ -44,10 +45,10 @@ class Command(BaseCommand):
         rejects_path = Path(options["rejects"] or settings.VICINO_HOME / "rejects" / f"{config.slug}-rejects.csv")
         if result.created:
             result.report.to_csv(rejects_path)
-            result.report.set_aside_frame().to_csv(
+            safe_frame(result.report.set_aside_frame()).to_csv(
                 rejects_path.with_name(rejects_path.stem + "-set-aside.csv"), index=False
             )
-            result.report.notes_frame().to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
+            safe_frame(result.report.notes_frame()).to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
         self.stdout.write(summary_table(result.counts))
         state = "created" if result.created else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
