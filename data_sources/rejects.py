@@ -6,7 +6,6 @@ row number as a person would count it (1 = first data row, after any header), th
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field

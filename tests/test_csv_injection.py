@@ -21,7 +21,10 @@ from layers.exports import layer_to_csv
 TESTS = Path(__file__).resolve().parent
 CITY = str(TESTS / "data" / "milan_boundaries_only.toml")
 HYPERLINK = '=HYPERLINK("http://evil.example","click")'
-HEADER = "id,name,provider,category,pillars,kind,age_min,age_max,price,voucher,opening_hours,capacity,address,longitude,latitude,website"
+HEADER = (
+    "id,name,provider,category,pillars,kind,age_min,age_max,price,voucher,opening_hours,capacity,address,"
+    "longitude,latitude,website"
+)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +74,8 @@ def test_catalogue_names_reach_reports_school_and_scenario_csvs_as_text(tmp_path
     catalogue = tmp_path / "hostile.csv"
     catalogue.write_text(
         HEADER + "\n"
-        f'h-1,"{HYPERLINK.replace(chr(34), chr(34) * 2)}",@provider,sport,physical_activity,football,6,17,0,no,,,"-Via X 1",9.19,45.46,\n'
+        f'h-1,"{HYPERLINK.replace(chr(34), chr(34) * 2)}",@provider,sport,physical_activity,football,6,17,0,no,,,'
+        '"-Via X 1",9.19,45.46,\n'
         "h-2,+ciao,x,@evil,,x,6,17,0,no,,,,9.19,45.46,\n",
         encoding="utf-8",
     )
@@ -91,8 +95,14 @@ def test_catalogue_names_reach_reports_school_and_scenario_csvs_as_text(tmp_path
     result = {
         "features": [
             {
-                "properties": {"id": "h-1", "name": opportunity.name, "category": "sport", "minutes": 4.2,
-                               "address": "-Via X 1", "explanation": "4 min walk"},
+                "properties": {
+                    "id": "h-1",
+                    "name": opportunity.name,
+                    "category": "sport",
+                    "minutes": 4.2,
+                    "address": "-Via X 1",
+                    "explanation": "4 min walk",
+                },
                 "geometry": {"type": "Point", "coordinates": [9.19, -45.46]},
             }  # fmt: skip
         ]

@@ -48,7 +48,9 @@ class Command(BaseCommand):
             safe_frame(result.report.set_aside_frame()).to_csv(
                 rejects_path.with_name(rejects_path.stem + "-set-aside.csv"), index=False
             )
-            safe_frame(result.report.notes_frame()).to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
+            safe_frame(result.report.notes_frame()).to_csv(
+                rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False
+            )
         self.stdout.write(summary_table(result.counts))
         state = "created" if result.created else "unchanged"
         self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
