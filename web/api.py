@@ -15,8 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Query, Schema
-from ninja.errors import ValidationError
-from ninja.throttling import AnonRateThrottle
+from ninja.errors import AuthenticationError, ValidationError
 
 from data_sources.contracts import CATEGORIES
 from data_sources.errors import VicinoError
@@ -25,6 +24,8 @@ from geo.exporting import export_release_layers
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import MAX_MINUTES, QueryError, isochrones, reachable_opportunities, walking_route
 from layers.exports import FORMATS
+from web.access import Access, neighbourhoods_group
+from web.throttling import AnonymousClientThrottle
 
 api = NinjaAPI(
     title="Vicino API",
@@ -36,7 +37,7 @@ api = NinjaAPI(
     docs_url="/docs/",
 )
 
-point_query_throttle = [AnonRateThrottle(f"{settings.VICINO_RATE_LIMIT_PER_MINUTE}/m")]
+point_query_throttle = [AnonymousClientThrottle(f"{settings.VICINO_RATE_LIMIT_PER_MINUTE}/m")]
 
 
 class ApiError(VicinoError, ValueError):
@@ -56,6 +57,16 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
         for item in error.errors
     )
     return JsonResponse({"error": details or "invalid request"}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = JsonResponse(
+        {"error": "this data needs a login or an API token (header Authorization: Bearer <token>); see README"},
+        status=401,
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(Http404)
@@ -205,19 +216,20 @@ def filter_arguments(params: Filters, *, default_minutes: int) -> dict[str, Any]
     }
 
 
-@api.get("/cities/", summary="Cities served, with their current release")
+@api.get("/cities/", summary="Cities served, with their current release", auth=Access("cities"))
 def cities(request: HttpRequest) -> dict[str, Any]:
     return {"cities": [catalog.city_summary(city) for city in City.objects.all()]}
 
 
-@api.get("/cities/{city}/", summary="One city: its data release, categories, layers and attribution")
+@api.get("/cities/{city}/", summary="One city: its data release, categories, layers and attribution",
+         auth=Access("cities"))  # fmt: skip
 def city_detail(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.city_detail(city_obj, release)
 
 
 @api.get("/cities/{city}/opportunities", summary="Opportunities reachable from a point, sorted by travel time",
-         throttle=point_query_throttle)  # fmt: skip
+         throttle=point_query_throttle, auth=Access("families"))  # fmt: skip
 def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
@@ -226,7 +238,7 @@ def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) ->
 
 
 @api.get("/cities/{city}/isochrones", summary="Areas reachable from a point within several times",
-         throttle=point_query_throttle)  # fmt: skip
+         throttle=point_query_throttle, auth=Access("families"))  # fmt: skip
 def isochrones_view(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
@@ -237,7 +249,7 @@ def isochrones_view(request: HttpRequest, city: str, params: Query[PointQuery]) 
 
 
 @api.get("/cities/{city}/route", summary="The walking route from a point to one opportunity",
-         throttle=point_query_throttle)  # fmt: skip
+         throttle=point_query_throttle, auth=Access("families"))  # fmt: skip
 def route(
     request: HttpRequest, city: str, near: str | None = None, to: str | None = None, age: str | None = None
 ) -> dict[str, Any]:
@@ -248,7 +260,8 @@ def route(
     return walking_route(release, lon, lat, to, age=parse_int(age, "age", low=0, high=99))
 
 
-@api.get("/cities/{city}/search", summary="Places in the city's own data: neighbourhoods, stops, opportunities")
+@api.get("/cities/{city}/search", summary="Places in the city's own data: neighbourhoods, stops, opportunities",
+         auth=Access("families"))  # fmt: skip
 def search(request: HttpRequest, city: str, q: str | None = None) -> dict[str, Any]:
     city_obj, release = city_release(city)
     if not q or len(q.strip()) < 2:
@@ -256,7 +269,8 @@ def search(request: HttpRequest, city: str, q: str | None = None) -> dict[str, A
     return {"results": catalog.search_places(release, q.strip())}
 
 
-@api.get("/cities/{city}/neighbourhoods", summary="Neighbourhoods (or grid cells) with their indicators")
+@api.get("/cities/{city}/neighbourhoods", summary="Neighbourhoods (or grid cells) with their indicators",
+         auth=Access(neighbourhoods_group))  # fmt: skip
 def neighbourhoods(
     request: HttpRequest, city: str, level: str | None = None, mode: str | None = None, profile: str | None = None
 ) -> dict[str, Any]:
@@ -264,7 +278,7 @@ def neighbourhoods(
     return catalog.zones_with_indicators(release, level, parse_mode(mode), profile)
 
 
-@api.get("/cities/{city}/schools/", summary="Schools of the city")
+@api.get("/cities/{city}/schools/", summary="Schools of the city", auth=Access("schools"))
 def schools(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.schools_geojson(release)
@@ -277,7 +291,7 @@ class SchoolQuery(Filters):
 
 
 @api.get("/cities/{city}/schools/{school_id}/reachable", summary="What a school's pupils reach after school",
-         throttle=point_query_throttle)  # fmt: skip
+         throttle=point_query_throttle, auth=Access("schools"))  # fmt: skip
 def school_reachable(request: HttpRequest, city: str, school_id: str, params: Query[SchoolQuery]) -> Any:
     city_obj, release = city_release(city)
     school = School.objects.filter(release=release, pk=school_id if school_id.isdigit() else -1).first()
@@ -296,13 +310,15 @@ def school_reachable(request: HttpRequest, city: str, school_id: str, params: Qu
     return result
 
 
-@api.get("/cities/{city}/layers/", summary="Accessibility layers of the current release, with download links")
+@api.get("/cities/{city}/layers/", summary="Accessibility layers of the current release, with download links",
+         auth=Access("layers"))  # fmt: skip
 def layers(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return {"layers": catalog.layer_list(release), "formats": list(FORMATS)}
 
 
-@api.get("/cities/{city}/layers/{name}.{fmt}", summary="Download one layer (gpkg, geojson, csv, parquet)")
+@api.get("/cities/{city}/layers/{name}.{fmt}", summary="Download one layer (gpkg, geojson, csv, parquet)",
+         auth=Access("layers"))  # fmt: skip
 def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> HttpResponse:
     city_obj, release = city_release(city)
     if fmt not in FORMATS:
@@ -326,7 +342,8 @@ def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> Http
     return FileResponse(target.open("rb"), as_attachment=True, filename=target.name, content_type=content_types[fmt])
 
 
-@api.get("/tiles/{city}/{layer}/{z}/{x}/{y}.mvt", summary="Vector tiles of a layer (Mapbox Vector Tile)")
+@api.get("/tiles/{city}/{layer}/{z}/{x}/{y}.mvt", summary="Vector tiles of a layer (Mapbox Vector Tile)",
+         auth=Access("layers"))  # fmt: skip
 def tiles(request: HttpRequest, city: str, layer: str, z: int, x: int, y: int) -> HttpResponse:
     city_obj, release = city_release(city)
     if not 0 <= z <= 22 or not (0 <= x < 2**z and 0 <= y < 2**z):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import views as auth_views
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from geo.catalog import city_detail, layer_list
 from geo.models import City, DataRelease, SitingScenario
 from geo.siting import missions_for, run_scenario, scenario_file
 from routing.profiles import DEFAULT_PROFILES
+from web.access import page_access
 
 
 def _city_and_release(slug: str) -> tuple[City, DataRelease]:
@@ -54,7 +54,7 @@ def _context(request: HttpRequest, city: City, release: DataRelease, page: str) 
         "page": page,
         "cities": City.objects.all(),
         "profiles": DEFAULT_PROFILES,
-        "page_config": json.dumps(config),
+        "page_config": config,
     }
 
 
@@ -73,6 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cities.html", {"cities": City.objects.all()})
 
 
+@page_access("families")
 @require_GET
 def family(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -80,6 +81,7 @@ def family(request: HttpRequest, city: str) -> HttpResponse:
     return render(request, "web/family.html", _context(request, city_obj, release, "family"))
 
 
+@page_access("schools")
 @require_GET
 def schools(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -87,7 +89,7 @@ def schools(request: HttpRequest, city: str) -> HttpResponse:
     return render(request, "web/schools.html", _context(request, city_obj, release, "schools"))
 
 
-@login_required
+@page_access("planner")
 @require_GET
 def planner(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -96,22 +98,20 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     scenarios = list(release.siting_scenarios.all()[:20])
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
     missions = missions_for(release)
-    config = json.loads(context["page_config"]) | {
-        "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen]
-    }
+    config = context["page_config"] | {"scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen]}
     context |= {
         "scenarios": scenarios,
         "compared": chosen,
         "missions": missions.head(15).to_dict(orient="records") if len(missions) else [],
         "candidate_sources": ["h3", "schools", "libraries", "opportunities"]
         + [f"opportunities:{c}" for c in context["detail"]["categories"]],
-        "page_config": json.dumps(config),
+        "page_config": config,
         "scenario_error": request.session.pop("scenario_error", ""),
     }
     return render(request, "web/planner.html", context)
 
 
-@login_required
+@page_access("planner")
 @require_POST
 def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
     """Run a siting scenario from the planner's form, then show it on the planner page."""
@@ -142,7 +142,7 @@ def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
     return redirect(reverse("planner", args=[city]) + suffix)
 
 
-@login_required
+@page_access("planner")
 @require_GET
 def export_scenario(request: HttpRequest, city: str, pk: int, fmt: str) -> HttpResponse:
     """A scenario's sites (and its per-zone before/after table) as CSV or GeoPackage."""
@@ -154,7 +154,7 @@ def export_scenario(request: HttpRequest, city: str, pk: int, fmt: str) -> HttpR
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
-@login_required
+@page_access("layers")
 @require_GET
 def analysts(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -172,9 +172,23 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
         return JavaScriptCatalog.as_view()(request)
 
 
+@page_access("cities")
 @require_GET
 def basemap(request: HttpRequest, city: str) -> HttpResponse:
     """The city's own streets (or boundaries) as a GeoJSON base map, for maps without a tile server."""
     city_obj, release = _city_and_release(city)
     path: Path = basemap_file(release)
     return FileResponse(path.open("rb"), content_type="application/geo+json")
+
+
+class LoginView(auth_views.LoginView):
+    """The login page. After logging in: ``next`` when it is on this site (Django ignores an off-site one), else the
+    default city's planner when that city is loaded, else the home page."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = False
+
+    def get_default_redirect_url(self) -> str:
+        if City.objects.filter(slug=settings.VICINO_DEFAULT_CITY).exists():
+            return reverse("planner", args=[settings.VICINO_DEFAULT_CITY])
+        return reverse("home")

@@ -1,7 +1,7 @@
 // The school page: what a school's pupils reach after school, as a list, a map and a CSV download.
 (function () {
   "use strict";
-  const { config, createMap, status, getJSON, numberedIcon, escapeHtml } = Vicino;
+  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent } = Vicino;
   const map = createMap();
   const markers = L.layerGroup().addTo(map);
   const schoolLayer = L.layerGroup().addTo(map);
@@ -11,10 +11,10 @@
   const csvLink = document.getElementById("csv-link");
 
   getJSON(config.api + "/schools/").then((schools) => {
-    select.innerHTML = schools.features.map((f) => "<option value=\"" + f.properties.id + "\">" + escapeHtml(f.properties.name) + "</option>").join("");
+    select.innerHTML = schools.features.map((f) => "<option value=\"" + escapeHtml(f.properties.id) + "\">" + escapeHtml(f.properties.name) + "</option>").join("");
     schools.features.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
-      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }).bindTooltip(f.properties.name).addTo(schoolLayer);
+      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }).bindTooltip(textContent(f.properties.name)).addTo(schoolLayer);
     });
     document.body.dataset.schools = String(schools.features.length);
   }).catch((error) => status(error.message));
@@ -42,7 +42,7 @@
         const [lon, lat] = feature.geometry.coordinates;
         markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
       });
-      status(escapeHtml(school.name) + ": " + result.features.length);
+      status(school.name + ": " + result.features.length);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
       document.body.dataset.results = String(result.features.length);
