@@ -14,4 +14,4 @@ COPY manage.py ./
 RUN python3 -m venv /venv && /venv/bin/pip install --no-cache-dir --prefer-binary .
 ENV PATH=/venv/bin:$PATH DJANGO_SETTINGS_MODULE=web.settings
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && python manage.py load_city \"$VICINO_DEFAULT_CITY\" && gunicorn web.wsgi --bind 0.0.0.0:8000 --workers 3"]
+CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && python manage.py load_city \"$VICINO_DEFAULT_CITY\" && gunicorn -c python:web.gunicorn_conf web.wsgi --bind 0.0.0.0:8000 --workers 3"]
