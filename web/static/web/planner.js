@@ -45,6 +45,7 @@
           layer.bindTooltip("<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(column) + ": " + fmt(p[column]) + "<br>0–17: " + fmt(p.youth_0_17), { sticky: true });
         },
       }).addTo(areas);
+      hubLayer.eachLayer((hub) => hub.bringToFront());  // hub sites stay above the areas, to be hovered and read
       drawLegend(column, breaks, reverse, data.properties);
       drawGaps(data.features, category, column);
       drawEquity(data.properties.summary, category);

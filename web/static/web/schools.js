@@ -1,7 +1,7 @@
 // The school page: what a school's pupils reach after school, as a list, a map and a CSV download.
 (function () {
   "use strict";
-  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent } = Vicino;
+  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent, svg } = Vicino;
   const map = createMap();
   const markers = L.layerGroup().addTo(map);
   const schoolLayer = L.layerGroup().addTo(map);
@@ -14,7 +14,7 @@
     select.innerHTML = schools.features.map((f) => "<option value=\"" + escapeHtml(f.properties.id) + "\">" + escapeHtml(f.properties.name) + "</option>").join("");
     schools.features.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
-      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6 }).bindTooltip(textContent(f.properties.name)).addTo(schoolLayer);
+      L.circleMarker([lat, lon], { renderer: svg, radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6, className: "school-site" }).bindTooltip(textContent(f.properties.name)).addTo(schoolLayer);
     });
     document.body.dataset.schools = String(schools.features.length);
   }).catch((error) => status(error.message));
