@@ -82,6 +82,9 @@ def _token(user: object) -> str:
 def test_public_api_answers_anyone(url: str, urls: dict[str, str]) -> None:
     response = Client().get(_fill(url, urls))
     assert response.status_code == 200, response.content[:300]
+    # A proxy's Basic auth header does not get in the way; a wrong token is refused even here.
+    assert Client().get(_fill(url, urls), headers={"Authorization": "Basic dXNlcjpwYXNz"}).status_code == 200
+    assert Client().get(_fill(url, urls), headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
 @pytest.mark.parametrize("url", PROTECTED_API)
@@ -98,6 +101,8 @@ def test_protected_api_refuses_anonymous_and_answers_session_and_token(
     assert Client().get(url, headers={"Authorization": f"Bearer {_token(user)}"}).status_code == 200
     bad = Client().get(url, headers={"Authorization": "Bearer vicino_not-a-token"})
     assert bad.status_code == 401
+    # Another scheme (a proxy's Basic auth) is neither a token nor a login.
+    assert Client().get(url, headers={"Authorization": "Basic dXNlcjpwYXNz"}).status_code == 401
 
 
 def test_a_token_is_stored_hashed_records_its_use_and_can_be_revoked(django_user_model: object, cities: City) -> None:

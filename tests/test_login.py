@@ -50,9 +50,16 @@ def test_a_success_clears_the_count(planner: object) -> None:
         assert client.post("/accounts/login/", {"username": "planner", "password": f"again-{i}"}).status_code == 200
 
 
-def test_without_next_a_login_goes_home_when_no_city_is_loaded(planner: object) -> None:
-    response = Client().post("/accounts/login/", {"username": "planner", "password": PASSWORD})
+def test_without_next_a_login_goes_home_when_no_city_is_loaded(planner: object, settings: object) -> None:
+    from geo.models import City
+
+    City.objects.create(slug="porto_alegre", name="Porto Alegre", metric_epsg=32722)
+    settings.VICINO_DEFAULT_CITY = "milan"  # type: ignore[attr-defined]
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "planner", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
+    home = client.get("/")  # the list of cities, linking to their family pages
+    assert home.status_code == 200 and 'href="/cities/porto_alegre/"' in home.content.decode()
 
 
 def test_without_next_a_login_goes_to_the_default_citys_planner(planner: object, settings: object) -> None:

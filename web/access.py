@@ -53,7 +53,8 @@ class Access(HttpBearer):
         self.group = group
 
     def __call__(self, request: HttpRequest) -> Principal | None:
-        if request.headers.get(self.header):
+        # Only a Bearer header is a token; another scheme (e.g. Basic auth of a staging proxy) is not ours.
+        if request.headers.get(self.header, "").lower().startswith("bearer "):
             return super().__call__(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
