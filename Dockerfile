@@ -18,6 +18,4 @@ ENV PATH=/venv/bin:$PATH DJANGO_SETTINGS_MODULE=web.settings
 EXPOSE 8000
 # /health/ answers 200 while the database answers, 503 otherwise (urlopen raises on 503: the check fails).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=300s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/', timeout=4)"]
-# collectstatic writes the static files' manifest: with DEBUG=0 every page is a 500 without it.
-CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && python manage.py load_city \"$VICINO_DEFAULT_CITY\" && gunicorn web.wsgi --bind 0.0.0.0:8000 --workers 3"]
+  CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py collectstatic --no-input -v0 && python manage.py load_city \"$VICINO_DEFAULT_CITY\" && gunicorn -c python:web.gunicorn_conf web.wsgi --bind 0.0.0.0:8000 --workers 3"]

@@ -6,13 +6,14 @@ row number as a person would count it (1 = first data row, after any header), th
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from data_sources.csv_safety import SafeDictWriter
 
 REJECT_COLUMNS = ["source", "file", "row", "id", "field", "reason", "value"]
 
@@ -160,7 +161,7 @@ class RejectReport:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=REJECT_COLUMNS)
+            writer = SafeDictWriter(handle, fieldnames=REJECT_COLUMNS)
             writer.writeheader()
             for reject in self.rejects:
                 writer.writerow(asdict(reject))

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 
 from data_sources.cities import city_config_from_slug
 from data_sources.contracts import CATEGORIES
+from data_sources.csv_safety import safe_row
 from data_sources.errors import ConfigError
 from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for
 from geo.models import AccessLayer, City, DataRelease, TransitStop
@@ -191,10 +192,10 @@ def reachable_csv_response(result: dict[str, Any], filename: str) -> HttpRespons
     buffer = io.StringIO()
     columns = ["id", "name", "category", "minutes", "price", "voucher", "opening_hours", "address", "explanation"]
     writer = csv.writer(buffer)
-    writer.writerow([*columns, "longitude", "latitude"])
+    writer.writerow(safe_row([*columns, "longitude", "latitude"]))
     for feature in result["features"]:
         properties = feature["properties"]
-        writer.writerow([properties.get(c, "") for c in columns] + feature["geometry"]["coordinates"])
+        writer.writerow(safe_row([properties.get(c, "") for c in columns] + feature["geometry"]["coordinates"]))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

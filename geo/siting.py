@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from data_sources.csv_safety import safe_frame
 from geo.access import MAX_SNAP_M, TransitJob, json_safe
 from geo.cluster import Runner
 from geo.models import City, DataRelease, SitingScenario
@@ -410,7 +411,7 @@ def scenario_file(scenario: SitingScenario, fmt: str, folder: Path) -> Path:
         path = folder / f"{slug}.csv"
         frame = pd.DataFrame(sites.drop(columns="geometry"))
         frame["attribution"] = metadata["attribution"]
-        frame.to_csv(path, index=False)
+        safe_frame(frame).to_csv(path, index=False)
         return path
     path = folder / f"{slug}.gpkg"
     layers = {"sites": sites}

@@ -19,6 +19,8 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 
+from data_sources.csv_safety import safe_frame
+
 FORMATS = ("gpkg", "geojson", "csv", "parquet")
 
 
@@ -53,7 +55,7 @@ def layer_to_csv(layer: gpd.GeoDataFrame, path: str | Path, metadata: dict[str, 
     frame["longitude"], frame["latitude"] = points.x.round(6), points.y.round(6)
     frame["method"] = metadata.get("method", "")
     frame["attribution"] = metadata.get("attribution", "")
-    frame.to_csv(path, index=False)
+    safe_frame(frame).to_csv(path, index=False)
     return path
 
 

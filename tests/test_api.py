@@ -29,8 +29,11 @@ def cities(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def api(cities: object) -> Client:
-    return Client()
+def api(cities: object, django_user_model: object) -> Client:
+    """A logged-in analyst (layers, tiles and H3 cells need a login: tests/test_access_rules.py)."""
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("analyst"))  # type: ignore[attr-defined]
+    return client
 
 
 def get(client: Client, url: str) -> tuple[int, dict]:
@@ -200,7 +203,10 @@ def test_point_queries_are_rate_limited(api: Client, settings: object) -> None:
     original = throttle.num_requests
     throttle.num_requests = 2
     try:
-        codes = [api.get(f"/api/v1/cities/porto_alegre/opportunities?near={HOME_POA}").status_code for _ in range(4)]
+        anonymous = Client()  # logged-in users and API tokens are not rate-limited
+        codes = [
+            anonymous.get(f"/api/v1/cities/porto_alegre/opportunities?near={HOME_POA}").status_code for _ in range(4)
+        ]
     finally:
         throttle.num_requests = original
     assert codes[:2] == [200, 200] and 429 in codes[2:]

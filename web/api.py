@@ -17,14 +17,14 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
-from ninja.errors import HttpError, ValidationError
-from ninja.throttling import AnonRateThrottle
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from geo import catalog
 from geo.exporting import export_release_layers
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
 from layers.exports import FORMATS
+from web.access import Access, neighbourhoods_group
 from web.api_params import (
     ApiError,
     IsochroneQuery,
@@ -51,6 +51,7 @@ from web.api_responses import (
 )
 from web.errors import api_error_response, json_error
 from web.paging import page_of
+from web.throttling import AnonymousClientThrottle
 
 api = NinjaAPI(
     title="Vicino API",
@@ -63,13 +64,24 @@ api = NinjaAPI(
     docs_url="/docs/",
 )
 
-point_query_throttle = [AnonRateThrottle(f"{settings.VICINO_RATE_LIMIT_PER_MINUTE}/m")]
+# Counted per client address in the cache shared by the workers (web/throttling.py); logged-in users and API tokens
+# are not limited.
+point_query_throttle = [AnonymousClientThrottle(f"{settings.VICINO_RATE_LIMIT_PER_MINUTE}/m")]
 
 
 @api.exception_handler(Exception)
 @api.exception_handler(Http404)
 def _any_error(request: HttpRequest, error: Exception) -> HttpResponse:
     return api_error_response(request, error)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = json_error(
+        "this data needs a login or an API token (header Authorization: Bearer <token>); see README", 401
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -122,20 +134,20 @@ def city_release(slug: str) -> tuple[City, DataRelease]:
 # Endpoints
 
 
-@api.get("/cities/", response={200: CityList, 500: ERRORS[500], 503: ERRORS[503]},
+@api.get("/cities/", auth=Access("cities"), response={200: CityList, 500: ERRORS[500], 503: ERRORS[503]},
          summary="Cities served, with their current release")  # fmt: skip
 def cities(request: HttpRequest) -> dict[str, Any]:
     return {"cities": [catalog.city_summary(city) for city in City.objects.all()]}
 
 
-@api.get("/cities/{city}/", response={200: dict[str, Any]} | ERRORS,
+@api.get("/cities/{city}/", auth=Access("cities"), response={200: dict[str, Any]} | ERRORS,
          summary="One city: its data release, categories, layers and attribution")  # fmt: skip
 def city_detail(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.city_detail(city_obj, release)
 
 
-@api.get("/cities/{city}/opportunities", response={200: ReachableOpportunities} | POINT_ERRORS,
+@api.get("/cities/{city}/opportunities", auth=Access("families"), response={200: ReachableOpportunities} | POINT_ERRORS,
          summary="Opportunities reachable from a point, sorted by travel time (paged: limit, offset)",
          throttle=point_query_throttle)  # fmt: skip
 def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
@@ -145,7 +157,7 @@ def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) ->
     return page_of(result, request, limit=params.limit, offset=params.offset)
 
 
-@api.get("/cities/{city}/isochrones", response={200: FeatureCollection} | POINT_ERRORS,
+@api.get("/cities/{city}/isochrones", auth=Access("families"), response={200: FeatureCollection} | POINT_ERRORS,
          summary="Areas reachable from a point within several times", throttle=point_query_throttle)  # fmt: skip
 def isochrones_view(request: HttpRequest, city: str, params: Query[IsochroneQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
@@ -156,7 +168,7 @@ def isochrones_view(request: HttpRequest, city: str, params: Query[IsochroneQuer
     )  # fmt: skip
 
 
-@api.get("/cities/{city}/route", response={200: Feature} | POINT_ERRORS,
+@api.get("/cities/{city}/route", auth=Access("families"), response={200: Feature} | POINT_ERRORS,
          summary="The walking route from a point to one opportunity", throttle=point_query_throttle)  # fmt: skip
 def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
@@ -164,27 +176,29 @@ def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[st
     return walking_route(release, lon, lat, params.to, age=params.age)
 
 
-@api.get("/cities/{city}/search", response={200: SearchResults} | ERRORS,
+@api.get("/cities/{city}/search", auth=Access("families"), response={200: SearchResults} | ERRORS,
          summary="Places in the city's own data: neighbourhoods, stops, opportunities (10 of each)")  # fmt: skip
 def search(request: HttpRequest, city: str, params: Query[SearchQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return {"results": catalog.search_places(release, params.q)}
 
 
-@api.get("/cities/{city}/neighbourhoods", response={200: FeatureCollection} | ERRORS,
+@api.get("/cities/{city}/neighbourhoods", auth=Access(neighbourhoods_group), response={200: FeatureCollection} | ERRORS,
          summary="Neighbourhoods (or grid cells) with their indicators")  # fmt: skip
 def neighbourhoods(request: HttpRequest, city: str, params: Query[NeighbourhoodQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.zones_with_indicators(release, params.level, params.mode, params.profile)
 
 
-@api.get("/cities/{city}/schools/", response={200: FeatureCollection} | ERRORS, summary="Schools of the city")
+@api.get("/cities/{city}/schools/", auth=Access("schools"), response={200: FeatureCollection} | ERRORS,
+         summary="Schools of the city")  # fmt: skip
 def schools(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return catalog.schools_geojson(release)
 
 
-@api.get("/cities/{city}/schools/{school_id}/reachable", response={200: ReachableOpportunities} | POINT_ERRORS,
+@api.get("/cities/{city}/schools/{school_id}/reachable", auth=Access("schools"),
+         response={200: ReachableOpportunities} | POINT_ERRORS,
          summary="What a school's pupils reach after school (paged as JSON; format=csv is the whole list)",
          openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
          throttle=point_query_throttle)  # fmt: skip
@@ -205,14 +219,14 @@ def school_reachable(request: HttpRequest, city: str, school_id: str, params: Qu
     return page_of(result, request, limit=params.limit, offset=params.offset)
 
 
-@api.get("/cities/{city}/layers/", response={200: LayerList} | ERRORS,
+@api.get("/cities/{city}/layers/", auth=Access("layers"), response={200: LayerList} | ERRORS,
          summary="Accessibility layers of the current release, with download links")  # fmt: skip
 def layers(request: HttpRequest, city: str) -> dict[str, Any]:
     city_obj, release = city_release(city)
     return {"layers": catalog.layer_list(release), "formats": list(FORMATS)}
 
 
-@api.get("/cities/{city}/layers/{name}.{fmt}", response=ERRORS,
+@api.get("/cities/{city}/layers/{name}.{fmt}", auth=Access("layers"), response=ERRORS,
          summary="Download one layer (gpkg, geojson, csv, parquet)",
          openapi_extra=binary("application/octet-stream", "The layer as a file of the asked format."))  # fmt: skip
 def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> HttpResponse:
@@ -241,7 +255,7 @@ def layer_download(request: HttpRequest, city: str, name: str, fmt: str) -> Http
     return FileResponse(target.open("rb"), as_attachment=True, filename=target.name, content_type=content_types[fmt])
 
 
-@api.get("/tiles/{city}/{layer}/{z}/{x}/{y}.mvt", response=ERRORS,
+@api.get("/tiles/{city}/{layer}/{z}/{x}/{y}.mvt", auth=Access("layers"), response=ERRORS,
          summary="Vector tiles of a layer (Mapbox Vector Tile)",
          openapi_extra=binary("application/vnd.mapbox-vector-tile", "One tile."))  # fmt: skip
 def tiles(request: HttpRequest, city: str, layer: str, z: int, x: int, y: int) -> HttpResponse:
@@ -262,7 +276,7 @@ _PILLAR_ORIGINS = ("nil", "municipio", "school", "census_section", "h3")
 _PILLAR_PROFILES = ("age_0_5", "age_6_10", "age_11_13", "age_14_17")
 
 
-@api.get("/cities/{city}/pillars", response={200: dict[str, Any]} | ERRORS,
+@api.get("/cities/{city}/pillars", auth=Access("planner"), response={200: dict[str, Any]} | ERRORS,
          summary="The seven-pillar index per origin: pillar scores, composite, rank interval",
          openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}})  # fmt: skip
 def pillars(

@@ -74,7 +74,8 @@ class LayerList(Schema):
 
 
 #: The errors every data endpoint may answer.
-ERRORS: dict[int, type[Schema]] = {400: Error, 404: Error, 500: Error, 503: Error}
+#: 401: the endpoint's group of data is not public here (VICINO_PUBLIC_DATA) and no login or API token came.
+ERRORS: dict[int, type[Schema]] = {400: Error, 401: Error, 404: Error, 500: Error, 503: Error}
 #: Point queries are also rate-limited.
 POINT_ERRORS: dict[int, type[Schema]] = ERRORS | {429: Error}
 

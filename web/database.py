@@ -34,7 +34,9 @@ def spatialite_database(home: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.contrib.gis.db.backends.spatialite",
         "NAME": str(home / "vicino.sqlite3"),
-        "OPTIONS": {"timeout": 30},
+        # Write-ahead log, synced at checkpoints: a commit (e.g. a rate-limit count in the database cache, on every
+        # anonymous point query) costs ~0.1 ms instead of an fsync (~10 ms); readers never wait for the writer.
+        "OPTIONS": {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         # Opening a connection loads mod_spatialite and reads its schema (~9 ms): keep connections open.
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,

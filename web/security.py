@@ -1,7 +1,8 @@
-"""Security headers and privacy for requests: a Content-Security-Policy, and logs without query strings."""
+"""Security of requests: a Content-Security-Policy, logs without query strings, and the client's address."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -53,3 +54,33 @@ class StripQueryStrings(logging.Filter):
             record.args = None
         record.msg = _QUERY.sub(r"\1?…", str(record.msg))
         return True
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: ``REMOTE_ADDR``, or, when that is a trusted proxy (``VICINO_TRUSTED_PROXIES``), the
+    rightmost address of ``X-Forwarded-For`` that is not a trusted proxy (a client can write anything on the left
+    of that header, so only the hops our proxies appended count)."""
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    if not _is_trusted(remote):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop):
+            return hop if _is_address(hop) else remote
+    return hops[0] if hops and _is_address(hops[0]) else remote
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.VICINO_TRUSTED_PROXIES)

@@ -6,10 +6,13 @@ PostGIS. Every variable is read through :mod:`web.env`, which fails with the bad
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from web.access_groups import DEFAULT_PUBLIC, GROUPS
 from web.database import DEFAULT_DATABASE_URL, postgis_database, spatialite_database
 from web.env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
@@ -38,6 +41,18 @@ VICINO_DEFAULT_CITY = env_str("VICINO_DEFAULT_CITY", "milan")
 VICINO_RATE_LIMIT_PER_MINUTE = env_int("VICINO_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 #: A Dask distributed scheduler for compute_access (tcp://host:8786, or local:N); empty = in this process.
 VICINO_DASK_SCHEDULER = env_str("VICINO_DASK_SCHEDULER", "")
+#: Groups of data open to everyone (web/access_groups.py; README "Who can see what"); the others need a login
+#: (pages, API) or an API token (API).
+VICINO_PUBLIC_DATA = env_list("VICINO_PUBLIC_DATA", list(DEFAULT_PUBLIC))
+if unknown_groups := [g for g in VICINO_PUBLIC_DATA if g not in GROUPS]:
+    raise ImproperlyConfigured(
+        f"VICINO_PUBLIC_DATA: unknown group(s) {', '.join(unknown_groups)}; groups: {', '.join(GROUPS)}"
+    )
+#: Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; from anyone else the header is ignored.
+try:
+    VICINO_TRUSTED_PROXIES = [ipaddress.ip_network(p, strict=False) for p in env_list("VICINO_TRUSTED_PROXIES", [])]
+except ValueError as error:
+    raise ImproperlyConfigured(f"VICINO_TRUSTED_PROXIES: {error} (give IPs or CIDRs, comma-separated)") from None
 
 if VICINO_DB == "postgis":
     DATABASES = {"default": postgis_database(env_str("DATABASE_URL", DEFAULT_DATABASE_URL))}
@@ -58,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "leaflet",
     "ninja",
+    "axes",
     "geo",
     "web",
 ]
@@ -75,7 +91,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.security.ContentSecurityPolicyMiddleware",
     "web.errors.ErrorResponseMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while a username+address pair is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (README, "Logging in"): 10 wrong passwords for one username from one address within 30 minutes
+# lock that pair out for 30 minutes (HTTP 429); a successful login clears the count. Both /accounts/login/ and
+# /admin/login/ go through it.
+AXES_FAILURE_LIMIT = env_int("VICINO_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("VICINO_LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "web.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no start-up banner on every command; attempts are still logged
 
 ROOT_URLCONF = "web.urls"
 WSGI_APPLICATION = "web.wsgi.application"
@@ -138,10 +172,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "planner"
+LOGIN_REDIRECT_URL = "home"  # web.views.LoginView sends planners to the default city's planner when it is loaded
 LOGOUT_REDIRECT_URL = "home"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vicino"}}
+# In the database, so that every gunicorn worker counts the same rate limits (`migrate` creates the table).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vicino_cache"}}
 
 # A family's home location is used for the query only: request lines are logged without their query string.
 LOGGING = {

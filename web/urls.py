@@ -22,7 +22,7 @@ urlpatterns = [
     path("cities/<slug:city>/data/", views.analysts, name="analysts"),
     path("cities/<slug:city>/basemap.geojson", views.basemap, name="basemap"),
     path("api/v1/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/<str:language>/", views.javascript_catalog, name="javascript-catalog"),

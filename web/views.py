@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import views as auth_views
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
 from geo.shareable_maps import ShareableMapError, layer_map, profile_map, scenario_map
 from geo.siting import missions_for, run_scenario, scenario_export
 from routing.profiles import DEFAULT_PROFILES
+from web.access import page_access
 
 
 def _city_and_release(slug: str) -> tuple[City, DataRelease]:
@@ -57,7 +57,7 @@ def _context(request: HttpRequest, city: City, release: DataRelease, page: str) 
         "page": page,
         "cities": City.objects.all(),
         "profiles": DEFAULT_PROFILES,
-        "page_config": json.dumps(config),
+        "page_config": config,
     }
 
 
@@ -76,6 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cities.html", {"cities": City.objects.all()})
 
 
+@page_access("families")
 @require_GET
 def family(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -83,6 +84,7 @@ def family(request: HttpRequest, city: str) -> HttpResponse:
     return render(request, "web/family.html", _context(request, city_obj, release, "family"))
 
 
+@page_access("schools")
 @require_GET
 def schools(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -90,7 +92,7 @@ def schools(request: HttpRequest, city: str) -> HttpResponse:
     return render(request, "web/schools.html", _context(request, city_obj, release, "schools"))
 
 
-@login_required
+@page_access("planner")
 @require_GET
 def planner(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -99,7 +101,7 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     scenarios = list(release.siting_scenarios.all()[:20])
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
     missions = missions_for(release)
-    config = json.loads(context["page_config"]) | {
+    config = context["page_config"] | {
         "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen],
         "pillarLabels": pillar_labels(),
     }
@@ -110,7 +112,7 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         "missions": missions.head(15).to_dict(orient="records") if len(missions) else [],
         "candidate_sources": ["h3", "schools", "libraries", "opportunities"]
         + [f"opportunities:{c}" for c in context["detail"]["categories"]],
-        "page_config": json.dumps(config),
+        "page_config": config,
         "scenario_error": request.session.pop("scenario_error", ""),
         "pillar_labels": pillar_labels(),
         "pillar_profiles": [p for p in DEFAULT_PROFILES if p.name != "adult"],
@@ -167,7 +169,7 @@ def _pillar_change(request: HttpRequest, release: DataRelease, scenario: SitingS
     }
 
 
-@login_required
+@page_access("planner")
 @require_POST
 def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
     """Run a siting scenario from the planner's form, then show it on the planner page."""
@@ -198,7 +200,7 @@ def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
     return redirect(reverse("planner", args=[city]) + suffix)
 
 
-@login_required
+@page_access("planner")
 @require_GET
 def export_scenario(request: HttpRequest, city: str, pk: int, fmt: str) -> HttpResponse:
     """A scenario's sites (and its per-zone before/after table) as CSV or GeoPackage."""
@@ -222,7 +224,7 @@ def _map_error(error: Exception) -> HttpResponse:
     return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
 
 
-@login_required
+@page_access("layers")
 @require_GET
 def layer_map_download(request: HttpRequest, city: str) -> HttpResponse:
     """A layer by one indicator as a self-contained interactive map (``?layer=NAME&indicator=COLUMN``)."""
@@ -240,7 +242,7 @@ def layer_map_download(request: HttpRequest, city: str) -> HttpResponse:
     return _html_download(document, f"{_safe_filename(name)}.html")
 
 
-@login_required
+@page_access("planner")
 @require_GET
 def scenario_map_download(request: HttpRequest, city: str, pk: int) -> HttpResponse:
     """A siting scenario as a self-contained interactive map."""
@@ -250,7 +252,7 @@ def scenario_map_download(request: HttpRequest, city: str, pk: int) -> HttpRespo
     return _html_download(scenario_map(scenario), f"{city_obj.slug}-scenario-{scenario.pk}.html")
 
 
-@login_required
+@page_access("layers")
 @require_GET
 def profile_map_download(request: HttpRequest, city: str) -> HttpResponse:
     """One neighbourhood's profile as a self-contained interactive map (``?zone=CODE[&layer=NAME]``)."""
@@ -268,7 +270,7 @@ def _safe_filename(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:120]
 
 
-@login_required
+@page_access("layers")
 @require_GET
 def analysts(request: HttpRequest, city: str) -> HttpResponse:
     city_obj, release = _city_and_release(city)
@@ -300,6 +302,7 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
         return JavaScriptCatalog.as_view()(request)
 
 
+@page_access("cities")
 @require_GET
 def basemap(request: HttpRequest, city: str) -> HttpResponse:
     """The city's base map (streets, zones, roads, metro, rail, parks, labels) as GeoJSON, for maps without tiles.
@@ -323,3 +326,16 @@ def basemap(request: HttpRequest, city: str) -> HttpResponse:
     response["Cache-Control"] = "no-cache"  # kept, but asked again each time (a 304 while the release stands)
     response["ETag"] = etag
     return response
+
+
+class LoginView(auth_views.LoginView):
+    """The login page. After logging in: ``next`` when it is on this site (Django ignores an off-site one), else the
+    default city's planner when that city is loaded, else the home page."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = False
+
+    def get_default_redirect_url(self) -> str:
+        if City.objects.filter(slug=settings.VICINO_DEFAULT_CITY).exists():
+            return reverse("planner", args=[settings.VICINO_DEFAULT_CITY])
+        return reverse("home")

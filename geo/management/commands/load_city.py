@@ -17,6 +17,7 @@ from data_sources.cities import (
     city_config_from_file,
     city_config_from_slug,
 )
+from data_sources.csv_safety import safe_frame
 from data_sources.errors import VicinoError
 from geo.importing import import_city
 from geo.reporting import summary_table
@@ -64,10 +65,12 @@ class Command(BaseCommand):
         rejects_path = Path(options["rejects"] or settings.VICINO_HOME / "rejects" / f"{config.slug}-rejects.csv")
         if result.created:
             result.report.to_csv(rejects_path)
-            result.report.set_aside_frame().to_csv(
+            safe_frame(result.report.set_aside_frame()).to_csv(
                 rejects_path.with_name(rejects_path.stem + "-set-aside.csv"), index=False
             )
-            result.report.notes_frame().to_csv(rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False)
+            safe_frame(result.report.notes_frame()).to_csv(
+                rejects_path.with_name(rejects_path.stem + "-notes.csv"), index=False
+            )
         self.stdout.write(summary_table(result.counts))
         for warning in result.warnings:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}"))

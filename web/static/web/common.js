@@ -9,7 +9,7 @@ const Vicino = (function () {
   function createMap() {
     const map = L.map("map", { preferCanvas: true, zoomControl: true });
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution(config.attribution);
+    map.attributionControl.addAttribution(escapeHtml(config.attribution));
     if (config.tileUrl) {
       L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
     }
@@ -46,8 +46,15 @@ const Vicino = (function () {
     return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   }
 
+  // Names come from catalogues and OSM: tooltips and popups get them as text, never as HTML.
+  function textContent(text) {
+    const element = document.createElement("span");
+    element.textContent = String(text);
+    return element;
+  }
+
   // Big base maps draw on canvas; the layers people read and click are SVG (selectable, accessible).
   const svg = L.svg();
 
-  return { config, createMap, status, getJSON, numberedIcon, escapeHtml, CATEGORY_COLOURS, svg };
+  return { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent, CATEGORY_COLOURS, svg };
 })();

@@ -1,7 +1,7 @@
 // The family page: set a home, choose filters, see reachable opportunities (list + markers + isochrones + route).
 (function () {
   "use strict";
-  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, svg } = Vicino;
+  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent, svg } = Vicino;
   const map = createMap();
   const bands = L.layerGroup().addTo(map);
   const markers = L.layerGroup().addTo(map);
@@ -119,7 +119,7 @@
       const [lon, lat] = feature.geometry.coordinates;
       const marker = L.marker([lat, lon], { icon: numberedIcon(n, p.category), title: p.name, keyboard: true, alt: p.name });
       marker.on("click", () => showRoute(p.id));
-      marker.bindTooltip(n + ". " + p.name + " — " + p.explanation);
+      marker.bindTooltip(textContent(n + ". " + p.name + " — " + p.explanation));
       markers.addLayer(marker);
     });
     document.body.dataset.results = String(features.length);

@@ -1,7 +1,7 @@
 // The planner page: areas coloured by an indicator, with a legend, numbers on hover, gaps and equity.
 (function () {
   "use strict";
-  const { config, createMap, status, getJSON, escapeHtml, svg } = Vicino;
+  const { config, createMap, status, getJSON, escapeHtml, textContent, svg } = Vicino;
   const map = createMap();
   const areas = L.layerGroup().addTo(map);
   const controls = ["level", "category", "indicator", "profile", "mode"].map((id) => document.getElementById(id));
@@ -47,6 +47,7 @@
           layer.bindTooltip("<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(column) + ": " + fmt(p[column]) + "<br>0–17: " + fmt(p.youth_0_17), { sticky: true });
         },
       }).addTo(areas);
+      hubLayer.eachLayer((hub) => hub.bringToFront());  // hub sites stay above the areas, to be hovered and read
       drawLegend(column, breaks, reverse, data.properties);
       const download = document.getElementById("download-map");
       if (download) { download.href = download.href.split("?")[0] + "?" + new URLSearchParams({ level, mode, profile, indicator: column }); }
@@ -98,7 +99,7 @@
       L.circleMarker([site.lat, site.lon], {
         renderer: svg, radius: site.fixed ? 6 : 9, weight: 3, color: k === 0 ? "#b03a2e" : "#6c3483",
         fillColor: k === 0 ? "#f5b041" : "#ffffff", fillOpacity: k === 0 ? 0.95 : 0.2, className: "hub-site",
-      }).bindTooltip("#" + scenario.id + " · " + escapeHtml(site.name) + (site.fixed ? " (fixed)" : "")).addTo(hubLayer);
+      }).bindTooltip(textContent("#" + scenario.id + " · " + site.name + (site.fixed ? " (" + gettext("fixed") + ")" : ""))).addTo(hubLayer);
     });
   });
 

@@ -1,7 +1,7 @@
 // The school page: what a school's pupils reach after school, as a list, a map and a CSV download.
 (function () {
   "use strict";
-  const { config, createMap, status, getJSON, numberedIcon, escapeHtml } = Vicino;
+  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent, svg } = Vicino;
   const map = createMap();
   const markers = L.layerGroup().addTo(map);
   const schoolLayer = L.layerGroup().addTo(map);
@@ -34,7 +34,7 @@
     }).join("");
     schools.features.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
-      L.circleMarker([lat, lon], { radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6, code: f.properties.code || String(f.properties.id) }).bindTooltip(escapeHtml(schoolLabel(f.properties))).addTo(schoolLayer);
+      L.circleMarker([lat, lon], { renderer: svg, radius: 4, color: "#34495e", weight: 1, fillOpacity: 0.6, className: "school-site", code: f.properties.code || String(f.properties.id) }).bindTooltip(textContent(schoolLabel(f.properties))).addTo(schoolLayer);
     });
     document.body.dataset.schools = String(schools.features.length);
   }).catch((error) => status(error.message));
@@ -73,7 +73,7 @@
       if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16, animate: false }); }
       const total = result.properties.total || result.features.length;
       const shown = total > result.features.length ? interpolate(gettext("%s of %s"), [result.features.length, total]) : String(total);
-      status(escapeHtml(school.name) + ": " + shown);
+      status(school.name + ": " + shown);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
       document.body.dataset.results = String(result.features.length);
