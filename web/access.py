@@ -77,12 +77,23 @@ def neighbourhoods_group(request: HttpRequest) -> str:
     answers with H3 cells), else ``neighbourhoods``."""
     level = request.GET.get("level")
     if not level:
-        from geo.models import Neighbourhood
+        from geo.models import City, Neighbourhood
 
         city = (getattr(request, "resolver_match", None) and request.resolver_match.kwargs.get("city")) or ""
+        if not City.objects.filter(slug=city).exists():
+            return "cities"  # nothing to protect: the endpoint answers 404 for a city it does not know
         has_neighbourhoods = Neighbourhood.objects.filter(release__city__slug=city).exists()
         return "neighbourhoods" if has_neighbourhoods else "grid"
     return "grid" if level in FINE_LEVELS else "neighbourhoods"
+
+
+def pillars_group(request: HttpRequest) -> str:
+    """The pillar index follows the neighbourhood rule: ``origins=h3``/``census_section`` are fine areas (``grid``),
+    NIL, municipi and schools are ``neighbourhoods``; no ``origins`` is the city's default set (NIL, else H3)."""
+    origins = request.GET.get("origins")
+    if origins:
+        return "grid" if origins in FINE_LEVELS else "neighbourhoods"
+    return neighbourhoods_group(request)
 
 
 def page_access(group: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

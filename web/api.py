@@ -24,7 +24,7 @@ from geo.exporting import export_release_layers
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
 from layers.exports import FORMATS
-from web.access import Access, neighbourhoods_group
+from web.access import Access, neighbourhoods_group, pillars_group
 from web.api_params import (
     ApiError,
     IsochroneQuery,
@@ -53,7 +53,22 @@ from web.errors import api_error_response, json_error
 from web.paging import page_of
 from web.throttling import AnonymousClientThrottle
 
-api = NinjaAPI(
+
+class VicinoAPI(NinjaAPI):
+    """The API, whose OpenAPI document says that a token is optional: which groups of data are open to everyone is
+    a deployment setting (``VICINO_PUBLIC_DATA``), so each operation accepts anonymous calls (``{}``) or a token,
+    and declares the 401 it answers when its group is closed and neither a login nor a token came."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and operation.get("security") and {} not in operation["security"]:
+                    operation["security"] = [{}, *operation["security"]]
+        return schema
+
+
+api = VicinoAPI(
     title="Vicino API",
     version="1",
     description="Opportunities within reach for children and teenagers: cities, reachable opportunities, "
@@ -276,7 +291,7 @@ _PILLAR_ORIGINS = ("nil", "municipio", "school", "census_section", "h3")
 _PILLAR_PROFILES = ("age_0_5", "age_6_10", "age_11_13", "age_14_17")
 
 
-@api.get("/cities/{city}/pillars", auth=Access("planner"), response={200: dict[str, Any]} | ERRORS,
+@api.get("/cities/{city}/pillars", auth=Access(pillars_group), response={200: dict[str, Any]} | ERRORS,
          summary="The seven-pillar index per origin: pillar scores, composite, rank interval",
          openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}})  # fmt: skip
 def pillars(
