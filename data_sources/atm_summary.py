@@ -317,8 +317,8 @@ def summary_from_gtfs(
     route_of = feed.trips.set_index("trip_id")["route_id"]
     keys = pd.DataFrame({"route_id": route_of.reindex(sequence_of.index).to_numpy(), "sequence": sequence_of.values},
                         index=sequence_of.index)  # fmt: skip
-    variant_codes = {key: f"{key[0]}~{i}" for i, key in enumerate(dict.fromkeys(zip(keys["route_id"],
-                                                                                      keys["sequence"], strict=True)))}  # fmt: skip
+    pairs = zip(keys["route_id"], keys["sequence"], strict=True)
+    variant_codes = {key: f"{key[0]}~{i}" for i, key in enumerate(dict.fromkeys(pairs))}
     keys["variant_id"] = [variant_codes[(r, s)] for r, s in zip(keys["route_id"], keys["sequence"], strict=True)]
     coordinates = feed.stops.set_index("stop_id")[["stop_lat", "stop_lon"]]
     route_type = feed.routes.set_index("route_id")["route_type"] if "route_type" in feed.routes else pd.Series()
@@ -346,7 +346,7 @@ def summary_from_gtfs(
     variant_frame = pd.DataFrame(variants, columns=["variant_id", "route_id", "mode", "length_km", "n_stops"])
     sequence_frame = pd.DataFrame(sequences, columns=["variant_id", "position", "stop_id"])
     stops = feed.stops[["stop_id", "stop_lat", "stop_lon"]].assign(
-        stop_name=feed.stops["stop_name"] if "stop_name" in feed.stops else ""
+        stop_name=feed.stops.get("stop_name", "")
     )
     return ServiceSummary(
         name=feed.name,

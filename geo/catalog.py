@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from data_sources.cities import city_config_from_slug
 from data_sources.contracts import CATEGORIES
 from data_sources.errors import ConfigError
-from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for
+from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for, method_note
 from geo.models import AccessLayer, City, DataRelease, TransitStop
 
 _TO_MERCATOR = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
@@ -139,7 +139,7 @@ def zones_with_indicators(release: DataRelease, level: str | None, mode: str, pr
             "layer": layer.name if layer else None,
             "profile": layer.profile if layer else None,
             "method": layer.method if layer else None,
-            "estimate_note": STRAIGHT_LINE_NOTE if layer and layer.method == AccessLayer.Method.STRAIGHT_LINE else "",
+            "estimate_note": method_note(layer) if layer and layer.method == AccessLayer.Method.STRAIGHT_LINE else "",
             "summary": _layer_summary(release, layer),
         },
     }
