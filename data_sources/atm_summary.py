@@ -56,6 +56,7 @@ __all__ = [
     "MILAN_COMMERCIAL_SPEEDS_KMH",
     "Band",
     "ServiceSummary",
+    "commercial_speeds_kmh",
     "feed_from_summary",
     "summary_from_atm_folder",
     "summary_from_gtfs",
@@ -345,9 +346,7 @@ def summary_from_gtfs(
     used = set(service_frame["variant_id"])
     variant_frame = pd.DataFrame(variants, columns=["variant_id", "route_id", "mode", "length_km", "n_stops"])
     sequence_frame = pd.DataFrame(sequences, columns=["variant_id", "position", "stop_id"])
-    stops = feed.stops[["stop_id", "stop_lat", "stop_lon"]].assign(
-        stop_name=feed.stops.get("stop_name", "")
-    )
+    stops = feed.stops[["stop_id", "stop_lat", "stop_lon"]].assign(stop_name=feed.stops.get("stop_name", ""))
     return ServiceSummary(
         name=feed.name,
         stops=stops[["stop_id", "stop_name", "stop_lat", "stop_lon"]],
@@ -356,6 +355,28 @@ def summary_from_gtfs(
         services=service_frame,
         period=f"summary of {feed.name}",
     )
+
+
+def commercial_speeds_kmh(feeds: list[GtfsFeed], summaries: list[ServiceSummary], date: dt.date) -> dict[str, float]:
+    """Each mode's commercial speed on real feeds: trip-kilometres / trip-hours on ``date`` (lengths as summarised).
+
+    The analogue of the network-wide figure an operator publishes, measured where the timetable is known.
+    """
+    km: dict[str, float] = {}
+    hours: dict[str, float] = {}
+    for feed, summary in zip(feeds, summaries, strict=True):
+        timed = interpolate_stop_times(feed)
+        timed = timed[timed["trip_id"].isin(trips_on(feed, date)["trip_id"])]
+        run_s = timed.groupby("trip_id")["departure_time"].agg(lambda t: t.max() - t.min()).astype(float)
+        services = summary.services.join(summary.variants.set_index("variant_id"), on="variant_id")
+        for mode, rows in services.groupby("mode"):
+            km[mode] = km.get(mode, 0.0) + float((rows["trips_day"] * rows["length_km"]).sum())
+        mode_of_route = summary.variants.drop_duplicates("route_id").set_index("route_id")["mode"]
+        route_of_trip = feed.trips.set_index("trip_id")["route_id"]
+        modes = mode_of_route.reindex(route_of_trip.reindex(run_s.index).to_numpy()).to_numpy()
+        for mode in set(modes) - {np.nan}:
+            hours[mode] = hours.get(mode, 0.0) + float(run_s[modes == mode].sum()) / 3600
+    return {mode: round(km[mode] / hours[mode], 2) for mode in km if hours.get(mode)}
 
 
 # --------------------------------------------------------------------------------------------------------------
