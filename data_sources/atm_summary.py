@@ -174,8 +174,7 @@ class _Reader:
         report.read_counts[source] += len(self.frame)
 
     def drop(self, frame: pd.DataFrame, bad: np.ndarray, column: str, reason: str, id_column: str) -> pd.DataFrame:
-        for row in frame[bad].itertuples(index=False):
-            values = row._asdict()
+        for values in frame[bad].to_dict(orient="records"):
             self.report.add(
                 self.source, self.file, int(values["_row"]), column, reason, values.get(column, ""), values[id_column]
             )
