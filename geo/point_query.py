@@ -173,28 +173,31 @@ def check_point(index: ReleaseIndex, lon: float, lat: float, city_name: str) -> 
         raise QueryError(f"the point ({lon:.5f}, {lat:.5f}) is outside {city_name}")
 
 
-def _estimate_note(release: DataRelease, index: ReleaseIndex, mode: str) -> str:
-    """What is estimated in an answer: straight-line walks (no street network) and, for transit, a timetable
-    estimated from service summaries (in Italian when the request's language is Italian)."""
+def _timetable_note(release: DataRelease) -> str:
+    """The estimated timetable's note in the request's language ("" for a real timetable)."""
     from django.utils.translation import get_language
 
     from geo.transit import estimate_note
 
-    italian = (get_language() or "en").startswith("it")
+    return estimate_note(release, "it" if (get_language() or "en").startswith("it") else "en")
+
+
+def _estimate_note(release: DataRelease, index: ReleaseIndex, mode: str) -> str:
+    """What is estimated in an answer: straight-line walks (no street network) and, for transit, a timetable
+    estimated from service summaries (in Italian when the request's language is Italian)."""
     notes = []
     if index.network is None:
         notes.append(f"straight-line estimate (distance × {DEFAULT_DETOUR_FACTOR})")
     if mode == "transit":
-        timetable = estimate_note(release, "it" if italian else "en")
+        timetable = _timetable_note(release)
         if timetable:
             notes.append(timetable)
     return "; ".join(notes)
 
 
-def _explanation(row: dict[str, Any], minutes: float, mode: str, estimate: bool) -> str:
-    parts = [
-        f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (" (straight-line estimate)" if estimate else "")
-    ]
+def _explanation(row: dict[str, Any], minutes: float, mode: str, estimate: bool, timetable_note: str = "") -> str:
+    notes = (["straight-line estimate"] if estimate else []) + ([timetable_note] if timetable_note else [])
+    parts = [f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (f" ({'; '.join(notes)})" if notes else "")]
     price = row.get("price")
     if price is not None and not pd.isna(price):
         parts.append("free" if float(price) == 0 else f"€{float(price):g}")
@@ -278,6 +281,7 @@ def reachable_opportunities(
         is_open = {i: _is_open(index.properties[i]["opening_hours"], open_at) for i in chosen}
         chosen = np.array([i for i in chosen if is_open[i] is not False], dtype=np.int64)
     chosen = chosen[np.lexsort((index.name_rank[chosen], seconds[chosen]))]
+    timetable_note = _timetable_note(release) if mode == "transit" else ""
     features = []
     for i in chosen:
         base = index.properties[i]
@@ -291,7 +295,7 @@ def reachable_opportunities(
                 | {
                     "minutes": round(travel_minutes, 1),
                     "open_at_time": None if open_at is None else _is_open(base["opening_hours"], open_at),
-                    "explanation": _explanation(base, travel_minutes, mode, estimate),
+                    "explanation": _explanation(base, travel_minutes, mode, estimate, timetable_note),
                 },
             }
         )

@@ -96,6 +96,7 @@ def test_a_milan_school_reaches_more_by_transit_and_says_it_is_an_estimate(milan
     assert transit["properties"]["count"] > walk["properties"]["count"]
     assert NOTE in transit["properties"]["estimate_note"]
     assert "straight-line" in transit["properties"]["estimate_note"]
+    assert NOTE in transit["features"][0]["properties"]["explanation"]
     minutes = {f["id"]: f["properties"]["minutes"] for f in transit["features"]}
     for feature in walk["features"]:  # never worse than walking
         assert minutes[feature["id"]] <= feature["properties"]["minutes"] + 0.05

@@ -42,7 +42,8 @@
         const [lon, lat] = feature.geometry.coordinates;
         markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
       });
-      status(escapeHtml(school.name) + ": " + result.features.length);
+      const note = result.properties.estimate_note ? " · " + result.properties.estimate_note : "";
+      status(escapeHtml(school.name) + ": " + result.features.length + escapeHtml(note));
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
       document.body.dataset.results = String(result.features.length);
