@@ -332,8 +332,12 @@ class TransitWindow:
 
 def _transit_window(release: DataRelease, index: ReleaseIndex, when: dt.datetime | None) -> TransitWindow:
     """Departures every 5 minutes over the half hour from ``when`` (default: today 15:00, after school)."""
-    from geo.transit import NoTimetablesError, service_date, timetable_for
+    from geo.transit import NoTimetablesError, service_date, timetable_for, timetabled_feeds
 
+    try:
+        timetabled_feeds(release)
+    except NoTimetablesError as error:
+        raise QueryError(f"{error}; use mode=walk") from None
     when = when or dt.datetime.combine(dt.date.today(), dt.time(15, 0))
     start = when.hour * 3600 + when.minute * 60
     # Timetables are built (and kept) for half-hour blocks, so that queries a few minutes apart share one.

@@ -43,7 +43,7 @@
         markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
       });
       const note = result.properties.estimate_note ? " · " + result.properties.estimate_note : "";
-      status(escapeHtml(school.name) + ": " + result.features.length + escapeHtml(note));
+      status(escapeHtml(school.name) + ": " + result.features.length + note);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
       document.body.dataset.results = String(result.features.length);
