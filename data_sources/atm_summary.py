@@ -18,7 +18,8 @@ The estimate, in the order the build makes it:
 - **Run time** of a variant = ``length_km / speed_kmh`` for its mode's *commercial speed* (the speed including
   stops, as operators publish it; :data:`MILAN_COMMERCIAL_SPEEDS_KMH`). The stop offsets split it by the
   straight-line distance between consecutive stops (the stop count is ``num_ferm``, checked against the sequence).
-- **Bands**: ATM does not publish the bands' hours. Fitting the zero / non-zero counts of the 1,149 rows with two trips or more against the
+- **Bands**: ATM does not publish the bands' hours. Fitting the zero / non-zero counts of the 1,149 rows with two
+  trips or more against their
   service spans (``benchmarks/bench_atm_bands.py``) places two-hour bands at 07:00–09:00 (peak; 94 % of rows
   explained), 10:00–12:00 (off-peak; starts 09:45–10:15 explain as many, 86 %) and 22:30–00:30 (evening; 93 %).
   Two hours is also the length at which the off-peak band holds the day's average rate (1.04 × an even spread),
