@@ -243,6 +243,10 @@ def summary_from_atm_folder(path: str | Path, *, name: str | None = None) -> Ser
         frame = r.drop(frame, ~frame["percorso"].isin(counts[counts >= 2].index).to_numpy(), "percorso",
                        "fewer than two stops in the sequence", "percorso")  # fmt: skip
         seq = seq[seq["percorso"].isin(set(frame["percorso"]))].sort_values(["percorso", "num"])
+        differs = frame["num_ferm"].to_numpy() != counts.reindex(frame["percorso"]).to_numpy()
+        for row in frame[differs].to_dict(orient="records"):
+            message = f"{row['num_ferm']} stops stated, {counts[row['percorso']]} in {sequence_file}: sequence used"
+            report.add_note(r.source, r.file, int(row["_row"]), row["percorso"], "num_ferm", message)
         variants.append(pd.DataFrame({"variant_id": prefix + frame["percorso"], "route_id": prefix + frame["linea"],
                                       "mode": frame["mezzo"].map(_MODES), "length_km": frame["lung_km"],
                                       "n_stops": counts.reindex(frame["percorso"]).to_numpy()}))  # fmt: skip
