@@ -13,12 +13,14 @@ import pyproj
 import shapely
 from django.contrib.gis.geos import Polygon
 from django.http import HttpResponse
+from django.utils.translation import get_language
 
 from data_sources.cities import city_config_from_slug
 from data_sources.contracts import CATEGORIES
 from data_sources.errors import ConfigError
 from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for, method_note
 from geo.models import AccessLayer, City, DataRelease, TransitStop
+from geo.transit import estimate_note
 
 _TO_MERCATOR = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
 ZONE_LEVEL_ORDER = ["nil", "municipio", "h3", "census_section"]
@@ -57,6 +59,7 @@ def city_detail(city: City, release: DataRelease) -> dict[str, Any]:
         "street_network": network is not None,
         "travel_times": "walk network" if network is not None else STRAIGHT_LINE_NOTE,
         "transit_timetables": release.transit_feeds.filter(has_timetables=True).exists(),
+        "transit_estimate_note": estimate_note(release, get_language() or "en"),
         "schools": release.schools.count(),
         "opportunities": release.opportunities.count(),
         "layers": f"/api/v1/cities/{city.slug}/layers/",

@@ -452,7 +452,7 @@ def _straight_line_transit_areas(
     features = []
     for m in sorted(minutes, reverse=True):
         budget = m * 60
-        radius = np.minimum(profile.metres_in(budget - np.minimum(arrival, budget)), links.max_walk_m)
+        radius = np.minimum((budget - np.minimum(arrival, budget)) * profile.speed_m_s, links.max_walk_m)
         circles = [shapely.Point(*home.xy[0]).buffer(profile.metres_in(budget) / DEFAULT_DETOUR_FACTOR, quad_segs=12)]
         reached = np.flatnonzero((arrival < budget) & (radius > 0))
         circles += [shapely.Point(*stops.xy[i]).buffer(radius[i] / DEFAULT_DETOUR_FACTOR, quad_segs=6) for i in reached]

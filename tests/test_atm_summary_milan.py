@@ -102,7 +102,7 @@ def test_a_milan_school_reaches_more_by_transit_and_says_it_is_an_estimate(milan
         assert minutes[feature["id"]] <= feature["properties"]["minutes"] + 0.05
     italian = client.get(base + "&mode=transit", HTTP_ACCEPT_LANGUAGE="it").json()
     assert "stima dai riepiloghi del servizio ATM, inverno 2021-22" in italian["properties"]["estimate_note"]
-    areas = client.get(f"/api/v1/cities/milan/isochrones?near={lon},{lat}&minutes=10,20,30&mode=transit")
+    areas = client.get(f"/api/v1/cities/milan/isochrones?near={lon},{lat}&minutes=10,20,30&age=12&mode=transit")
     assert areas.status_code == 200
     body = areas.json()
     assert [f["properties"]["minutes"] for f in body["features"]] == [30, 20, 10]
