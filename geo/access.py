@@ -24,14 +24,16 @@ from geo.cluster import Runner
 from geo.importing import geos_from_shapely
 from geo.models import AccessLayer, AccessValue, City, DataRelease
 from geo.networks import network_for_release
-from geo.transit import DEFAULT_WINDOW, NoTimetablesError, service_date, timetable_for, timetabled_feeds
+from geo.transit import DEFAULT_WINDOW, estimate_note, service_date, timetable_for, timetabled_feeds
 from layers.decay import exponential
 from layers.indicators import DEFAULT_THRESHOLDS_MIN, accessibility_indicators, enhanced_two_step_fca, two_step_fca
 from layers.summaries import coverage_by_zone, equity_summary
 from routing.network import Network
 from routing.profiles import ADULT, DEFAULT_PROFILES, WalkProfile
+from routing.raptor import travel_times_from_links
 from routing.snapping import Locations, locations_from_nodes, locations_from_points
 from routing.straight_line import DEFAULT_DETOUR_FACTOR, travel_times_straight_line
+from routing.straight_line_links import places_xy, straight_line_links
 
 Progress = Callable[[str], None]
 
@@ -146,6 +148,23 @@ def _travel_times(
     """Travel times from one origin set, and how many origins could not be placed on the network."""
     cutoff_s = CUTOFF_MIN * 60
     runner = runner or Runner()
+    if transit is not None and network is None:
+        # No street network (Milan offline): every walking leg is a straight-line estimate, as for walking.
+        origin_xy = places_xy(origins.ids, origins.lon, origins.lat, metric_epsg)
+        destination_xy = places_xy(
+            destinations["id"].to_numpy(), destinations["lon"].to_numpy(), destinations["lat"].to_numpy(), metric_epsg
+        )
+        links = straight_line_links(transit.timetable, origin_xy, destination_xy, metric_epsg, profile=profile)
+        departures = np.arange(transit.window[0], transit.window[1], transit.step_s)
+        tt = travel_times_from_links(transit.timetable, links, departures, max_trip_s=max(cutoff_s, 60))
+        walking = travel_times_straight_line(
+            origins.ids, origins.lon, origins.lat,
+            destinations["id"].to_numpy(), destinations["lon"].to_numpy(), destinations["lat"].to_numpy(),
+            cutoff_s, metric_epsg, profile,
+        )  # fmt: skip
+        both = pd.concat([tt[["from_id", "to_id", "travel_time"]], walking], ignore_index=True)
+        best = both.groupby(["from_id", "to_id"], as_index=False, sort=False)["travel_time"].min()
+        return best[best["travel_time"] <= cutoff_s], 0
     if transit is not None:
         assert network is not None and destination_places is not None
         places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
@@ -273,10 +292,14 @@ def compute_access(
         raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
     network = network_for_release(release)
     transit = None
+    timetable_note = ""
     if mode == "transit":
         timetabled_feeds(release)  # says clearly when the city has none
+        timetable_note = estimate_note(release)
         if network is None:
-            raise NoTimetablesError(f"{city.name} has no street network: transit needs one for walking legs")
+            progress(f"{city.name} has no street network: walks to, from and between stops are straight-line.")
+        if timetable_note:
+            progress(f"Timetable {timetable_note}.")
         day = service_date(release, date=date)
         transit = TransitJob(timetable_for(release, day, window), day, window)
         progress(f"Transit on {day} departing {window[0] // 3600:02d}:{window[0] % 3600 // 60:02d}-"
@@ -327,6 +350,7 @@ def compute_access(
                         "window": [transit.window[0], transit.window[1]],
                         "step_s": transit.step_s,
                         "travel_time": "median over departures; walking when faster",
+                        "timetable_note": timetable_note,
                     }
                 summary: dict[str, object] = {}
                 if origins.youth is not None and origins.kind in {"census_section", "h3"}:

@@ -13,13 +13,15 @@ import pyproj
 import shapely
 from django.contrib.gis.geos import Polygon
 from django.http import HttpResponse
+from django.utils.translation import get_language
 
 from data_sources.cities import city_config_from_slug
 from data_sources.contracts import CATEGORIES
 from data_sources.csv_safety import safe_row
 from data_sources.errors import ConfigError
-from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for
+from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for, method_note
 from geo.models import AccessLayer, City, DataRelease, TransitStop
+from geo.transit import estimate_note
 
 _TO_MERCATOR = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
 ZONE_LEVEL_ORDER = ["nil", "municipio", "h3", "census_section"]
@@ -58,6 +60,7 @@ def city_detail(city: City, release: DataRelease) -> dict[str, Any]:
         "street_network": network is not None,
         "travel_times": "walk network" if network is not None else STRAIGHT_LINE_NOTE,
         "transit_timetables": release.transit_feeds.filter(has_timetables=True).exists(),
+        "transit_estimate_note": estimate_note(release, get_language() or "en"),
         "schools": release.schools.count(),
         "opportunities": release.opportunities.count(),
         "layers": f"/api/v1/cities/{city.slug}/layers/",
@@ -140,7 +143,7 @@ def zones_with_indicators(release: DataRelease, level: str | None, mode: str, pr
             "layer": layer.name if layer else None,
             "profile": layer.profile if layer else None,
             "method": layer.method if layer else None,
-            "estimate_note": STRAIGHT_LINE_NOTE if layer and layer.method == AccessLayer.Method.STRAIGHT_LINE else "",
+            "estimate_note": method_note(layer) if layer and layer.method == AccessLayer.Method.STRAIGHT_LINE else "",
             "summary": _layer_summary(release, layer),
         },
     }

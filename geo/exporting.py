@@ -19,6 +19,14 @@ UNIT_KINDS = {"census_section", "h3"}
 STRAIGHT_LINE_NOTE = "straight-line estimate (no street network: distance × detour factor)"
 
 
+def method_note(layer: AccessLayer) -> str:
+    """How a layer's travel times were made, in words: the walking method, plus the timetable's estimate note
+    ("estimated from service summaries (ATM, winter 2021-22)") for a transit layer built on one."""
+    walking = STRAIGHT_LINE_NOTE if layer.method == AccessLayer.Method.STRAIGHT_LINE else "walk network"
+    timetable = (layer.parameters or {}).get("timetable_note") or ""
+    return f"{walking}; timetable {timetable}" if timetable else walking
+
+
 def attribution_for(release: DataRelease) -> str:
     """The city's attribution line (from its configuration, plus Vicino's own)."""
     try:
@@ -44,7 +52,7 @@ def layer_frame(layer: AccessLayer) -> gpd.GeoDataFrame:
             for r, g in zip(rows, geometry, strict=True)
         ]
     frame = gpd.GeoDataFrame(values.reset_index(names="origin_id"), geometry=geometry, crs=4326)
-    frame["method"] = STRAIGHT_LINE_NOTE if layer.method == AccessLayer.Method.STRAIGHT_LINE else "walk network"
+    frame["method"] = method_note(layer)
     return frame
 
 
@@ -67,6 +75,9 @@ def release_metadata(release: DataRelease, layers: list[AccessLayer]) -> dict[st
             for layer in layers
         },
         "method": STRAIGHT_LINE_NOTE if AccessLayer.Method.STRAIGHT_LINE in methods else "walk network",
+        "timetable_note": "; ".join(
+            sorted({str(n) for layer in layers if (n := (layer.parameters or {}).get("timetable_note"))})
+        ),
         "attribution": attribution_for(release),
         "travel_time_units": "minutes (nearest), counts (within), capacity-weighted sums (gravity, 2SFCA)",
     }

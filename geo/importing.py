@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import transaction
 
-from data_sources import catalogue, gtfs, opportunities, osm, place_names, population
+from data_sources import atm_summary, catalogue, gtfs, opportunities, osm, place_names, population
 from data_sources.basemap import basemap_from_source
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
@@ -544,8 +544,22 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
 
 
 def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
-    """A GTFS feed: validated, its stops stored; timetables stay in the feed file for the transit router."""
-    feed = gtfs.feed_from_path(path, name=source.name)
+    """A GTFS feed: validated, its stops stored; timetables stay in the feed file for the transit router.
+
+    With ``reader = "atm_summary"`` the source is a folder of ATM's service summaries, turned into a frequency
+    feed (:mod:`data_sources.atm_summary`); its ``estimate_note`` / ``estimate_note_it`` label every result.
+    """
+    extra: dict[str, str] = {}
+    if source.options.get("reader") == "atm_summary":
+        summary = atm_summary.summary_from_atm_folder(path, name=source.name)
+        feed = atm_summary.feed_from_summary(summary, atm_summary.MILAN_COMMERCIAL_SPEEDS_KMH, name=source.name)
+        extra = {
+            "reader": "atm_summary",
+            "estimate_note": str(source.options.get("estimate_note", "estimated from service summaries")),
+            "estimate_note_it": str(source.options.get("estimate_note_it", "stima dai riepiloghi del servizio")),
+        }
+    else:
+        feed = gtfs.feed_from_path(path, name=source.name)
     stops = without_overlong_text(gtfs.stops_frame(feed), feed.report, feed.source_of("stops"), path)
     dates = gtfs.service_dates(feed) if feed.has_timetables else pd.DatetimeIndex([])
     if feed.has_timetables and not len(dates):
@@ -562,7 +576,7 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
         has_timetables=feed.has_timetables,
         first_service_date=dates.min().date() if len(dates) else None,
         last_service_date=dates.max().date() if len(dates) else None,
-        counts={k: int(v) for k, v in gtfs.feed_summary(feed).items() if isinstance(v, int | np.integer)},
+        counts={k: int(v) for k, v in gtfs.feed_summary(feed).items() if isinstance(v, int | np.integer)} | extra,
     )
     TransitStop.objects.bulk_create(
         [
@@ -579,6 +593,10 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
         if feed.report.read_counts[table_source]:
             kept = len(stops) if table == "stops" else len(getattr(feed, table))
             lines[f"{source.name}/{table}"] = summary_line(feed.report, kept, table_source)
+    if extra:  # the summaries' own files: every row loaded or rejected
+        for file_source, read in feed.report.read_counts.items():
+            kept = read - feed.report.rejected_count(file_source)
+            lines[f"{source.name}/{file_source.split('/')[-1]}"] = summary_line(feed.report, kept, file_source)
     return Loaded(lines, feed.report)
 
 

@@ -25,7 +25,9 @@ from routing.raptor import (
     WalkLinks,
     links_for_origins,
     links_to_stops,
+    percentile_indexes,
     stops_on_network,
+    travel_time_samples,
     travel_times_from_links,
     walk_links,
 )
@@ -38,6 +40,7 @@ from routing.reach import (
 )
 from routing.snapping import Locations, locations_from_points
 from routing.straight_line import DEFAULT_DETOUR_FACTOR
+from routing.straight_line_links import PlacesXY, places_xy, straight_line_links, straight_line_links_for_origins
 from routing.timetable import Timetable
 from routing.transit_reach import transit_reach_from_point
 
@@ -170,10 +173,31 @@ def check_point(index: ReleaseIndex, lon: float, lat: float, city_name: str) -> 
         raise QueryError(f"the point ({lon:.5f}, {lat:.5f}) is outside {city_name}")
 
 
-def _explanation(row: dict[str, Any], minutes: float, mode: str, estimate: bool) -> str:
-    parts = [
-        f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (" (straight-line estimate)" if estimate else "")
-    ]
+def _timetable_note(release: DataRelease) -> str:
+    """The estimated timetable's note in the request's language ("" for a real timetable)."""
+    from django.utils.translation import get_language
+
+    from geo.transit import estimate_note
+
+    return estimate_note(release, "it" if (get_language() or "en").startswith("it") else "en")
+
+
+def _estimate_note(release: DataRelease, index: ReleaseIndex, mode: str) -> str:
+    """What is estimated in an answer: straight-line walks (no street network) and, for transit, a timetable
+    estimated from service summaries (in Italian when the request's language is Italian)."""
+    notes = []
+    if index.network is None:
+        notes.append(f"straight-line estimate (distance × {DEFAULT_DETOUR_FACTOR})")
+    if mode == "transit":
+        timetable = _timetable_note(release)
+        if timetable:
+            notes.append(timetable)
+    return "; ".join(notes)
+
+
+def _explanation(row: dict[str, Any], minutes: float, mode: str, estimate: bool, timetable_note: str = "") -> str:
+    notes = (["straight-line estimate"] if estimate else []) + ([timetable_note] if timetable_note else [])
+    parts = [f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (f" ({'; '.join(notes)})" if notes else "")]
     price = row.get("price")
     if price is not None and not pd.isna(price):
         parts.append("free" if float(price) == 0 else f"€{float(price):g}")
@@ -257,6 +281,7 @@ def reachable_opportunities(
         is_open = {i: _is_open(index.properties[i]["opening_hours"], open_at) for i in chosen}
         chosen = np.array([i for i in chosen if is_open[i] is not False], dtype=np.int64)
     chosen = chosen[np.lexsort((index.name_rank[chosen], seconds[chosen]))]
+    timetable_note = _timetable_note(release) if mode == "transit" else ""
     features = []
     for i in chosen:
         base = index.properties[i]
@@ -270,7 +295,7 @@ def reachable_opportunities(
                 | {
                     "minutes": round(travel_minutes, 1),
                     "open_at_time": None if open_at is None else _is_open(base["opening_hours"], open_at),
-                    "explanation": _explanation(base, travel_minutes, mode, estimate),
+                    "explanation": _explanation(base, travel_minutes, mode, estimate, timetable_note),
                 },
             }
         )
@@ -283,7 +308,7 @@ def reachable_opportunities(
             "profile": profile.name,
             "speed_m_s": profile.speed_m_s,
             "method": "straight_line" if estimate else "network",
-            "estimate_note": f"straight-line estimate (distance × {DEFAULT_DETOUR_FACTOR})" if estimate else "",
+            "estimate_note": _estimate_note(release, index, mode),
             "count": len(features),
             "departure": departure,
         },
@@ -309,10 +334,12 @@ class TransitWindow:
 
 def _transit_window(release: DataRelease, index: ReleaseIndex, when: dt.datetime | None) -> TransitWindow:
     """Departures every 5 minutes over the half hour from ``when`` (default: today 15:00, after school)."""
-    from geo.transit import NoTimetablesError, service_date, timetable_for
+    from geo.transit import NoTimetablesError, service_date, timetable_for, timetabled_feeds
 
-    if index.network is None or index.places is None:
-        raise QueryError(f"{release.city.name} has no street network: transit queries need one; use mode=walk")
+    try:
+        timetabled_feeds(release)
+    except NoTimetablesError as error:
+        raise QueryError(f"{error}; use mode=walk") from None
     when = when or dt.datetime.combine(dt.date.today(), dt.time(15, 0))
     start = when.hour * 3600 + when.minute * 60
     try:
@@ -356,7 +383,8 @@ def _with_transit(
 ) -> tuple[np.ndarray, str]:
     """Walk + transit times (median over departures in the next half hour), never worse than walking."""
     window = _transit_window(release, index, when)
-    assert index.network is not None and index.places is not None  # checked by _transit_window
+    if index.network is None or index.places is None:
+        return _with_transit_straight_line(index, window, lon, lat, minutes, profile, walking), window.label
     origin = locations_from_points(
         index.network, np.array(["home"]), np.array([lon]), np.array([lat]), max_distance=MAX_SNAP_M
     )
@@ -370,6 +398,72 @@ def _with_transit(
     np.minimum.at(best, positions, transit["travel_time"].to_numpy(dtype=float))
     best[best > minutes * 60] = np.inf
     return best, window.label
+
+
+@lru_cache(maxsize=16)
+def _straight_line_stop_links(timetable: Timetable, index: ReleaseIndex, profile: WalkProfile) -> WalkLinks:
+    """Straight-line egress and transfer walks of a timetable (no street network), kept per timetable and profile."""
+    places = places_xy(index.opportunities["id"].to_numpy(), index.opportunities["lon"].to_numpy(),
+                       index.opportunities["lat"].to_numpy(), index.metric_epsg)  # fmt: skip
+    no_origins = PlacesXY(places.ids[:0], places.xy[:0])
+    return straight_line_links(timetable, no_origins, places, index.metric_epsg, profile=profile)
+
+
+def _with_transit_straight_line(
+    index: ReleaseIndex,
+    window: TransitWindow,
+    lon: float,
+    lat: float,
+    minutes: float,
+    profile: WalkProfile,
+    walking: np.ndarray,
+) -> np.ndarray:
+    """:func:`_with_transit` where the city has no street network: every walk a straight-line estimate."""
+    links = _straight_line_stop_links(window.timetable, index, profile)
+    places = PlacesXY(links.destination_ids, np.column_stack([index.x, index.y]))
+    home = places_xy(np.array(["home"]), np.array([lon]), np.array([lat]), index.metric_epsg)
+    own = straight_line_links_for_origins(links, window.timetable, home, places, index.metric_epsg)
+    transit = travel_times_from_links(
+        window.timetable, own, window.departures, percentiles=(50,), max_trip_s=int(minutes * 60), threads=1
+    )
+    best = walking.copy()
+    positions = np.array([index.position[str(i)] for i in transit["to_id"]], dtype=np.int64)
+    np.minimum.at(best, positions, transit["travel_time"].to_numpy(dtype=float))
+    best[best > minutes * 60] = np.inf
+    return best
+
+
+def _straight_line_transit_areas(
+    release: DataRelease, index: ReleaseIndex, lon: float, lat: float, minutes: list[int], profile: WalkProfile,
+    window: TransitWindow,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Transit isochrones without a street network: around home and around every stop reached, the circle that
+    the time left allows on foot (straight line × detour factor, at most the egress walk), from each stop's median
+    arrival over the departures."""
+    import pyproj
+
+    from routing.straight_line_links import stops_as_destinations
+
+    timetable = window.timetable
+    stops = stops_as_destinations(timetable, index.metric_epsg)
+    no_origins = PlacesXY(stops.ids[:0], stops.xy[:0])
+    links = straight_line_links(timetable, no_origins, stops, index.metric_epsg, profile=profile)
+    home = places_xy(np.array(["home"]), np.array([lon]), np.array([lat]), index.metric_epsg)
+    own = straight_line_links_for_origins(links, timetable, home, stops, index.metric_epsg)
+    samples = travel_time_samples(timetable, own, window.departures, max_trip_s=max(minutes) * 60, threads=1)[0]
+    arrival = np.sort(samples.astype(float), axis=0)[percentile_indexes(len(samples), [50])[0]]
+    to_wgs = pyproj.Transformer.from_crs(index.metric_epsg, 4326, always_xy=True)
+    features = []
+    for m in sorted(minutes, reverse=True):
+        budget = m * 60
+        radius = np.minimum((budget - np.minimum(arrival, budget)) * profile.speed_m_s, links.max_walk_m)
+        circles = [shapely.Point(*home.xy[0]).buffer(profile.metres_in(budget) / DEFAULT_DETOUR_FACTOR, quad_segs=12)]
+        reached = np.flatnonzero((arrival < budget) & (radius > 0))
+        circles += [shapely.Point(*stops.xy[i]).buffer(radius[i] / DEFAULT_DETOUR_FACTOR, quad_segs=6) for i in reached]
+        area = shapely.union_all(circles)
+        area = shapely.transform(area, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
+        features.append(_area_feature(area, m, method="straight_line_transit"))
+    return features
 
 
 def _plain(value: Any) -> Any:
@@ -402,9 +496,13 @@ def isochrones(
     profile = profile_for_age(age if age is not None else 18)
     features = []
     departure = None
-    if mode == "transit":
+    if mode == "transit" and index.network is None:
         window = _transit_window(release, index, when)
-        assert index.network is not None  # checked by _transit_window
+        departure = window.label
+        features = _straight_line_transit_areas(release, index, lon, lat, minutes, profile, window)
+    elif mode == "transit":
+        window = _transit_window(release, index, when)
+        assert index.network is not None
         stops, links = _stop_links(window.timetable, index.network, None, profile)
         try:
             reach = transit_reach_from_point(
@@ -436,7 +534,12 @@ def isochrones(
     return {
         "type": "FeatureCollection",
         "features": features,
-        "properties": {"profile": profile.name, "mode": mode, "departure": departure},
+        "properties": {
+            "profile": profile.name,
+            "mode": mode,
+            "departure": departure,
+            "estimate_note": _estimate_note(release, index, mode),
+        },
     }
 
 

@@ -3,7 +3,8 @@
 Feeds are read once per process; timetables are cached per (release, date, window): at most
 :data:`TIMETABLES_KEPT` per process, least recently used first out (point queries keep one per service day). A
 city whose feeds have no timetables (Milan's 2019 AMAT extract: stops and routes only) has no transit: callers say
-so and walk.
+so and walk. A feed loaded with ``reader = "atm_summary"`` (Milan's ATM service summaries) is rebuilt into a
+frequency feed, and its results carry :func:`estimate_note`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from data_sources.atm_summary import MILAN_COMMERCIAL_SPEEDS_KMH, feed_from_summary, summary_from_atm_folder
 from data_sources.errors import NoTimetablesError
 from data_sources.gtfs import GtfsFeed, calendar_span_text, feed_from_path, service_ids_on
-from geo.models import DataRelease
+from geo.models import DataRelease, TransitFeed
 from routing.timetable import Timetable, timetable_from_feeds
 
 DEFAULT_WINDOW = (7 * 3600, 9 * 3600)
@@ -39,12 +41,26 @@ def parse_window(text: str) -> tuple[int, int]:
     return seconds
 
 
+def _feed_from_record(record: TransitFeed) -> GtfsFeed:
+    """A stored feed read again: a GTFS file, or ATM's service summaries rebuilt into a frequency feed."""
+    if record.counts.get("reader") == "atm_summary":
+        summary = summary_from_atm_folder(record.path, name=record.name)
+        return feed_from_summary(summary, MILAN_COMMERCIAL_SPEEDS_KMH, name=record.name)
+    return feed_from_path(record.path, name=record.name)
+
+
 @lru_cache(maxsize=4)
 def _feeds(release_id: int, input_hash: str) -> tuple[GtfsFeed, ...]:
     release = DataRelease.objects.get(pk=release_id)
-    return tuple(
-        feed_from_path(record.path, name=record.name) for record in release.transit_feeds.filter(has_timetables=True)
-    )
+    return tuple(_feed_from_record(record) for record in release.transit_feeds.filter(has_timetables=True))
+
+
+def estimate_note(release: DataRelease, language: str = "en") -> str:
+    """What labels results of estimated timetables ("estimated from service summaries (ATM, winter 2021-22)"):
+    the notes of the release's feeds built from summaries, joined; empty when every timetable is a real one."""
+    key = "estimate_note_it" if language.startswith("it") else "estimate_note"
+    notes = [r.counts.get(key, "") for r in release.transit_feeds.filter(has_timetables=True)]
+    return "; ".join(n for n in notes if n)
 
 
 def timetabled_feeds(release: DataRelease) -> tuple[GtfsFeed, ...]:

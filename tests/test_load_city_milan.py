@@ -98,13 +98,23 @@ def test_facilities_libraries_and_parks(milan: ImportResult) -> None:
 def test_a_known_stop(milan: ImportResult, data_dir: Path) -> None:
     with (data_dir / "milan/transit/gtfs_amat_2019_partial/stops.txt").open(encoding="utf-8-sig") as handle:
         first = next(csv.DictReader(handle))
-    stop = TransitStop.objects.get(feed__release=milan.release, stop_id=first["stop_id"])
+    stop = TransitStop.objects.get(feed__release=milan.release, feed__name="gtfs", stop_id=first["stop_id"])
     assert stop.name == first["stop_name"]
     assert stop.geom.x == pytest.approx(float(first["stop_lon"]))
     assert stop.geom.y == pytest.approx(float(first["stop_lat"]))
-    assert TransitStop.objects.filter(feed__release=milan.release).count() == 4987
-    feed = milan.release.transit_feeds.get()
+    assert TransitStop.objects.filter(feed__release=milan.release, feed__name="gtfs").count() == 4987
+    feed = milan.release.transit_feeds.get(name="gtfs")
     assert feed.has_timetables is False
+
+
+def test_atm_summaries_give_milan_a_timetable(milan: ImportResult) -> None:
+    # ATM's summaries: 4,733 surface stops + 110 metro stations, rebuilt into a frequency feed.
+    feed = milan.release.transit_feeds.get(name="atm_transit")
+    assert feed.has_timetables is True
+    assert feed.counts["reader"] == "atm_summary"
+    assert feed.counts["estimate_note"] == "estimated from service summaries (ATM, winter 2021-22)"
+    assert TransitStop.objects.filter(feed=feed).count() == 4733 + 110
+    assert milan.counts["atm_transit/tpl_orari.csv"] == {"read": 1084, "loaded": 1084, "set_aside": 0, "rejected": 0}
 
 
 def test_summary_lines_add_up_and_missing_optional_sources_are_named(milan: ImportResult) -> None:

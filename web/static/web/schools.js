@@ -73,7 +73,8 @@
       if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 16, animate: false }); }
       const total = result.properties.total || result.features.length;
       const shown = total > result.features.length ? interpolate(gettext("%s of %s"), [result.features.length, total]) : String(total);
-      status(school.name + ": " + shown);
+      const note = result.properties.estimate_note ? " · " + result.properties.estimate_note : "";
+      status(school.name + ": " + shown + note);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = false;
       document.body.dataset.results = String(result.features.length);
