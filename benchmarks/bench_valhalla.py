@@ -12,8 +12,9 @@ One run, same machine, same inputs:
 2. ``--points`` home points: centres of populated H3 cells (seeded shuffle) that snap to a walkable street.
    Targets of the matrix: the centres of the cells with a school (IPEA grid).
 3. **Isochrones** 5/10/15 min at the adult walking speed (1.3 m/s = 4.68 km/h for both): Vicino's
-   ``reach_from_point`` + ``isochrones_from_reach`` + GeoJSON text in-process against Valhalla's
-   ``Actor.isochrone`` in-process (GeoJSON text), each parsed back, each point timed alone after a warm-up.
+   ``reach_from_point`` + ``isochrones_from_reach`` + the API's rounded GeoJSON features (what
+   ``geo.point_query.isochrones`` returns) in-process against Valhalla's ``Actor.isochrone`` in-process (its
+   GeoJSON text), each point timed alone after a warm-up.
    The areas are compared per point and cutoff as intersection over union (in the city's metric CRS).
 4. **Matrix** 1 × schools: Vicino's ``reach_from_point`` + ``travel_times_from_reach`` against Valhalla's
    pedestrian ``Actor.matrix`` (which snaps the targets in each call, where Vicino's are snapped once, as the
@@ -102,8 +103,8 @@ def vicino_side(network: Any, points: list[tuple[float, float]], schools: pd.Dat
     for lon, lat in points:
         started = time.perf_counter()
         frame = isochrones_from_reach(reach_from_point(network, lon, lat, max(cutoffs), ADULT), cutoffs)
-        # Valhalla answers GeoJSON text (parsed on its side of the timing too): serialise ours the same way.
-        json.loads("[" + ",".join(shapely.to_geojson(frame["geometry"])) + "]")
+        # What the API's isochrones() returns: GeoJSON-like features (rounded to 1e-6 degrees by the routing).
+        [shapely.geometry.mapping(g) for g in frame["geometry"].to_numpy()]
         iso_ms.append((time.perf_counter() - started) * 1000)
         areas.append(dict(zip(frame["cutoff_s"] / 60, frame["geometry"], strict=True)))
     # The matrix: Valhalla's answers any distance, so the search is bounded only by the farthest school
@@ -168,7 +169,7 @@ def compare_areas(ours: list[dict[float, Any]], theirs: list[dict[str, Any] | No
             other = valhalla_areas(answer).get(float(minutes))
             if other is None or float(minutes) not in mine:
                 continue
-            a, b = metric(mine[float(minutes)]), metric(other)
+            a, b = shapely.make_valid(metric(mine[float(minutes)])), metric(other)
             union = shapely.union(a, b).area
             iou.append(shapely.intersection(a, b).area / union if union else 1.0)
             ratio.append(a.area / b.area if b.area else np.nan)
