@@ -30,21 +30,20 @@ from data_sources.pillar_tables import (
     read_context_indicators,
     read_pillar_weights,
 )
+from data_sources.zone_indicators import ZONE_INDICATOR_READERS
 from geo.access import MAX_SNAP_M, Origins, TransitJob, _travel_times, _zone_of_points, json_safe, origin_sets
 from geo.models import AccessLayer, City, DataRelease, PillarIndexLayer, SitingScenario
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, NoTimetablesError, service_date, timetable_for, timetabled_feeds
-from layers import pillar_index, siting
+from layers import pillar_index
 from routing.profiles import DEFAULT_PROFILES, WalkProfile, profile_by_name
 from routing.snapping import locations_from_points
 
 Progress = Callable[[str], None]
 DEFAULT_ORIGINS = frozenset({"nil"})
 YOUTH_PROFILES = tuple(p for p in DEFAULT_PROFILES if p.name != "adult")
-#: Readers of context indicators other than ``ratio``: reused from the modules that own them, never duplicated.
-CONTEXT_READERS: dict[str, Callable[[str], pd.DataFrame]] = {
-    "milan_vulnerability_components": siting.milan_vulnerability_components,
-}
+#: Readers of context indicators other than ``ratio``: the zone indicator readers, never a second reader.
+CONTEXT_READERS = ZONE_INDICATOR_READERS
 #: The pillars a new community hub offers when the planner does not choose (WISH-MI hubs: meeting, creating,
 #: learning, choosing, in a shared space).
 DEFAULT_HUB_PILLARS = ("social_relations", "education_training", "talents_creativity", "self_determination",
