@@ -1,10 +1,17 @@
-"""The three models (MCLP, p-median, LSCP) and the one-call functions."""
+"""The three models (MCLP, p-median, LSCP), their one solve path, and the one-call functions.
+
+:class:`_SitingModel` holds what every model shares: the dispatch of :meth:`~_SitingModel.solve` (greedy,
+exact, capacitated), the exact method's driver (:func:`~layers.siting.exact._exact_uncapacitated`), the
+capacitated MILP's reading, and the construction of the :class:`SitingResult`. A model gives only its pieces:
+its greedy heuristic, its objective, its Lagrangian bound, swap and MILP, and its capacitated objective.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,29 +54,204 @@ from layers.siting.milp import (
 )
 from layers.siting.results import SitingResult, _assignment_frame, _flows_frame, _nearest_flows, _uncoverable
 
-# Models
-# ---------------------------------------------------------------------------------------------------------
+#: The two hooks of the exact method: build the MILP over the allowed candidates, and a warm start of a solution.
+ExactHooks = tuple[Callable[[BoolArray], tuple[_Milp, IntArray]], Callable[[BoolArray], FloatArray]]
+
+
+@dataclass(frozen=True)
+class _Served:
+    """How a solution serves each demand point: the objective and the columns of the assignment frame."""
+
+    objective: float
+    site: IntArray
+    seconds: FloatArray
+    covered: FloatArray
+    cost_min: FloatArray | None = None
+
+
+def _milp_details(milp: _Milp, solution: _MilpSolution, n_pairs: int) -> dict[str, Any]:
+    """The size of a MILP and what the solver reported, for a result's ``details``."""
+    return {
+        "n_variables": milp.matrix.shape[1],
+        "n_constraints": milp.matrix.shape[0],
+        "n_pairs": n_pairs,
+        "solver_objective": solution.objective,
+        "solver_bound": solution.bound,
+        "solver_seconds": solution.seconds,
+    }
 
 
 class _SitingModel:
-    """Shared plumbing: an instance, ``p``, and the bookkeeping of a solve."""
+    """The one solve path of every model; subclasses give the model-specific pieces (the hooks below)."""
 
     name = ""
+    #: Whether the objective is maximised (MCLP) or minimised (p-median, LSCP).
+    maximise = True
 
-    def __init__(self, instance: SitingInstance) -> None:
+    def __init__(self, instance: SitingInstance, p: int | None = None) -> None:
         self.instance = instance
+        self.p = None if p is None else _check_p(p, instance.n_free)
 
-    def _open_lists(self, open_sites: BoolArray) -> tuple[list[Any], list[Any], list[Any]]:
-        ids = self.instance.site_ids
-        return (
-            ids[open_sites].tolist(),
-            ids[open_sites & ~self.instance.fixed].tolist(),
-            ids[self.instance.fixed].tolist(),
-        )
+    def solve(
+        self,
+        method: Method = "exact",
+        *,
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        mip_rel_gap: float = 0.0,
+        warm_start: bool = True,
+        reduce: bool = True,
+        swap: bool = True,
+    ) -> SitingResult:
+        """Solve exactly (HiGHS) or with the greedy heuristic; see :class:`SitingResult`.
 
-    def _check_method(self, method: str) -> None:
+        Parameters
+        ----------
+        method
+            ``"exact"`` or ``"greedy"`` (uncapacitated only).
+        time_limit_s, mip_rel_gap
+            Exact method: stop after this many seconds (the best solution found is returned with status
+            ``"time_limit"``) or once the relative gap to the bound is this small (0 = prove optimality).
+        warm_start
+            Exact method: give HiGHS the greedy + swap solution as a starting incumbent.
+        reduce
+            Exact method (MCLP, p-median): first remove the candidates whose Lagrangian bound shows they cannot
+            beat the greedy + swap solution, and skip the MILP when the bound proves that solution optimal (see
+            :func:`~layers.siting.exact._exact_uncapacitated`). Off = one MILP over every candidate.
+        swap
+            Greedy method (MCLP, p-median): improve the greedy solution by vertex substitution.
+        """
         if method not in ("exact", "greedy"):
             raise SitingInputError(f"method must be 'exact' or 'greedy', not {method!r}")
+        started = time.perf_counter()
+        if self.instance.capacity is not None:
+            if method == "greedy":
+                raise SitingInputError("the greedy heuristic solves uncapacitated models only; use method='exact'")
+            return self._solve_capacitated(started, time_limit_s, mip_rel_gap)
+        if method == "greedy":
+            open_sites, details = self._greedy(swap)
+            return self._result(open_sites, self._greedy_label(swap), started, None, details)
+        return self._solve_exact(started, time_limit_s, mip_rel_gap, warm_start, reduce)
+
+    # -- the exact method, shared by the MCLP and the p-median ---------------------------------------------
+
+    def _solve_exact(
+        self, started: float, time_limit_s: float, mip_rel_gap: float, warm_start: bool, reduce: bool
+    ) -> SitingResult:
+        assert self.p is not None
+        heuristic, _ = self._greedy(True)
+        build, start_of = self._exact_hooks()
+        outcome = _exact_uncapacitated(
+            self.instance,
+            self.p,
+            maximise=self.maximise,
+            heuristic=heuristic,
+            value_of=self._value,
+            lagrangian=self._lagrangian,
+            improve=self._improve,
+            build=build,
+            start_of=start_of,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            warm_start=warm_start,
+            reduce=reduce,
+        )
+        return self._result(outcome.open_sites, "exact", started, outcome.solution, outcome.details)
+
+    # -- the capacitated MILP, shared by the MCLP and the p-median -----------------------------------------
+
+    def _solve_capacitated(self, started: float, time_limit_s: float, mip_rel_gap: float) -> SitingResult:
+        instance = self.instance
+        assert instance.capacity is not None and self.p is not None
+        pairs = np.flatnonzero(instance.weight[instance.row] > 0)
+        milp, layout = _capacitated_milp(instance, pairs, self.p, **self._capacitated_terms())
+        solution = _solve_milp(milp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        open_sites, share = _read_capacitated(instance, solution.x, layout)
+        site, seconds = _main_site(instance, pairs, share)
+        served = self._served_by_shares(pairs, share, site, seconds)
+        keep = share > 1e-9
+        return self._result(
+            open_sites,
+            "exact",
+            started,
+            solution,
+            _milp_details(milp, solution, len(instance.row)),
+            served=served,
+            flows=_flows_frame(instance, pairs[keep], share[keep]),
+            model=f"capacitated_{self.name}",
+        )
+
+    # -- the result ------------------------------------------------------------------------------------------
+
+    def _result(
+        self,
+        open_sites: BoolArray,
+        method: str,
+        started: float,
+        solution: _MilpSolution | None,
+        details: dict[str, Any],
+        *,
+        served: _Served | None = None,
+        flows: pd.DataFrame | None = None,
+        model: str | None = None,
+        status: tuple[str, str, float | None] | None = None,
+    ) -> SitingResult:
+        """The result of a set of open sites (uncapacitated: each demand point to its nearest open site)."""
+        instance = self.instance
+        served = self._served(open_sites) if served is None else served
+        if status is None:
+            status = (
+                ("heuristic", method, None) if solution is None else (solution.status, solution.solver, solution.gap)
+            )
+        ids = instance.site_ids
+        base = {} if self.p is None else {"p": self.p}
+        return SitingResult(
+            model=self.name if model is None else model,
+            method=method,
+            sites=ids[open_sites].tolist(),
+            new_sites=ids[open_sites & ~instance.fixed].tolist(),
+            fixed_sites=ids[instance.fixed].tolist(),
+            objective=served.objective,
+            status=status[0],
+            solver=status[1],
+            solve_time_s=time.perf_counter() - started,
+            mip_gap=status[2],
+            assignment=_assignment_frame(instance, served.site, served.seconds, served.covered, served.cost_min),
+            flows=_nearest_flows(instance, served.site) if flows is None else flows,
+            uncoverable=_uncoverable(instance),
+            details={**base, "max_time_min": instance.max_time_s / 60.0, **self._details(served), **details},
+        )
+
+    # -- the model-specific pieces ---------------------------------------------------------------------------
+
+    def _greedy(self, swap: bool) -> tuple[BoolArray, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _greedy_label(self, swap: bool) -> str:
+        return "greedy+swap" if swap else "greedy"
+
+    def _served(self, open_sites: BoolArray) -> _Served:
+        raise NotImplementedError
+
+    def _details(self, served: _Served) -> dict[str, Any]:
+        return {}
+
+    def _value(self, open_sites: BoolArray) -> float:
+        raise NotImplementedError
+
+    def _lagrangian(self, incumbent: float) -> tuple[float, FloatArray, int, BoolArray | None]:
+        raise NotImplementedError
+
+    def _improve(self, open_sites: BoolArray) -> int:
+        raise NotImplementedError
+
+    def _exact_hooks(self) -> ExactHooks:
+        raise NotImplementedError
+
+    def _capacitated_terms(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _served_by_shares(self, pairs: IntArray, share: FloatArray, site: IntArray, seconds: FloatArray) -> _Served:
+        raise NotImplementedError
 
 
 class MaximalCovering(_SitingModel):
@@ -115,10 +297,11 @@ class MaximalCovering(_SitingModel):
     """
 
     name = "mclp"
+    maximise = True
+    p: int
 
     def __init__(self, instance: SitingInstance, p: int) -> None:
-        super().__init__(instance)
-        self.p = _check_p(p, instance.n_free)
+        super().__init__(instance, p)
 
     @classmethod
     def from_travel_times(
@@ -136,48 +319,25 @@ class MaximalCovering(_SitingModel):
         instance = siting_instance(travel_times, demand, candidates, max_time_min, fixed=fixed, capacities=capacities)
         return cls(instance, p)
 
-    def solve(
-        self,
-        method: Method = "exact",
-        *,
-        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-        mip_rel_gap: float = 0.0,
-        warm_start: bool = True,
-        reduce: bool = True,
-        swap: bool = True,
-    ) -> SitingResult:
-        """Solve exactly (HiGHS) or with greedy + swap; see :class:`SitingResult`.
+    def _greedy(self, swap: bool) -> tuple[BoolArray, dict[str, Any]]:
+        return _greedy_cover(self.instance, self.p, swap=swap)
 
-        Parameters
-        ----------
-        method
-            ``"exact"`` or ``"greedy"`` (uncapacitated only).
-        time_limit_s, mip_rel_gap
-            Exact method: stop after this many seconds (the best solution found is returned with status
-            ``"time_limit"``) or once the relative gap to the bound is this small (0 = prove optimality).
-        warm_start
-            Exact method: give HiGHS the greedy + swap solution as a starting incumbent.
-        reduce
-            Exact method: first remove the candidates whose Lagrangian bound shows they cannot beat the greedy +
-            swap solution, and skip the MILP when the bound proves that solution optimal (see
-            :func:`_exact_uncapacitated`). Off = one MILP over every candidate.
-        swap
-            Greedy method: improve the greedy solution by vertex substitution.
-        """
-        self._check_method(method)
-        started = time.perf_counter()
-        instance = self.instance
-        if instance.capacity is not None:
-            if method == "greedy":
-                raise SitingInputError("the greedy heuristic solves uncapacitated models only; use method='exact'")
-            return self._solve_capacitated(started, time_limit_s, mip_rel_gap)
-        if method == "greedy":
-            open_sites, details = _greedy_cover(instance, self.p, swap=swap)
-            return self._result(open_sites, "greedy+swap" if swap else "greedy", started, None, details)
+    def _served(self, open_sites: BoolArray) -> _Served:
+        site, seconds = self.instance.nearest_open(open_sites)
+        covered = (site >= 0).astype(float)
+        return _Served(float((self.instance.weight * covered).sum()), site, seconds, covered)
 
-        w = instance.weight
-        p = self.p
-        heuristic, _ = _greedy_cover(instance, p, swap=True)
+    def _value(self, open_sites: BoolArray) -> float:
+        return float(self.instance.weight[self.instance.covered_by(open_sites)].sum())
+
+    def _lagrangian(self, incumbent: float) -> tuple[float, FloatArray, int, BoolArray | None]:
+        return _lagrangian_cover(self.instance, self.p, incumbent)
+
+    def _improve(self, open_sites: BoolArray) -> int:
+        return _swap_cover(self.instance, open_sites)
+
+    def _exact_hooks(self) -> ExactHooks:
+        instance, p = self.instance, self.p
         members_of: dict[str, list[IntArray]] = {}
 
         def build(allowed: BoolArray) -> tuple[_Milp, IntArray]:
@@ -189,90 +349,15 @@ class MaximalCovering(_SitingModel):
             y = open_sites[members_of["sites"][0]].astype(float)
             return np.r_[y, [min(1.0, y[m].sum()) for m in members_of["members"]]]
 
-        outcome = _exact_uncapacitated(
-            instance,
-            p,
-            maximise=True,
-            heuristic=heuristic,
-            value_of=lambda open_sites: float(w[instance.covered_by(open_sites)].sum()),
-            lagrangian=lambda incumbent: _lagrangian_cover(instance, p, incumbent),
-            improve=lambda open_sites: _swap_cover(instance, open_sites),
-            build=build,
-            start_of=start_of,
-            time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap,
-            warm_start=warm_start,
-            reduce=reduce,
-        )
-        return self._result(outcome.open_sites, "exact", started, outcome.solution, outcome.details)
+        return build, start_of
 
-    def _result(
-        self,
-        open_sites: BoolArray,
-        method: str,
-        started: float,
-        solution: _MilpSolution | None,
-        details: dict[str, Any],
-    ) -> SitingResult:
-        instance = self.instance
-        site, seconds = instance.nearest_open(open_sites)
-        covered = (site >= 0).astype(float)
-        sites, new_sites, fixed_sites = self._open_lists(open_sites)
-        return SitingResult(
-            model=self.name,
-            method=method,
-            sites=sites,
-            new_sites=new_sites,
-            fixed_sites=fixed_sites,
-            objective=float((instance.weight * covered).sum()),
-            status="heuristic" if solution is None else solution.status,
-            solver=method if solution is None else solution.solver,
-            solve_time_s=time.perf_counter() - started,
-            mip_gap=None if solution is None else solution.gap,
-            assignment=_assignment_frame(instance, site, seconds, covered, None),
-            flows=_nearest_flows(instance, site),
-            uncoverable=_uncoverable(instance),
-            details={"p": self.p, "max_time_min": instance.max_time_s / 60.0, **details},
-        )
+    def _capacitated_terms(self) -> dict[str, Any]:
+        return {"objective": "cover"}
 
-    def _solve_capacitated(self, started: float, time_limit_s: float, mip_rel_gap: float) -> SitingResult:
+    def _served_by_shares(self, pairs: IntArray, share: FloatArray, site: IntArray, seconds: FloatArray) -> _Served:
         instance = self.instance
-        capacity = instance.capacity
-        assert capacity is not None
-        w = instance.weight
-        pairs = np.flatnonzero(w[instance.row] > 0)
-        milp, layout = _capacitated_milp(instance, pairs, self.p, objective="cover")
-        solution = _solve_milp(milp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-        open_sites, share = _read_capacitated(instance, solution.x, layout)
         covered = np.bincount(instance.row[pairs], weights=share, minlength=instance.n_demand)
-        site, seconds = _main_site(instance, pairs, share)
-        sites, new_sites, fixed_sites = self._open_lists(open_sites)
-        served = share > 1e-9
-        return SitingResult(
-            model="capacitated_mclp",
-            method="exact",
-            sites=sites,
-            new_sites=new_sites,
-            fixed_sites=fixed_sites,
-            objective=float((w * covered).sum()),
-            status=solution.status,
-            solver=solution.solver,
-            solve_time_s=time.perf_counter() - started,
-            mip_gap=solution.gap,
-            assignment=_assignment_frame(instance, site, seconds, np.clip(covered, 0.0, 1.0), None),
-            flows=_flows_frame(instance, pairs[served], share[served]),
-            uncoverable=_uncoverable(instance),
-            details={
-                "p": self.p,
-                "max_time_min": instance.max_time_s / 60.0,
-                "n_variables": milp.matrix.shape[1],
-                "n_constraints": milp.matrix.shape[0],
-                "n_pairs": len(instance.row),
-                "solver_objective": solution.objective,
-                "solver_bound": solution.bound,
-                "solver_seconds": solution.seconds,
-            },
-        )
+        return _Served(float((instance.weight * covered).sum()), site, seconds, np.clip(covered, 0.0, 1.0))
 
 
 class PMedian(_SitingModel):
@@ -316,10 +401,11 @@ class PMedian(_SitingModel):
     """
 
     name = "p_median"
+    maximise = False
+    p: int
 
     def __init__(self, instance: SitingInstance, p: int, penalty_min: float | None = None) -> None:
-        super().__init__(instance)
-        self.p = _check_p(p, instance.n_free)
+        super().__init__(instance, p)
         max_time_min = instance.max_time_s / 60.0
         penalty = max_time_min + PENALTY_EXTRA_MIN if penalty_min is None else penalty_min
         if isinstance(penalty, bool) or not isinstance(penalty, int | float | np.integer | np.floating):
@@ -345,31 +431,36 @@ class PMedian(_SitingModel):
         instance = siting_instance(travel_times, demand, candidates, max_time_min, fixed=fixed, capacities=capacities)
         return cls(instance, p, penalty_min)
 
-    def solve(
-        self,
-        method: Method = "exact",
-        *,
-        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-        mip_rel_gap: float = 0.0,
-        warm_start: bool = True,
-        reduce: bool = True,
-        swap: bool = True,
-    ) -> SitingResult:
-        """Solve exactly (HiGHS) or with greedy + swap; parameters as :meth:`MaximalCovering.solve`."""
-        self._check_method(method)
-        started = time.perf_counter()
-        instance = self.instance
-        if instance.capacity is not None:
-            if method == "greedy":
-                raise SitingInputError("the greedy heuristic solves uncapacitated models only; use method='exact'")
-            return self._solve_capacitated(started, time_limit_s, mip_rel_gap)
-        if method == "greedy":
-            open_sites, details = _greedy_median(instance, self.p, self.penalty_min, swap=swap)
-            return self._result(open_sites, "greedy+swap" if swap else "greedy", started, None, details)
+    def _greedy(self, swap: bool) -> tuple[BoolArray, dict[str, Any]]:
+        return _greedy_median(self.instance, self.p, self.penalty_min, swap=swap)
 
-        p = self.p
+    def _cost(self, open_sites: BoolArray) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Nearest open site, its seconds, and the weighted minutes each demand point adds to the objective."""
+        site, seconds = self.instance.nearest_open(open_sites)
+        cost_min = np.where(site >= 0, seconds / 60.0, self.penalty_min)
+        return site, seconds, self.instance.weight * np.minimum(cost_min, self.penalty_min)
+
+    def _served(self, open_sites: BoolArray) -> _Served:
+        site, seconds, weighted = self._cost(open_sites)
+        cost_min = np.where(site >= 0, seconds / 60.0, self.penalty_min)
+        return _Served(float(weighted.sum()), site, seconds, (site >= 0).astype(float), cost_min)
+
+    def _details(self, served: _Served) -> dict[str, Any]:
+        total = float(self.instance.weight.sum())
+        return {"penalty_min": self.penalty_min, "mean_time_min": served.objective / total if total else None}
+
+    def _value(self, open_sites: BoolArray) -> float:
+        return float(self._cost(open_sites)[2].sum())
+
+    def _lagrangian(self, incumbent: float) -> tuple[float, FloatArray, int, BoolArray | None]:
+        return _lagrangian_median(self.instance, self.p, incumbent, _fallback_minutes(self.instance, self.penalty_min))
+
+    def _improve(self, open_sites: BoolArray) -> int:
+        return _swap_median(self.instance, open_sites, self.penalty_min)
+
+    def _exact_hooks(self) -> ExactHooks:
+        instance, p = self.instance, self.p
         fallback = _fallback_minutes(instance, self.penalty_min)
-        heuristic, _ = _greedy_median(instance, p, self.penalty_min, swap=True)
         model_of: dict[str, tuple[IntArray, IntArray, IntArray]] = {}
 
         def build(allowed: BoolArray) -> tuple[_Milp, IntArray]:
@@ -380,110 +471,20 @@ class PMedian(_SitingModel):
         def start_of(open_sites: BoolArray) -> FloatArray:
             return _median_start(instance, open_sites, *model_of["model"], fallback)
 
-        outcome = _exact_uncapacitated(
-            instance,
-            p,
-            maximise=False,
-            heuristic=heuristic,
-            value_of=lambda open_sites: float(self._cost(open_sites)[2].sum()),
-            lagrangian=lambda incumbent: _lagrangian_median(instance, p, incumbent, fallback),
-            improve=lambda open_sites: _swap_median(instance, open_sites, self.penalty_min),
-            build=build,
-            start_of=start_of,
-            time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap,
-            warm_start=warm_start,
-            reduce=reduce,
-        )
-        return self._result(outcome.open_sites, "exact", started, outcome.solution, outcome.details)
+        return build, start_of
 
-    def _cost(self, open_sites: BoolArray) -> tuple[IntArray, FloatArray, FloatArray]:
-        """Nearest open site, its seconds, and the weighted minutes each demand point adds to the objective."""
-        site, seconds = self.instance.nearest_open(open_sites)
-        cost_min = np.where(site >= 0, seconds / 60.0, self.penalty_min)
-        return site, seconds, self.instance.weight * np.minimum(cost_min, self.penalty_min)
-
-    def _result(
-        self,
-        open_sites: BoolArray,
-        method: str,
-        started: float,
-        solution: _MilpSolution | None,
-        details: dict[str, Any],
-    ) -> SitingResult:
-        instance = self.instance
-        site, seconds, weighted = self._cost(open_sites)
-        sites, new_sites, fixed_sites = self._open_lists(open_sites)
-        cost_min = np.where(site >= 0, seconds / 60.0, self.penalty_min)
-        return SitingResult(
-            model=self.name,
-            method=method,
-            sites=sites,
-            new_sites=new_sites,
-            fixed_sites=fixed_sites,
-            objective=float(weighted.sum()),
-            status="heuristic" if solution is None else solution.status,
-            solver=method if solution is None else solution.solver,
-            solve_time_s=time.perf_counter() - started,
-            mip_gap=None if solution is None else solution.gap,
-            assignment=_assignment_frame(instance, site, seconds, (site >= 0).astype(float), cost_min),
-            flows=_nearest_flows(instance, site),
-            uncoverable=_uncoverable(instance),
-            details={
-                "p": self.p,
-                "max_time_min": instance.max_time_s / 60.0,
-                "penalty_min": self.penalty_min,
-                "mean_time_min": float(weighted.sum() / instance.weight.sum()) if instance.weight.sum() else None,
-                **details,
-            },
-        )
-
-    def _solve_capacitated(self, started: float, time_limit_s: float, mip_rel_gap: float) -> SitingResult:
-        instance = self.instance
-        w = instance.weight
-        pairs = np.flatnonzero(w[instance.row] > 0)
-        positive = np.flatnonzero(w > 0)
+    def _capacitated_terms(self) -> dict[str, Any]:
+        positive = np.flatnonzero(self.instance.weight > 0)
         penalty = np.full(len(positive), self.penalty_min)
-        milp, layout = _capacitated_milp(
-            instance, pairs, self.p, objective="median", fallback_rows=positive, fallback_cost=penalty
-        )
-        solution = _solve_milp(milp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-        open_sites, share = _read_capacitated(instance, solution.x, layout)
+        return {"objective": "median", "fallback_rows": positive, "fallback_cost": penalty}
+
+    def _served_by_shares(self, pairs: IntArray, share: FloatArray, site: IntArray, seconds: FloatArray) -> _Served:
+        instance = self.instance
         served = np.bincount(instance.row[pairs], weights=share, minlength=instance.n_demand).clip(0.0, 1.0)
         minutes = instance.time_s[pairs] / 60.0
         weighted_time = np.bincount(instance.row[pairs], weights=share * minutes, minlength=instance.n_demand)
         cost_min = weighted_time + (1.0 - served) * self.penalty_min  # mean minutes per unit of demand
-        site, seconds = _main_site(instance, pairs, share)
-        sites, new_sites, fixed_sites = self._open_lists(open_sites)
-        objective = float((w * cost_min).sum())
-        keep = share > 1e-9
-        return SitingResult(
-            model="capacitated_p_median",
-            method="exact",
-            sites=sites,
-            new_sites=new_sites,
-            fixed_sites=fixed_sites,
-            objective=objective,
-            status=solution.status,
-            solver=solution.solver,
-            solve_time_s=time.perf_counter() - started,
-            mip_gap=solution.gap,
-            assignment=_assignment_frame(instance, site, seconds, served, cost_min),
-            flows=_flows_frame(instance, pairs[keep], share[keep]),
-            uncoverable=_uncoverable(instance),
-            details={
-                "p": self.p,
-                "max_time_min": instance.max_time_s / 60.0,
-                "penalty_min": self.penalty_min,
-                "mean_time_min": objective / float(w.sum()) if w.sum() else None,
-                "n_variables": milp.matrix.shape[1],
-                "n_constraints": milp.matrix.shape[0],
-                "n_pairs": len(instance.row),
-                "solver_objective": solution.objective,
-                "solver_bound": solution.bound,
-                "solver_seconds": solution.seconds,
-            },
-        )
+        return _Served(float((instance.weight * cost_min).sum()), site, seconds, served, cost_min)
 
 
 class SetCovering(_SitingModel):
@@ -505,6 +506,10 @@ class SetCovering(_SitingModel):
     """
 
     name = "lscp"
+    maximise = False
+
+    def __init__(self, instance: SitingInstance) -> None:
+        super().__init__(instance)
 
     @classmethod
     def from_travel_times(
@@ -519,25 +524,37 @@ class SetCovering(_SitingModel):
         """The model covering within ``max_time_min`` (see :func:`siting_instance`)."""
         return cls(siting_instance(travel_times, demand, candidates, max_time_min, fixed=fixed))
 
-    def solve(
-        self, method: Method = "exact", *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, mip_rel_gap: float = 0.0
-    ) -> SitingResult:
-        """Solve exactly (HiGHS) or greedily (most uncovered demand points first, then drop redundant sites).
-
-        The exact method starts HiGHS from the greedy cover. Large covers (tens of sites among thousands of
-        candidates) can reach ``time_limit_s``: the result then has status ``"time_limit"`` and its ``mip_gap``.
-        """
-        self._check_method(method)
-        started = time.perf_counter()
+    def _need(self) -> BoolArray:
+        """The demand points a cover must reach: weight > 0, some candidate within T, no fixed site within T."""
         instance = self.instance
         need = np.zeros(instance.n_demand, dtype=bool)
         need[instance.row] = True
-        need &= (instance.weight > 0) & ~instance.covered_by(instance.fixed)
-        if method == "greedy" or not need.any():
-            open_sites, details = _greedy_set_cover(instance, need)
-            label = "greedy" if method == "greedy" else "exact"
-            return self._result(open_sites, label, started, None, details, trivially_optimal=method == "exact")
+        return need & (instance.weight > 0) & ~instance.covered_by(instance.fixed)
 
+    def _greedy(self, swap: bool) -> tuple[BoolArray, dict[str, Any]]:
+        """Most uncovered demand points first, then drop redundant sites (``swap`` does not apply)."""
+        return _greedy_set_cover(self.instance, self._need())
+
+    def _greedy_label(self, swap: bool) -> str:
+        return "greedy"
+
+    def _served(self, open_sites: BoolArray) -> _Served:
+        site, seconds = self.instance.nearest_open(open_sites)
+        n_new = int((open_sites & ~self.instance.fixed).sum())
+        return _Served(float(n_new), site, seconds, (site >= 0).astype(float))
+
+    def _solve_exact(
+        self, started: float, time_limit_s: float, mip_rel_gap: float, warm_start: bool, reduce: bool
+    ) -> SitingResult:
+        """The MILP over every free candidate, started from the greedy cover (large covers can reach the time
+        limit: the result then has status ``"time_limit"`` and its ``mip_gap``)."""
+        instance = self.instance
+        need = self._need()
+        greedy_open, details = _greedy_set_cover(instance, need)
+        if not need.any():
+            return self._result(
+                greedy_open, "exact", started, None, details, status=("optimal", "none (nothing left to cover)", 0.0)
+            )
         free_position = np.cumsum(~instance.fixed) - 1
         keep = need[instance.row] & ~instance.fixed[instance.col]
         _, _, members = _group_identical_rows(instance.row[keep], free_position[instance.col[keep]])
@@ -555,57 +572,15 @@ class SetCovering(_SitingModel):
             row_upper=np.full(n_rows, np.inf),
             maximise=False,
         )
-        greedy_open, _ = _greedy_set_cover(instance, need)
-        start = greedy_open[~instance.fixed].astype(float)
+        start = greedy_open[~instance.fixed].astype(float) if warm_start else None
         solution = _solve_milp(milp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, start=start)
         open_sites = instance.fixed.copy()
         open_sites[np.flatnonzero(~instance.fixed)[solution.x > 0.5]] = True
         details = {
             "greedy_objective": float((greedy_open & ~instance.fixed).sum()),
-            "n_variables": n_free,
-            "n_constraints": n_rows,
-            "n_pairs": len(instance.row),
-            "solver_objective": solution.objective,
-            "solver_bound": solution.bound,
-            "solver_seconds": solution.seconds,
+            **_milp_details(milp, solution, len(instance.row)),
         }
         return self._result(open_sites, "exact", started, solution, details)
-
-    def _result(
-        self,
-        open_sites: BoolArray,
-        method: str,
-        started: float,
-        solution: _MilpSolution | None,
-        details: dict[str, Any],
-        *,
-        trivially_optimal: bool = False,
-    ) -> SitingResult:
-        instance = self.instance
-        site, seconds = instance.nearest_open(open_sites)
-        sites, new_sites, fixed_sites = self._open_lists(open_sites)
-        if solution is not None:
-            status, solver, gap = solution.status, solution.solver, solution.gap
-        elif trivially_optimal:
-            status, solver, gap = "optimal", "none (nothing left to cover)", 0.0
-        else:
-            status, solver, gap = "heuristic", method, None
-        return SitingResult(
-            model=self.name,
-            method=method,
-            sites=sites,
-            new_sites=new_sites,
-            fixed_sites=fixed_sites,
-            objective=float(len(new_sites)),
-            status=status,
-            solver=solver,
-            solve_time_s=time.perf_counter() - started,
-            mip_gap=gap,
-            assignment=_assignment_frame(instance, site, seconds, (site >= 0).astype(float), None),
-            flows=_nearest_flows(instance, site),
-            uncoverable=_uncoverable(instance),
-            details={"max_time_min": instance.max_time_s / 60.0, **details},
-        )
 
 
 def maximal_covering(
