@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -254,7 +254,31 @@ class _SitingModel:
         raise NotImplementedError
 
 
-class MaximalCovering(_SitingModel):
+class _ModelWithP(_SitingModel):
+    """A model that opens ``p`` new sites (MCLP, p-median): one way to build it from the travel-time table."""
+
+    p: int
+
+    @classmethod
+    def from_travel_times(
+        cls,
+        travel_times: pd.DataFrame,
+        demand: pd.Series | Mapping[Any, float],
+        candidates: Iterable[Any],
+        p: int,
+        max_time_min: float,
+        *,
+        fixed: Iterable[Any] = (),
+        capacities: pd.Series | Mapping[Any, float] | None = None,
+        **options: Any,
+    ) -> Self:
+        """The model for ``p`` new sites within ``max_time_min`` (see :func:`siting_instance`); ``options`` are
+        the model's own (``penalty_min`` for :class:`PMedian`)."""
+        instance = siting_instance(travel_times, demand, candidates, max_time_min, fixed=fixed, capacities=capacities)
+        return cls(instance, p, **options)
+
+
+class MaximalCovering(_ModelWithP):
     r"""Maximal covering location problem (MCLP; Church & ReVelle 1974), optionally capacitated.
 
     Open ``p`` new sites among the free candidates, on top of the fixed ones, to maximise the demand within ``T``
@@ -298,26 +322,6 @@ class MaximalCovering(_SitingModel):
 
     name = "mclp"
     maximise = True
-    p: int
-
-    def __init__(self, instance: SitingInstance, p: int) -> None:
-        super().__init__(instance, p)
-
-    @classmethod
-    def from_travel_times(
-        cls,
-        travel_times: pd.DataFrame,
-        demand: pd.Series | Mapping[Any, float],
-        candidates: Iterable[Any],
-        p: int,
-        max_time_min: float,
-        *,
-        fixed: Iterable[Any] = (),
-        capacities: pd.Series | Mapping[Any, float] | None = None,
-    ) -> MaximalCovering:
-        """The model for ``p`` new sites covering within ``max_time_min`` (see :func:`siting_instance`)."""
-        instance = siting_instance(travel_times, demand, candidates, max_time_min, fixed=fixed, capacities=capacities)
-        return cls(instance, p)
 
     def _greedy(self, swap: bool) -> tuple[BoolArray, dict[str, Any]]:
         return _greedy_cover(self.instance, self.p, swap=swap)
@@ -360,7 +364,7 @@ class MaximalCovering(_SitingModel):
         return _Served(float((instance.weight * covered).sum()), site, seconds, np.clip(covered, 0.0, 1.0))
 
 
-class PMedian(_SitingModel):
+class PMedian(_ModelWithP):
     r"""p-median (Hakimi 1964; ReVelle & Swain 1970) on a sparse reach, optionally capacitated.
 
     Open ``p`` new sites among the free candidates, on top of the fixed ones, to minimise the total
@@ -402,7 +406,6 @@ class PMedian(_SitingModel):
 
     name = "p_median"
     maximise = False
-    p: int
 
     def __init__(self, instance: SitingInstance, p: int, penalty_min: float | None = None) -> None:
         super().__init__(instance, p)
@@ -413,23 +416,6 @@ class PMedian(_SitingModel):
         if not math.isfinite(penalty) or penalty < max_time_min:
             raise SitingInputError(f"penalty_min must be finite and ≥ T = {max_time_min:g} min, not {penalty!r}")
         self.penalty_min = float(penalty)
-
-    @classmethod
-    def from_travel_times(
-        cls,
-        travel_times: pd.DataFrame,
-        demand: pd.Series | Mapping[Any, float],
-        candidates: Iterable[Any],
-        p: int,
-        max_time_min: float,
-        *,
-        fixed: Iterable[Any] = (),
-        capacities: pd.Series | Mapping[Any, float] | None = None,
-        penalty_min: float | None = None,
-    ) -> PMedian:
-        """The model for ``p`` new sites; pairs beyond ``max_time_min`` are out of reach (penalty ``T + 1``)."""
-        instance = siting_instance(travel_times, demand, candidates, max_time_min, fixed=fixed, capacities=capacities)
-        return cls(instance, p, penalty_min)
 
     def _greedy(self, swap: bool) -> tuple[BoolArray, dict[str, Any]]:
         return _greedy_median(self.instance, self.p, self.penalty_min, swap=swap)
