@@ -133,6 +133,10 @@ def city_config_from_file(path: str | Path) -> CityConfig:
             options={k: v for k, v in spec.items() if k not in known},
         )
     center = city.get("center", [0.0, 0.0])
+    zones = _zones_config(path, raw.get("zones", {}))
+    vulnerability = _vulnerability_config(path, raw.get("vulnerability"))
+    if vulnerability is not None and vulnerability.level not in zones.levels:
+        raise ConfigError(f"{path}: [vulnerability] level {vulnerability.level!r} is not one of [zones] levels.")
     return CityConfig(
         slug=city["slug"],
         name=city["name"],
@@ -144,8 +148,8 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         sources=sources,
         path=path,
         boundary=city.get("boundary", ""),
-        zones=_zones_config(path, raw.get("zones", {})),
-        vulnerability=_vulnerability_config(path, raw.get("vulnerability")),
+        zones=zones,
+        vulnerability=vulnerability,
     )
 
 

@@ -35,6 +35,7 @@ from geo.access import MAX_SNAP_M, Origins, TransitJob, _travel_times, _zone_of_
 from geo.models import AccessLayer, City, DataRelease, PillarIndexLayer, SitingScenario
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, NoTimetablesError, service_date, timetable_for, timetabled_feeds
+from geo.zones import primary_zone_level
 from layers import pillar_index
 from routing.profiles import DEFAULT_PROFILES, WalkProfile, profile_by_name
 from routing.snapping import locations_from_points
@@ -63,10 +64,12 @@ def city_pillar_tables(city: City) -> tuple[PillarWeights, list[ContextIndicator
 
 
 def default_origin_kinds(release: DataRelease) -> set[str]:
-    """NIL where the city has them, else its first neighbourhood level, else H3 cells."""
+    """The city's primary zone level (``[zones] primary``; NIL in Milan) where loaded, else its first
+    neighbourhood level, else H3 cells."""
     levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
-    if "nil" in levels:
-        return {"nil"}
+    primary = primary_zone_level(release.city)
+    if primary in levels:
+        return {primary}
     if release.population_zones.filter(kind="h3").exists():
         return {"h3"}
     return {levels[0]} if levels else set(DEFAULT_ORIGINS)
@@ -339,7 +342,8 @@ def pillar_index_payload(release: DataRelease, origin_kind: str | None, mode: st
     """
     if origin_kind is None:
         kinds = set(release.pillar_indexes.values_list("origin_kind", flat=True))
-        origin_kind = "nil" if "nil" in kinds or not kinds else sorted(kinds)[0]
+        primary = primary_zone_level(release.city)
+        origin_kind = primary if primary in kinds or not kinds else sorted(kinds)[0]
     layer = pillar_layer(release, origin_kind, mode, profile)
     if layer is None:
         available = sorted(

@@ -18,14 +18,13 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from data_sources.cities import CityConfig, city_config_from_slug
-from data_sources.errors import ConfigError
 from data_sources.zone_indicators import zone_indicator_reader
 from geo.access import MAX_SNAP_M, TransitJob, json_safe
 from geo.cluster import Runner
 from geo.models import City, DataRelease, SitingScenario
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, service_date, timetable_for
+from geo.zones import city_config, primary_zone_level
 from layers import siting
 from routing.profiles import profile_by_name
 from routing.raptor import transit_travel_times
@@ -40,20 +39,6 @@ EXACT_LIMIT = 4000  # candidates × demand above which the greedy + swap heurist
 
 class ScenarioError(siting.SitingInputError):
     """A siting request that cannot run (no demand, no candidates...)."""
-
-
-def city_config(city: City) -> CityConfig | None:
-    """The city's TOML configuration, or None for a city loaded without one."""
-    try:
-        return city_config_from_slug(city.slug)
-    except ConfigError:
-        return None
-
-
-def primary_zone_level(city: City) -> str:
-    """The zone level of the city's gap, vulnerability and mission tables (``[zones] primary``; ``""`` = none)."""
-    config = city_config(city)
-    return config.zones.primary if config is not None else ""
 
 
 def zone_vulnerability(city: City) -> pd.Series | None:
