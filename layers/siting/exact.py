@@ -5,13 +5,36 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from layers.siting.instance import BoolArray, FloatArray, IntArray, SitingInstance
 from layers.siting.lagrangian import STAGE_CANDIDATES, _tolerance
 from layers.siting.milp import _Milp, _MilpSolution, _solve_milp
+
+#: The two hooks of the exact method: build the MILP over the allowed candidates, and a warm start of a solution.
+ExactHooks = tuple[Callable[[BoolArray], tuple[_Milp, IntArray]], Callable[[BoolArray], FloatArray]]
+
+
+class ExactModel(Protocol):
+    """What the exact method needs from a model (MCLP, p-median): its instance, ``p``, sense and pieces."""
+
+    instance: SitingInstance
+    p: int
+    maximise: bool
+
+    def _value(self, open_sites: BoolArray) -> float:
+        """The objective of a set of open sites."""
+
+    def _lagrangian(self, incumbent: float) -> tuple[float, FloatArray, int, BoolArray | None]:
+        """Overall bound, per-candidate bounds, iterations, and the relaxation's best solution (or None)."""
+
+    def _improve(self, open_sites: BoolArray) -> int:
+        """Improve a solution in place by swaps; the number of swaps made."""
+
+    def _exact_hooks(self) -> ExactHooks:
+        """The MILP builder over allowed candidates and the warm start of a solution."""
 
 
 @dataclass(frozen=True)
@@ -22,16 +45,9 @@ class _ExactOutcome:
 
 
 def _exact_uncapacitated(
-    instance: SitingInstance,
-    p: int,
-    *,
-    maximise: bool,
+    model: ExactModel,
     heuristic: BoolArray,
-    value_of: Callable[[BoolArray], float],
-    lagrangian: Callable[[float], tuple[float, FloatArray, int, BoolArray | None]],
-    improve: Callable[[BoolArray], int],
-    build: Callable[[BoolArray], tuple[_Milp, IntArray]],
-    start_of: Callable[[BoolArray], FloatArray],
+    *,
     time_limit_s: float,
     mip_rel_gap: float,
     warm_start: bool,
@@ -51,6 +67,9 @@ def _exact_uncapacitated(
     and when no candidate outside that stage survives, the stage's optimum is the global one; (4) otherwise a
     MILP over all survivors, warm-started with the incumbent.
     """
+    instance, p, maximise = model.instance, model.p, model.maximise
+    value_of, lagrangian, improve = model._value, model._lagrangian, model._improve
+    build, start_of = model._exact_hooks()
     started = time.perf_counter()
     incumbent = float(value_of(heuristic))
     tolerance = _tolerance(instance, incumbent)

@@ -32,6 +32,23 @@ def _active(rows: IntArray, n_demand: int) -> tuple[IntArray, IntArray]:
     return active, position[rows]
 
 
+def _step_control(improved: bool, stall: int, theta: float) -> tuple[int, float]:
+    """Subgradient step control: a better bound resets the stall count; :data:`STALL_LIMIT` iterations without
+    one halve the step factor ``theta``."""
+    if improved:
+        return 0, theta
+    if stall + 1 >= STALL_LIMIT:
+        return 0, theta / 2.0
+    return stall + 1, theta
+
+
+def _open_mask(n_sites: int, top: IntArray) -> BoolArray:
+    """The sites in ``top`` as a boolean mask."""
+    mask = np.zeros(n_sites, dtype=bool)
+    mask[top] = True
+    return mask
+
+
 def _lagrangian_cover(
     instance: SitingInstance, p: int, lower_bound: float, iterations: int = LAGRANGIAN_ITERATIONS
 ) -> tuple[float, FloatArray, int, BoolArray | None]:
@@ -65,14 +82,10 @@ def _lagrangian_cover(
         site_bound = bound + sigma - sigma[top].min()
         site_bound[top] = bound
         np.minimum(site_best, site_bound, out=site_best)
-        if bound < best - tolerance:
-            best, stall = bound, 0
-        else:
-            stall += 1
-            if stall >= STALL_LIMIT:
-                theta, stall = theta / 2.0, 0
-        in_y = np.zeros(instance.n_sites, dtype=bool)
-        in_y[top] = True
+        improved = bound < best - tolerance
+        best = bound if improved else best
+        stall, theta = _step_control(improved, stall, theta)
+        in_y = _open_mask(instance.n_sites, top)
         if iteration % HEURISTIC_EVERY == 1:
             value = constant + float(w[instance.covered_by(in_y | fixed) & ~fixed_covered].sum())
             if value > best_value + tolerance:
@@ -126,14 +139,10 @@ def _lagrangian_median(
         site_bound = bound + rho - rho[top].max()
         site_bound[top] = bound
         np.maximum(site_best, site_bound, out=site_best)
-        if bound > best + tolerance:
-            best, stall = bound, 0
-        else:
-            stall += 1
-            if stall >= STALL_LIMIT:
-                theta, stall = theta / 2.0, 0
-        in_y = np.zeros(instance.n_sites, dtype=bool)
-        in_y[top] = True
+        improved = bound > best + tolerance
+        best = bound if improved else best
+        stall, theta = _step_control(improved, stall, theta)
+        in_y = _open_mask(instance.n_sites, top)
         if iteration % HEURISTIC_EVERY == 1:
             _, seconds = instance.nearest_open(in_y | fixed)
             value = float((w * np.where(np.isnan(seconds), fallback, np.minimum(seconds / 60.0, fallback))).sum())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from layers.siting.errors import SitingInputError
-from layers.siting.exact import _exact_uncapacitated
+from layers.siting.exact import ExactHooks, _exact_uncapacitated
 from layers.siting.heuristics import (
     _fallback_minutes,
     _greedy_cover,
@@ -53,9 +53,6 @@ from layers.siting.milp import (
     _solve_milp,
 )
 from layers.siting.results import SitingResult, _assignment_frame, _flows_frame, _nearest_flows, _uncoverable
-
-#: The two hooks of the exact method: build the MILP over the allowed candidates, and a warm start of a solution.
-ExactHooks = tuple[Callable[[BoolArray], tuple[_Milp, IntArray]], Callable[[BoolArray], FloatArray]]
 
 
 @dataclass(frozen=True)
@@ -137,23 +134,9 @@ class _SitingModel:
     def _solve_exact(
         self, started: float, time_limit_s: float, mip_rel_gap: float, warm_start: bool, reduce: bool
     ) -> SitingResult:
-        assert self.p is not None
         heuristic, _ = self._greedy(True)
-        build, start_of = self._exact_hooks()
         outcome = _exact_uncapacitated(
-            self.instance,
-            self.p,
-            maximise=self.maximise,
-            heuristic=heuristic,
-            value_of=self._value,
-            lagrangian=self._lagrangian,
-            improve=self._improve,
-            build=build,
-            start_of=start_of,
-            time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap,
-            warm_start=warm_start,
-            reduce=reduce,
+            self, heuristic, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, warm_start=warm_start, reduce=reduce
         )
         return self._result(outcome.open_sites, "exact", started, outcome.solution, outcome.details)
 
