@@ -22,22 +22,20 @@ plain ``osmnx`` row measures that policy, the one against ``osmnx+vicino-rules``
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import os
 import platform
 import re
-import resource
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from _harness import REPO, argument_parser, machine, package_version, peak_mb, peer_installed, write_report
+
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -59,11 +57,6 @@ class Measure:
     baseline_mb: float
     nodes: int
     edges: int
-
-
-def _peak_mb() -> float:
-    """Peak resident set size of this process so far, in MB (``ru_maxrss`` is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _osmnx_walk_graph(xml: Path, *, vicino_rules: bool) -> Any:
@@ -114,7 +107,7 @@ def measure_job(tool: str, pbf: Path, xml: Path) -> Measure:
     from data_sources.osm import graph_from_osm_file
 
     ox.settings.use_cache = False
-    baseline = _peak_mb()
+    baseline = peak_mb()
     start = time.perf_counter()
     if tool == "vicino":
         graph = graph_from_osm_file(pbf)
@@ -126,7 +119,7 @@ def measure_job(tool: str, pbf: Path, xml: Path) -> Measure:
         msg = f"unknown tool {tool!r}: expected one of {', '.join(TOOLS)}"
         raise ValueError(msg)
     seconds = time.perf_counter() - start
-    return Measure(seconds, _peak_mb(), baseline, graph.number_of_nodes(), graph.number_of_edges())
+    return Measure(seconds, peak_mb(), baseline, graph.number_of_nodes(), graph.number_of_edges())
 
 
 def measure_in_fresh_process(tool: str, pbf: Path, xml: Path) -> Measure:
@@ -213,22 +206,19 @@ def verdicts_from_results(results: dict[str, dict[str, Measure]]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table; return the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__, output="osm_graph.json", quick="Porto Alegre, Vicino and plain osmnx only")
     parser.add_argument("--cities", nargs="+", choices=sorted(CITIES), default=list(CITIES))
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     parser.add_argument("--repeat", type=int, default=1, help="runs per job; the median is reported")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("VICINO_DATA_DIR", REPO.parent / "shared" / "data")),
-        help="the shared data folder (default: $VICINO_DATA_DIR or ../shared/data)",
-    )
     args = parser.parse_args(argv)
-    tools = ["vicino", *[tool for tool in args.tools if tool != "vicino"]]
+    if args.quick:
+        args.cities, args.tools = ["poa"], ["vicino", "osmnx"]
+    peers = [tool for tool in args.tools if tool != "vicino"]
+    tools = ["vicino", *[tool for tool in peers if peer_installed("osmnx", tool)]]
 
     print(
-        f"python {platform.python_version()}, osmnx {version('osmnx')}, pyosmium {version('osmium')}, "
-        f"networkx {version('networkx')}, {os.cpu_count()} CPUs; {args.repeat} run(s) per job, median shown"
+        f"python {platform.python_version()}, osmnx {package_version('osmnx')}, pyosmium {package_version('osmium')}, "
+        f"networkx {package_version('networkx')}, {os.cpu_count()} CPUs; {args.repeat} run(s) per job, median shown"
     )
     results: dict[str, dict[str, Measure]] = {}
     with tempfile.TemporaryDirectory(prefix="vicino-bench-") as tmp:
@@ -252,8 +242,14 @@ def main(argv: list[str] | None = None) -> int:
         "d nodes/edges: vicino's counts against that row's"
     )
     print()
-    if "osmnx" in tools:
-        print("\n".join(verdicts_from_results(results)))
+    verdicts = verdicts_from_results(results) if "osmnx" in tools else []
+    print("\n".join(verdicts))
+    report = {
+        "machine": machine(repeat=args.repeat, osmnx=package_version("osmnx"), pyosmium=package_version("osmium")),
+        "results": {city: {tool: vars(m) for tool, m in by_tool.items()} for city, by_tool in results.items()},
+        "verdicts": verdicts,
+    }
+    print(f"written to {write_report(args.output, report)}")
     return 0
 
 

@@ -19,23 +19,16 @@ Goal: exact ≤ 30 s, greedy within 2 %.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import resource
-import time
 import tracemalloc
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _harness import argument_parser, machine, package_version, peak_mb, timed, write_report
 from scipy.spatial import cKDTree
 
 from layers.siting import MaximalCovering, PMedian, siting_instance
 
-RESULTS = Path(__file__).resolve().parent / "results" / "siting.json"
 WALK_M_S = 1.3
 CITY_M = 12_000.0
 STREET_SPACING_M = 100.0
@@ -79,18 +72,12 @@ def grid_instance(
     return table, weights
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
 def _measure(step: Any) -> tuple[Any, float, float, float]:
     tracemalloc.start()
-    started = time.perf_counter()
-    value = step()
-    seconds = time.perf_counter() - started
+    value, seconds = timed(step)
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return value, seconds, python_peak / 2**20, _peak_rss_mb()
+    return value, seconds, python_peak / 2**20, peak_mb()
 
 
 def bench_variant(args: argparse.Namespace, detour: float) -> dict[str, Any]:
@@ -164,32 +151,26 @@ def bench_variant(args: argparse.Namespace, detour: float) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argument_parser(__doc__, output="siting.json", quick="1,000 demand points × 200 candidates, p = 5")
     parser.add_argument("--demand", type=int, default=10_000)
     parser.add_argument("--candidates", type=int, default=2_000)
     parser.add_argument("--p", type=int, default=10)
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--time-limit", type=float, default=300.0)
-    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    if args.quick:
+        args.demand, args.candidates, args.p = 1_000, 200, 5
 
     report: dict[str, Any] = {
-        "baseline_rss_mb": _peak_rss_mb(),
+        "baseline_rss_mb": peak_mb(),
         "variants": {},
-        "machine": {
-            "python": platform.python_version(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "highspy": version("highspy"),
-        },
+        "machine": machine(highspy=package_version("highspy")),
     }
     for label, detour in (("street_grid", 0.0), ("street_grid_with_detours", 0.3)):
         report["variants"][label] = bench_variant(args, detour)
-    report["peak_rss_mb"] = _peak_rss_mb()
+    report["peak_rss_mb"] = peak_mb()
     print(f"\npeak RSS of the whole run: {report['peak_rss_mb']:.0f} MB (baseline {report['baseline_rss_mb']:.0f} MB)")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"wrote {args.output}")
+    print(f"wrote {write_report(args.output, report)}")
 
 
 if __name__ == "__main__":

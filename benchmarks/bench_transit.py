@@ -17,16 +17,12 @@ Run: python benchmarks/bench_transit.py [--threads N] [--windows 07:00-09:00,14:
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
-import resource
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _harness import argument_parser, machine, peak_mb, write_report
 
 from data_sources.gtfs import feed_from_path
 from data_sources.osm import graph_from_osm_file
@@ -42,10 +38,6 @@ from routing.raptor import (
 )
 from routing.snapping import locations_from_points
 from routing.timetable import timetable_from_feeds
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("VICINO_DATA_DIR", REPO.parent / "shared" / "data"))
-RESULTS = REPO / "benchmarks" / "results" / "transit.json"
 
 DATE = "2019-05-15"  # a Wednesday inside both feeds
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -84,10 +76,6 @@ R5_FIGURES = [
 def hhmm(text: str) -> int:
     hours, minutes = text.split(":")
     return int(hours) * 3600 + int(minutes) * 60
-
-
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def run_window(start: int, end: int, feeds: list, network: object, places: object, threads: int) -> dict[str, object]:
@@ -132,30 +120,33 @@ def run_window(start: int, end: int, feeds: list, network: object, places: objec
         "rows": len(frame),
         "rows_varying_over_window": transit_faster,
         "median_travel_time_min": round(float(median.median()) / 60, 1) if len(frame) else None,
-        "peak_memory_mb_after": round(peak_memory_mb(), 1),
+        "peak_memory_mb_after": round(peak_mb(), 1),
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__, output="transit.json", quick="one 30-minute window (07:00-07:30)")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--windows", default="07:00-09:00,14:00-16:00")
     args = parser.parse_args()
+    if args.quick:
+        args.windows = "07:00-07:30"
+    data = args.data_dir
     load_before = os.getloadavg()
     total = time.perf_counter()
 
     clock = time.perf_counter()
     feeds = [
-        feed_from_path(DATA / "porto_alegre" / "poa_eptc.zip"),
-        feed_from_path(DATA / "porto_alegre" / "poa_trensurb.zip"),
+        feed_from_path(data / "porto_alegre" / "poa_eptc.zip"),
+        feed_from_path(data / "porto_alegre" / "poa_trensurb.zip"),
     ]
     read_feeds_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    network = network_from_graph(graph_from_osm_file(DATA / "porto_alegre" / "poa_osm.pbf"), 31982)
-    cells = pd.read_csv(DATA / "porto_alegre" / "poa_hexgrid.csv")
+    network = network_from_graph(graph_from_osm_file(data / "porto_alegre" / "poa_osm.pbf"), 31982)
+    cells = pd.read_csv(data / "porto_alegre" / "poa_hexgrid.csv")
     places = locations_from_points(network, cells["id"].to_numpy(), cells["lon"].to_numpy(), cells["lat"].to_numpy())
     street_s = time.perf_counter() - clock
-    memory_after_street = peak_memory_mb()
+    memory_after_street = peak_mb()
 
     jobs = []
     for window in args.windows.split(","):
@@ -177,24 +168,16 @@ def main() -> None:
             "board_slack_s": DEFAULT_BOARD_SLACK_S,
             "walk_speed_m_s": ADULT.speed_m_s,
         },
-        "machine": {
-            "cpus": os.cpu_count(),
-            "threads": args.threads,
-            "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine(threads=args.threads, load_average_before=[round(x, 2) for x in load_before]),
         "read_feeds_s": round(read_feeds_s, 3),
         "street_network_and_snapping_s": round(street_s, 3),
         "peak_memory_mb_after_street_network": round(memory_after_street, 1),
         "jobs": jobs,
         "total_s": round(time.perf_counter() - total, 3),
-        "peak_memory_mb": round(peak_memory_mb(), 1),
+        "peak_memory_mb": round(peak_mb(), 1),
         "r5_published": R5_FIGURES,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    written = write_report(args.output, result)
 
     print(f"Porto Alegre, {len(places):,} x {len(places):,} hex cells ({int(places.ok.sum()):,} snapped), {DATE}, ")
     print(
@@ -220,7 +203,7 @@ def main() -> None:
     for figure in R5_FIGURES:
         pairs = f"{figure['pairs']:,} pairs" if figure["pairs"] else "pairs not stated"
         print(f"  {figure['what']}: {figure['seconds']:.1f} s on {figure['threads']} threads, {pairs}")
-    print(f"written to {RESULTS.relative_to(REPO)}")
+    print(f"written to {written}")
 
 
 if __name__ == "__main__":

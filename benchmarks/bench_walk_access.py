@@ -44,21 +44,17 @@ and written to ``benchmarks/results/walk_access.json``.
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import gc
-import json
 import math
 import multiprocessing
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,12 +64,21 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
+from _harness import (
+    REPO,
+    argument_parser,
+    engine_revision,
+    package_version,
+    peak_mb,
+    peer_installed,
+    reset_peak,
+    rss_mb,
+    write_report,
+)
+
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA_DIR = Path(os.environ.get("VICINO_DATA_DIR", REPO.parent / "shared" / "data"))
-DEFAULT_OUTPUT = REPO / "benchmarks" / "results" / "walk_access.json"
 
 SPEED_M_S = 1.3
 CUTOFF_MIN = 30.0
@@ -185,32 +190,6 @@ class RunOutput:
     stages: dict[str, float] = field(default_factory=dict)
     fraction_done: float = 1.0
     info: dict[str, Any] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Memory of this process
-
-
-def _peak_mb() -> float:
-    """Peak resident set size of this process (since the last reset), in MB (``ru_maxrss`` is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _rss_mb() -> float:
-    """Current resident set size of this process, in MB."""
-    with open("/proc/self/statm") as statm:
-        resident_pages = int(statm.read().split()[1])
-    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _reset_peak() -> bool:
-    """Reset the peak-RSS mark to the current RSS (Linux ≥ 4.0); False where the kernel refuses."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-    except OSError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -761,14 +740,14 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     inputs = load_inputs(spec.scenario, spec.data_dir)
     tool = TOOL_CLASSES[spec.tool](inputs, spec.threads, spec.budget_s)
     gc.collect()
-    load_peak_mb, after_load_mb = _peak_mb(), _rss_mb()
+    load_peak_mb, after_load_mb = peak_mb(), rss_mb()
     runs: list[dict[str, Any]] = []
     output = RunOutput()
     peak_reset = True
     planned = spec.repeat
     attempt = 0
     while attempt < planned:
-        peak_reset = _reset_peak() and peak_reset
+        peak_reset = reset_peak() and peak_reset
         start, cpu_start = time.perf_counter(), time.process_time()
         output = tool.run()
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
@@ -779,7 +758,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
                 "extrapolated_seconds": seconds / output.fraction_done,
                 "fraction_done": output.fraction_done,
                 "stages": output.stages,
-                "peak_mb": _peak_mb(),
+                "peak_mb": peak_mb(),
             }
         )
         if attempt == 0 and seconds < SHORT_RUN_S:
@@ -1030,7 +1009,8 @@ def tools_for(scenario: Scenario) -> list[str]:
     """Which tools run a scenario: grids compare Vicino with the floor; networkx runs node origins only."""
     if scenario.is_grid:
         return ["vicino", "scipy-floor"]
-    tools = ["vicino", "scipy-floor", "pandana", "cityseer"]
+    tools = ["vicino", "scipy-floor"]
+    tools += [peer for peer in ("pandana", "cityseer") if peer_installed(peer)]
     if scenario.origins == "nodes":
         tools.append("networkx")
     if scenario.name == "poa-nodes":
@@ -1038,51 +1018,16 @@ def tools_for(scenario: Scenario) -> list[str]:
     return tools
 
 
-def engine_revision() -> dict[str, Any]:
-    """The commit measured, and whether the engine's folders had uncommitted changes (read-only git calls)."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
-    changed = git("status", "--porcelain", "--", "routing", "layers", "data_sources")
-    return {"commit": git("rev-parse", "HEAD"), "engine_uncommitted_changes": changed.splitlines()}
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def _jsonable(value: Any) -> Any:
-    """Results without the answer arrays, as JSON-friendly values."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items() if k != "answers"}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the tables and write the JSON; return the exit status."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="POA nodes and the 25k grid only (smoke test)")
+    parser = argument_parser(__doc__, output="walk_access.json", quick="POA nodes and the 25k grid only (smoke test)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per job in its process (first + warm ones)")
     parser.add_argument("--threads", type=int, default=2, help="threads for Vicino (and OpenMP/rayon tools)")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds of searches before extrapolating")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="the shared data folder")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results")
     args = parser.parse_args(argv)
 
     packages = ("numpy", "scipy", "numba", "pandas", "networkx", "pandana", "cityseer")
-    versions = {package: _version(package) for package in packages}
+    versions = {package: package_version(package) for package in packages}
     print(
         f"python {platform.python_version()}, "
         + ", ".join(f"{p} {v}" for p, v in versions.items())
@@ -1143,7 +1088,6 @@ def main(argv: list[str] | None = None) -> int:
     for goal in goals:
         print(f"  {'met   ' if goal['met'] else 'MISSED'} {goal['goal']}: {goal['value']:.2f} {goal['unit']}")
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "meta": {
             "python": platform.python_version(),
@@ -1165,7 +1109,7 @@ def main(argv: list[str] | None = None) -> int:
         "checks": checks,
         "goals": goals,
     }
-    args.output.write_text(json.dumps(_jsonable(report), indent=2) + "\n")
+    write_report(args.output, report, drop=frozenset({"answers"}))
     print(f"\nwritten {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
     return 0
 

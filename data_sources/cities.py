@@ -31,6 +31,40 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class ZonesConfig:
+    """A city's administrative zone levels (``[zones]``).
+
+    Attributes
+    ----------
+    levels
+        The neighbourhood levels the city loads, finest first (e.g. ``("nil", "municipio")``); empty for a city
+        with only a grid.
+    primary
+        The level of the gap, vulnerability and mission tables and of the default origins (``""`` = none).
+    labels
+        Per level, its name by language (``{"nil": {"it": "NIL", "en": "neighbourhood (NIL)"}}``).
+    """
+
+    levels: tuple[str, ...] = ()
+    primary: str = ""
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def label(self, level: str, language: str) -> str:
+        """The level's name in ``language`` (English, then the level's code, when that is missing)."""
+        names = self.labels.get(level, {})
+        return names.get(language) or names.get("en") or level
+
+
+@dataclass(frozen=True)
+class VulnerabilityConfig:
+    """A city's vulnerability recipe (``[vulnerability]``): a zone indicator reader and weights over its columns."""
+
+    reader: str
+    level: str
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
 class CityConfig:
     """A city's description."""
 
@@ -49,6 +83,8 @@ class CityConfig:
     name_zone_prefix: str = ""
     #: A place farther than this from every named street gets no street in its label.
     name_max_street_m: float = 300.0
+    zones: ZonesConfig = field(default_factory=ZonesConfig)
+    vulnerability: VulnerabilityConfig | None = None
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name``, or None when the city has none."""
@@ -102,6 +138,10 @@ def city_config_from_file(path: str | Path) -> CityConfig:
             options={k: v for k, v in spec.items() if k not in known},
         )
     center = city.get("center", [0.0, 0.0])
+    zones = _zones_config(path, raw.get("zones", {}))
+    vulnerability = _vulnerability_config(path, raw.get("vulnerability"))
+    if vulnerability is not None and vulnerability.level not in zones.levels:
+        raise ConfigError(f"{path}: [vulnerability] level {vulnerability.level!r} is not one of [zones] levels.")
     return CityConfig(
         slug=city["slug"],
         name=city["name"],
@@ -116,4 +156,41 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         name_zones=city.get("name_zones", ""),
         name_zone_prefix=city.get("name_zone_prefix", ""),
         name_max_street_m=float(city.get("name_max_street_m", 300.0)),
+        zones=zones,
+        vulnerability=vulnerability,
+    )
+
+
+def _zones_config(path: Path, raw: dict[str, Any]) -> ZonesConfig:
+    levels = raw.get("levels", [])
+    if not isinstance(levels, list) or not all(isinstance(level, str) and level for level in levels):
+        raise ConfigError(f"{path}: [zones] levels must be a list of level names, not {levels!r}.")
+    primary = raw.get("primary", "")
+    if primary and primary not in levels:
+        raise ConfigError(f"{path}: [zones] primary {primary!r} is not one of its levels {levels}.")
+    labels = raw.get("labels", {})
+    if not isinstance(labels, dict) or not all(
+        isinstance(names, dict) and all(isinstance(v, str) for v in names.values()) for names in labels.values()
+    ):
+        raise ConfigError(f'{path}: [zones] labels must map each level to {{ it = "...", en = "..." }}.')
+    unknown = [level for level in labels if level not in levels]
+    if unknown:
+        raise ConfigError(f"{path}: [zones] labels name levels not in levels: {unknown}.")
+    return ZonesConfig(levels=tuple(levels), primary=primary, labels={k: dict(v) for k, v in labels.items()})
+
+
+def _vulnerability_config(path: Path, raw: dict[str, Any] | None) -> VulnerabilityConfig | None:
+    if raw is None:
+        return None
+    missing = [key for key in ("reader", "level", "weights") if key not in raw]
+    if missing:
+        raise ConfigError(f"{path}: [vulnerability] lacks {', '.join(missing)}.")
+    weights = raw["weights"]
+    if not isinstance(weights, dict) or not weights:
+        raise ConfigError(f"{path}: [vulnerability] weights must be a table of component = weight.")
+    bad = {k: v for k, v in weights.items() if isinstance(v, bool) or not isinstance(v, int | float) or v < 0}
+    if bad:
+        raise ConfigError(f"{path}: [vulnerability] weights must be numbers ≥ 0, not {bad}.")
+    return VulnerabilityConfig(
+        reader=str(raw["reader"]), level=str(raw["level"]), weights={k: float(v) for k, v in weights.items()}
     )

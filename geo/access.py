@@ -25,6 +25,7 @@ from geo.importing import geos_from_shapely
 from geo.models import AccessLayer, AccessValue, City, DataRelease
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, estimate_note, service_date, timetable_for, timetabled_feeds
+from geo.zones import primary_zone_level
 from layers.decay import exponential
 from layers.indicators import DEFAULT_THRESHOLDS_MIN, accessibility_indicators, enhanced_two_step_fca, two_step_fca
 from layers.summaries import coverage_by_zone, equity_summary
@@ -110,7 +111,8 @@ def origin_sets(release: DataRelease, network: Network | None) -> list[Origins]:
                 np.array([s.geom.y for s in schools]),
             )
         )
-    zone_level = "nil" if "nil" in levels else None
+    primary = primary_zone_level(release.city)
+    zone_level = primary if primary and primary in levels else None
     for kind in ("census_section", "h3"):
         units = list(release.population_zones.filter(kind=kind))
         if not units:
@@ -373,12 +375,13 @@ def compute_access(
 
 def _attach_zone_coverage(release: DataRelease, layers: list[AccessLayer]) -> None:
     """Copy each zone's youth coverage shares (from the census-section layer) onto the NIL layer's values."""
+    primary = primary_zone_level(release.city)
     for layer in layers:
         coverage = layer.summary.get("coverage_by_zone")
         if not coverage or layer.origin_kind != "census_section":
             continue
         target = next(
-            (t for t in layers if t.origin_kind == "nil" and t.profile == layer.profile and t.mode == layer.mode), None
+            (t for t in layers if (t.origin_kind, t.profile, t.mode) == (primary, layer.profile, layer.mode)), None
         )
         if target is None:
             continue

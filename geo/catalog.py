@@ -22,9 +22,9 @@ from data_sources.errors import ConfigError
 from geo.exporting import STRAIGHT_LINE_NOTE, attribution_for, method_note
 from geo.models import AccessLayer, City, DataRelease, TransitStop
 from geo.transit import estimate_note
+from geo.zones import primary_zone_level, zone_level_order
 
 _TO_MERCATOR = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
-ZONE_LEVEL_ORDER = ["nil", "municipio", "h3", "census_section"]
 
 
 def city_summary(city: City) -> dict[str, Any]:
@@ -48,6 +48,7 @@ def city_detail(city: City, release: DataRelease) -> dict[str, Any]:
     network = getattr(release, "street_network", None)
     categories = sorted(set(release.opportunities.values_list("category", flat=True)))
     levels = sorted(set(release.neighbourhoods.order_by().values_list("level", flat=True)))
+    order = zone_level_order(city)
     return {
         **city_summary(city),
         "release": {"id": release.input_hash[:12], "created": release.created.isoformat(), "counts": release.counts},
@@ -55,7 +56,7 @@ def city_detail(city: City, release: DataRelease) -> dict[str, Any]:
         "categories": [c for c in CATEGORIES if c in categories],
         "zone_levels": sorted(
             levels + (["h3"] if release.population_zones.filter(kind="h3").exists() else []),
-            key=lambda level: ZONE_LEVEL_ORDER.index(level) if level in ZONE_LEVEL_ORDER else len(ZONE_LEVEL_ORDER),
+            key=lambda level: order.index(level) if level in order else len(order),
         ),
         "street_network": network is not None,
         "travel_times": "walk network" if network is not None else STRAIGHT_LINE_NOTE,
@@ -99,7 +100,8 @@ def zones_with_indicators(release: DataRelease, level: str | None, mode: str, pr
     """Zones (neighbourhoods or H3 cells) as GeoJSON with their youth and the chosen layer's indicators."""
     levels = sorted(set(release.neighbourhoods.order_by().values_list("level", flat=True)))
     has_cells = release.population_zones.filter(kind="h3").exists()
-    level = level or (levels[0] if "nil" not in levels and levels else "nil" if levels else "h3")
+    primary = primary_zone_level(release.city)
+    level = level or (primary if primary in levels else levels[0] if levels else "h3")
     from geo.point_query import QueryError
 
     if level not in levels and not (level == "h3" and has_cells):
@@ -242,7 +244,7 @@ def vector_tile(layer: AccessLayer, z: int, x: int, y: int) -> bytes:
     box = Polygon.from_bbox((west, south, east, north))
     box.srid = 4326
     release = layer.release
-    if layer.origin_kind in {"nil", "municipio"}:
+    if release.neighbourhoods.filter(level=layer.origin_kind).exists():
         shapes = dict(
             release.neighbourhoods.filter(level=layer.origin_kind, geom__intersects=box).values_list("code", "geom")
         )

@@ -14,7 +14,6 @@ from data_sources.errors import ConfigError
 from geo.models import AccessLayer, DataRelease
 from layers.exports import export_layers
 
-ZONE_KINDS = {"nil", "municipio"}
 UNIT_KINDS = {"census_section", "h3"}
 STRAIGHT_LINE_NOTE = "straight-line estimate (no street network: distance × detour factor)"
 
@@ -42,8 +41,9 @@ def layer_frame(layer: AccessLayer) -> gpd.GeoDataFrame:
     values = pd.DataFrame([r[1] for r in rows], index=[r[0] for r in rows])
     geometry = [shapely.Point(r[2].x, r[2].y) for r in rows]
     release = layer.release
-    if layer.origin_kind in ZONE_KINDS | UNIT_KINDS:
-        if layer.origin_kind in ZONE_KINDS:
+    is_zone = release.neighbourhoods.filter(level=layer.origin_kind).exists()  # any of the city's zone levels
+    if is_zone or layer.origin_kind in UNIT_KINDS:
+        if is_zone:
             shapes = dict(release.neighbourhoods.filter(level=layer.origin_kind).values_list("code", "geom"))
         else:
             shapes = dict(release.population_zones.filter(kind=layer.origin_kind).values_list("code", "geom"))

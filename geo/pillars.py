@@ -30,21 +30,21 @@ from data_sources.pillar_tables import (
     read_context_indicators,
     read_pillar_weights,
 )
+from data_sources.zone_indicators import ZONE_INDICATOR_READERS
 from geo.access import MAX_SNAP_M, Origins, TransitJob, _travel_times, _zone_of_points, json_safe, origin_sets
 from geo.models import AccessLayer, City, DataRelease, PillarIndexLayer, SitingScenario
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, NoTimetablesError, service_date, timetable_for, timetabled_feeds
-from layers import pillar_index, siting
+from geo.zones import primary_zone_level
+from layers import pillar_index
 from routing.profiles import DEFAULT_PROFILES, WalkProfile, profile_by_name
 from routing.snapping import locations_from_points
 
 Progress = Callable[[str], None]
 DEFAULT_ORIGINS = frozenset({"nil"})
 YOUTH_PROFILES = tuple(p for p in DEFAULT_PROFILES if p.name != "adult")
-#: Readers of context indicators other than ``ratio``: reused from the modules that own them, never duplicated.
-CONTEXT_READERS: dict[str, Callable[[str], pd.DataFrame]] = {
-    "milan_vulnerability_components": siting.milan_vulnerability_components,
-}
+#: Readers of context indicators other than ``ratio``: the zone indicator readers, never a second reader.
+CONTEXT_READERS = ZONE_INDICATOR_READERS
 #: The pillars a new community hub offers when the planner does not choose (WISH-MI hubs: meeting, creating,
 #: learning, choosing, in a shared space).
 DEFAULT_HUB_PILLARS = ("social_relations", "education_training", "talents_creativity", "self_determination",
@@ -64,10 +64,12 @@ def city_pillar_tables(city: City) -> tuple[PillarWeights, list[ContextIndicator
 
 
 def default_origin_kinds(release: DataRelease) -> set[str]:
-    """NIL where the city has them, else its first neighbourhood level, else H3 cells."""
+    """The city's primary zone level (``[zones] primary``; NIL in Milan) where loaded, else its first
+    neighbourhood level, else H3 cells."""
     levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
-    if "nil" in levels:
-        return {"nil"}
+    primary = primary_zone_level(release.city)
+    if primary in levels:
+        return {primary}
     if release.population_zones.filter(kind="h3").exists():
         return {"h3"}
     return {levels[0]} if levels else set(DEFAULT_ORIGINS)
@@ -340,7 +342,8 @@ def pillar_index_payload(release: DataRelease, origin_kind: str | None, mode: st
     """
     if origin_kind is None:
         kinds = set(release.pillar_indexes.values_list("origin_kind", flat=True))
-        origin_kind = "nil" if "nil" in kinds or not kinds else sorted(kinds)[0]
+        primary = primary_zone_level(release.city)
+        origin_kind = primary if primary in kinds or not kinds else sorted(kinds)[0]
     layer = pillar_layer(release, origin_kind, mode, profile)
     if layer is None:
         available = sorted(

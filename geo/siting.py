@@ -1,7 +1,8 @@
 """Hub and mission siting for a city's current release: demand, candidates, travel times, and stored scenarios.
 
 Demand is the youth of each population unit (census sections, or H3 cells), optionally weighted by a vulnerability
-index of its neighbourhood (Milan: ``layers.siting.milan_vulnerability_by_nil``). Candidates come from the city's
+index of its neighbourhood (the city's TOML ``[vulnerability]`` recipe, see :func:`zone_vulnerability`). The
+zone level of the gap and mission tables is the TOML's ``[zones] primary``. Candidates come from the city's
 own data (grid cells, schools, libraries, opportunities of a category); existing hubs given in a file are fixed
 (always open, never moved); the planner may pin or forbid sites. The models are in :mod:`layers.siting`.
 """
@@ -18,11 +19,13 @@ import pandas as pd
 from django.conf import settings
 
 from data_sources.csv_safety import safe_frame
+from data_sources.zone_indicators import zone_indicator_reader
 from geo.access import MAX_SNAP_M, TransitJob, json_safe
 from geo.cluster import Runner
 from geo.models import City, DataRelease, SitingScenario
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, service_date, timetable_for
+from geo.zones import city_config, primary_zone_level
 from layers import siting
 from routing.profiles import profile_by_name
 from routing.raptor import transit_travel_times
@@ -37,6 +40,20 @@ EXACT_LIMIT = 4000  # candidates × demand above which the greedy + swap heurist
 
 class ScenarioError(siting.SitingInputError):
     """A siting request that cannot run (no demand, no candidates...)."""
+
+
+def zone_vulnerability(city: City) -> pd.Series | None:
+    """The city's 0–1 vulnerability index per zone (its TOML's ``[vulnerability]`` recipe), or None without one.
+
+    The recipe's reader (``data_sources.zone_indicators``) gives the components, and
+    :func:`layers.siting.vulnerability_by_zone` weighs them.
+    """
+    config = city_config(city)
+    if config is None or config.vulnerability is None:
+        return None
+    recipe = config.vulnerability
+    components = zone_indicator_reader(recipe.reader)(settings.VICINO_DATA_DIR)
+    return siting.vulnerability_by_zone(components, recipe.weights)
 
 
 @dataclass
@@ -59,15 +76,19 @@ def demand_for(release: DataRelease, vulnerability: bool) -> tuple[Places, pd.Se
         {b: [getattr(u, b) or 0.0 for u in units] for b in ("age_0_4", "age_5_9", "age_10_14", "age_15_17")}, index=ids
     )
     zone = pd.Series(dtype=object)
-    if release.neighbourhoods.filter(level="nil").exists():
+    level = primary_zone_level(release.city)
+    if level and release.neighbourhoods.filter(level=level).exists():
         from geo.access import _zone_of_points
 
-        zone = _zone_of_points(release, "nil", np.array([u.code for u in units]), [u.point for u in units])
+        zone = _zone_of_points(release, level, np.array([u.code for u in units]), [u.point for u in units])
         zone.index = [f"{kind}:{code}" for code in zone.index]
     if vulnerability:
-        if release.city.slug != "milan":
-            raise ScenarioError("a vulnerability index is only documented for Milan (NIL indicators)")
-        index = siting.milan_vulnerability_by_nil(settings.VICINO_DATA_DIR)
+        index = zone_vulnerability(release.city)
+        if index is None:
+            raise ScenarioError(
+                f"{release.city.name} has no vulnerability recipe ([vulnerability] in its city TOML); "
+                "a vulnerability index is only documented where the city's data supports one"
+            )
         youth = youth * (0.5 + zone.reindex(youth.index).map(index).fillna(index.mean()).to_numpy())
     places = Places(
         ids, [u.code for u in units], np.array([u.point.x for u in units]), np.array([u.point.y for u in units])
@@ -353,10 +374,11 @@ def run_sweep(
 
 def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15) -> pd.DataFrame:
     """Neighbourhoods ranked for outreach missions: youth × vulnerability × lack of access, by category."""
-    layer = release.access_layers.filter(mode="walk", origin_kind="nil", profile=profile).first()
+    level = primary_zone_level(release.city)
+    layer = release.access_layers.filter(mode="walk", origin_kind=level, profile=profile).first() if level else None
     if layer is None:
         return pd.DataFrame()
-    zones = {z.code: z for z in release.neighbourhoods.filter(level="nil").select_related("population")}
+    zones = {z.code: z for z in release.neighbourhoods.filter(level=level).select_related("population")}
     values = pd.DataFrame({v.origin_id: v.values for v in layer.values.all()}).T
     frame = pd.DataFrame(index=values.index)
     frame["name"] = [zones[c].name if c in zones else c for c in frame.index]
@@ -364,10 +386,8 @@ def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15
         zones[c].population.youth_0_17 if c in zones and hasattr(zones[c], "population") else 0 for c in frame.index
     ]
     try:
-        vulnerability = (
-            siting.milan_vulnerability_by_nil(settings.VICINO_DATA_DIR) if release.city.slug == "milan" else None
-        )
-    except Exception:  # the index needs Milan's NIL tables; without them every zone weighs the same
+        vulnerability = zone_vulnerability(release.city)
+    except Exception:  # the index needs the city's zone tables; without them every zone weighs the same
         vulnerability = None
     frame["vulnerability"] = frame.index.map(vulnerability).fillna(0.5) if vulnerability is not None else 0.5
     for column in values.columns:
@@ -417,7 +437,8 @@ def scenario_file(scenario: SitingScenario, fmt: str, folder: Path) -> Path:
     layers = {"sites": sites}
     by_zone = scenario.result.get("by_zone") or {}
     if by_zone:
-        zones = {z.code: z.geom for z in scenario.release.neighbourhoods.filter(level="nil")}
+        level = primary_zone_level(scenario.release.city)
+        zones = {z.code: z.geom for z in scenario.release.neighbourhoods.filter(level=level)}
         import shapely
 
         table = pd.DataFrame(by_zone).T

@@ -15,15 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_sources.errors import SourceNotFoundError, VicinoError
+from data_sources.errors import VicinoError
 from layers.inequality import gini, palma_ratio
 from layers.siting import (
     MaximalCovering,
     PMedian,
     SitingInputError,
     maximal_covering,
-    milan_vulnerability_by_nil,
-    milan_vulnerability_components,
     p_median,
     rank_missions,
     scenario_summary,
@@ -601,19 +599,3 @@ def test_vulnerability_index_by_hand() -> None:
         vulnerability_index(frame, ["a", "c"], [1, -1])
     with pytest.raises(SitingInputError, match="lacks"):
         vulnerability_index(frame, ["zzz"])
-
-
-def test_milan_vulnerability_by_nil(data_dir: Path) -> None:
-    index = milan_vulnerability_by_nil(data_dir)
-    assert len(index) == 88 and index.index.is_unique
-    assert set(index.index) == {str(i) for i in range(1, 89)}
-    assert index.notna().all() and index.between(0, 1).all()
-    assert index.min() == 0 and index.max() == 1
-    # Parco Forlanini – Cavriano (2,180 residents, 66% foreign) is the documented maximum.
-    assert index.idxmax() == "24"
-    components = milan_vulnerability_components(data_dir / "milan")
-    # Parco Sempione has no residents: it takes the city-wide foreign share.
-    assert components.loc["8", "population"] == 0 and 0.15 < components.loc["8", "foreign_share"] < 0.25
-    assert components["minors_household_share"].between(0, 1).all()
-    with pytest.raises(SourceNotFoundError):
-        milan_vulnerability_by_nil(data_dir / "porto_alegre")
