@@ -45,7 +45,10 @@ def _app_service_errors(name: str, service: dict, base: Path) -> list[str]:
     if not dockerfile.exists():
         return [f"service {name!r} builds from missing {dockerfile}"]
     errors = []
-    command = str(service.get("command") or "\n".join(
+    own_command = str(service.get("command") or "")
+    if own_command and not any(server in own_command for server in ("gunicorn", "runserver")):
+        return errors  # the same image running something else (a Dask scheduler or worker), not the web app
+    command = str(own_command or "\n".join(
         line for line in dockerfile.read_text().splitlines() if line.strip().startswith(("CMD", "ENTRYPOINT"))
     ))  # fmt: skip
     # With DEBUG=0 every page is a 500 until collectstatic has written the manifest of static files.

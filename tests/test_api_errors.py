@@ -94,6 +94,9 @@ def test_an_unexpected_error_is_a_logged_json_500_without_traceback(
 def test_an_unknown_api_address_is_json_404(api: Client) -> None:
     response = api.get("/api/v1/no/such/thing")
     assert response.status_code == 404 and "no such API address" in response.json()["error"]
+    from django.contrib.auth.models import User
+
+    api.force_login(User.objects.get_or_create(username="tile-analyst")[0])  # tiles are the "layers" group
     response = api.get("/api/v1/tiles/porto_alegre/x/-1/0/0.mvt")
     assert response.status_code == 400 and "tile -1/0/0 does not exist" in response.json()["error"]
 

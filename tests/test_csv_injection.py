@@ -69,7 +69,7 @@ def test_a_layer_csv_keeps_negative_numbers_and_neutralises_names(tmp_path: Path
 def test_catalogue_names_reach_reports_school_and_scenario_csvs_as_text(tmp_path: Path) -> None:
     from geo.catalog import reachable_csv_response
     from geo.models import DataRelease, SitingScenario
-    from geo.siting import scenario_file
+    from geo.siting import scenario_export
 
     catalogue = tmp_path / "hostile.csv"
     catalogue.write_text(
@@ -119,6 +119,6 @@ def test_catalogue_names_reach_reports_school_and_scenario_csvs_as_text(tmp_path
         sites=[{"id": "opportunity:h-1", "name": opportunity.name, "lon": 9.19, "lat": 45.46, "fixed": False}],
         result={"overall": {}},
     )
-    path = scenario_file(scenario, "csv")
-    (site,) = csv.DictReader(path.open(encoding="utf-8"))
+    _, content = scenario_export(scenario, "csv")
+    (site,) = csv.DictReader(io.StringIO(content.decode("utf-8")))
     assert site["name"] == "'" + HYPERLINK and float(site["lon"]) == pytest.approx(9.19)

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.conftest import load_city_with_layers
@@ -25,6 +26,8 @@ def test_download_follows_the_recomputed_layer(settings: object, tmp_path: objec
     settings.VICINO_HOME = tmp_path  # type: ignore[attr-defined]
     city = load_city_with_layers("sao_paulo", ("age_11_13",), {"h3"})
     client = Client()
+    # Layers are the analysts' group (login or token by default, README "Who can see what").
+    client.force_login(User.objects.get_or_create(username="layers-analyst")[0])
     url = "/api/v1/cities/sao_paulo/layers/walk_age_11_13_h3.csv"
     first = rows_of(client.get(url))
     cell = next(iter(first))

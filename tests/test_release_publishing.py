@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
@@ -44,6 +45,8 @@ def test_new_import_waits_for_its_layers(tmp_path: Path) -> None:
     from geo.models import City, DataRelease
 
     client = Client()
+    # Layers are the analysts' group (login or token by default, README "Who can see what").
+    client.force_login(User.objects.get_or_create(username="layers-analyst")[0])
     first_out = run("load_city", "sao_paulo", "--rejects", str(tmp_path / "r1.csv"))
     city = City.objects.get(slug="sao_paulo")
     first = city.current_release()
