@@ -71,19 +71,25 @@ def _seed_matrix(ptr: np.ndarray, nodes: np.ndarray, costs: np.ndarray, n_nodes:
     return csr_with_min_duplicates(nodes, places, costs + 1.0, n_nodes, len(ptr) - 1)
 
 
-#: Destinations' seed matrices, kept while their Locations live: a point query (one origin) walks to the same
-#: opportunities and stops every time, and building their matrix (~2.5 ms on Porto Alegre) cost more than the search.
-_ENTRY_MATRICES: weakref.WeakKeyDictionary[Locations, tuple[int, sparse.csr_matrix]] = weakref.WeakKeyDictionary()
+#: Places' seed matrices, kept while their Locations live: a point query (one origin) walks to the same opportunities
+#: and stops every time, and a batch of a Dask job (routing.distributed) searches towards the same scattered places
+#: as the worker's other batches; building the matrix (~2.5 ms on Porto Alegre's opportunities, far more for a
+#: region's origins) cost more than a point query's search.
+_SEED_MATRICES: weakref.WeakKeyDictionary[Locations, dict[tuple[str, int], sparse.csr_matrix]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _entry_matrix(destinations: Locations, n_nodes: int) -> sparse.csr_matrix:
-    """The seed matrix for walking *to* ``destinations`` (cached per Locations object and network size)."""
-    cached = _ENTRY_MATRICES.get(destinations)
-    if cached is not None and cached[0] == n_nodes:
-        return cached[1]
-    matrix = _seed_matrix(destinations.entry_ptr, destinations.entry_node, destinations.entry_cost, n_nodes)
-    _ENTRY_MATRICES[destinations] = (n_nodes, matrix)
-    return matrix
+def _seed_matrix_of(places: Locations, side: str, n_nodes: int) -> sparse.csr_matrix:
+    """The (n_nodes × places) seed matrix for walking out of (``side="exit"``) or into (``"entry"``) ``places``."""
+    cached = _SEED_MATRICES.setdefault(places, {})
+    key = (side, n_nodes)
+    if key not in cached:
+        if side == "exit":
+            cached[key] = _seed_matrix(places.exit_ptr, places.exit_node, places.exit_cost, n_nodes)
+        else:
+            cached[key] = _seed_matrix(places.entry_ptr, places.entry_node, places.entry_cost, n_nodes)
+    return cached[key]
 
 
 def _min_per_pair(a: np.ndarray, b: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,13 +148,13 @@ def walk_distances(
     per_origin = np.broadcast_to(np.asarray(max_metres, dtype=np.float64), (len(origins),))
     largest = float(per_origin.max())
     if len(destinations) <= len(origins):
-        exits = _seed_matrix(origins.exit_ptr, origins.exit_node, origins.exit_cost, network.n_nodes)
+        exits = _seed_matrix_of(origins, "exit", network.n_nodes)
         d_idx, o_idx, metres = _search_all(
             network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
             exits, np.full(len(destinations), largest), threads,
         )  # fmt: skip
     else:
-        entries = _entry_matrix(destinations, network.n_nodes)
+        entries = _seed_matrix_of(destinations, "entry", network.n_nodes)
         o_idx, d_idx, metres = _search_all(
             network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, entries,
             np.ascontiguousarray(per_origin), threads,
