@@ -58,9 +58,15 @@ def _feeds(release_id: int, input_hash: str) -> tuple[GtfsFeed, ...]:
 def estimate_note(release: DataRelease, language: str = "en") -> str:
     """What labels results of estimated timetables ("estimated from service summaries (ATM, winter 2021-22)"):
     the notes of the release's feeds built from summaries, joined; empty when every timetable is a real one."""
-    key = "estimate_note_it" if language.startswith("it") else "estimate_note"
-    notes = [r.counts.get(key, "") for r in release.transit_feeds.filter(has_timetables=True)]
-    return "; ".join(n for n in notes if n)
+    return _estimate_note(release.pk, release.input_hash, "it" if language.startswith("it") else "en")
+
+
+@lru_cache(maxsize=16)
+def _estimate_note(release_id: int, input_hash: str, language: str) -> str:
+    """Kept per process: a release's feeds never change (every point query asked the database twice)."""
+    key = "estimate_note_it" if language == "it" else "estimate_note"
+    feeds = TransitFeed.objects.filter(release_id=release_id, has_timetables=True)
+    return "; ".join(n for n in (r.counts.get(key, "") for r in feeds) if n)
 
 
 def timetabled_feeds(release: DataRelease) -> tuple[GtfsFeed, ...]:
