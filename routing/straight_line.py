@@ -16,7 +16,7 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS, WGS84
-from routing.network import Network
+from routing.network import Network, transformer_between
 from routing.profiles import ADULT, WalkProfile
 
 DEFAULT_DETOUR_FACTOR = 1.25
@@ -25,9 +25,30 @@ METHOD_NETWORK = "network"
 
 
 def _metric_xy(lon: np.ndarray, lat: np.ndarray, crs: str | int | pyproj.CRS) -> np.ndarray:
-    transformer = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
-    x, y = transformer.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = transformer_between(WGS84, crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.column_stack([x, y])
+
+
+def walk_seconds_straight_line(
+    lon: float,
+    lat: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    metric_crs: str | int | pyproj.CRS,
+    profile: WalkProfile = ADULT,
+    *,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+) -> np.ndarray:
+    """Estimated walking seconds from one lon/lat point to places at metric ``x, y`` (inf beyond ``max_walk_m``).
+
+    The rule of :func:`travel_times_straight_line` for one origin and every place, without a cutoff.
+    """
+    hx, hy = transformer_between(WGS84, metric_crs).transform(lon, lat)
+    metres = np.hypot(np.asarray(x) - hx, np.asarray(y) - hy) * detour_factor
+    seconds = metres / profile.speed_m_s
+    if profile.max_walk_m is not None:
+        seconds[metres > profile.max_walk_m] = np.inf
+    return seconds
 
 
 def travel_times_straight_line(
