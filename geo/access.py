@@ -20,6 +20,7 @@ import shapely
 from django.db import transaction
 
 from data_sources.contracts import CATEGORIES
+from data_sources.errors import NoDataLoadedError
 from geo.cluster import Runner
 from geo.importing import geos_from_shapely
 from geo.models import AccessLayer, AccessValue, City, DataRelease
@@ -291,7 +292,7 @@ def compute_access(
     """
     release = city.latest_release()
     if release is None:
-        raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
+        raise NoDataLoadedError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
     network = network_for_release(release)
     transit = None
     timetable_note = ""

@@ -43,7 +43,7 @@ from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
 from data_sources.contracts import TEXT_LIMITS
 from data_sources.download import path_for_source, sha256_of_file
-from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
+from data_sources.errors import ConfigError, DownloadError, SourceFormatError, SourceNotFoundError
 from data_sources.place_names import PlaceNamer
 from data_sources.rejects import RejectReport
 from data_sources.validation import TOO_LONG, text_too_long
@@ -245,7 +245,7 @@ def _text(value: Any, field_name: str) -> str:
     text = str(_value(value) or "")
     limit = TEXT_LIMITS[field_name]
     if len(text) > limit:
-        raise ValueError(f"{field_name} of {len(text)} characters reached storage unchecked (limit {limit})")
+        raise SourceFormatError(f"{field_name} of {len(text)} characters reached storage unchecked (limit {limit})")
     return text
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
+from data_sources.errors import InvalidRequestError
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
 from routing.raptor import DEFAULT_PERCENTILES, WalkLinks, percentile_column, travel_times_from_links
@@ -52,7 +53,7 @@ def searchable(network: Network) -> Network:
 def batches_of(n: int, batch: int) -> list[np.ndarray]:
     """``range(n)`` cut into consecutive index arrays of at most ``batch`` items."""
     if batch < 1:
-        raise ValueError(f"batch must be at least 1, got {batch}")
+        raise InvalidRequestError(f"batch must be at least 1, got {batch}")
     return [np.arange(start, min(start + batch, n), dtype=np.int64) for start in range(0, n, batch)]
 
 

@@ -59,6 +59,7 @@ import pandas as pd
 from numba import njit
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
+from data_sources.errors import InvalidRequestError
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
 from routing.snapping import DEFAULT_MAX_SNAP_M, Locations, locations_from_points
@@ -272,7 +273,7 @@ def links_for_origins(
     """
     if len(destinations) != links.n_destinations:
         msg = f"links lead to {links.n_destinations} destinations, {len(destinations)} given"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     speed = links.speed_m_s
     o, s, m = walk_distances(network, origins, stops, links.max_walk_m, threads=threads)
     access = _csr(o, s, _seconds(m, speed), len(origins))
@@ -606,7 +607,7 @@ def percentile_indexes(n: int, percentiles: Sequence[float]) -> IntArray:
     """R5's nearest-rank indexes: percentile ``p`` of ``n`` sorted values is the one at ``ceil(p / 100 * n) - 1``."""
     if n <= 0:
         msg = "percentiles need at least one departure time"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     return np.array([max(0, math.ceil(p / 100 * n) - 1) for p in percentiles], dtype=np.int64)
 
 
@@ -619,14 +620,14 @@ def _departure_times(window: tuple[int, int], step_s: int) -> Int32Array:
     start, end = window
     if end <= start or step_s <= 0:
         msg = f"departure window {window} with step {step_s} s has no departure"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     return np.arange(start, end, step_s, dtype=np.int32)
 
 
 def _check_links(timetable: Timetable, links: WalkLinks) -> None:
     if len(links.transfer_ptr) != timetable.n_stops + 1:
         msg = "the walk links were made for another timetable (stop counts differ)"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
 
 
 def _check_window(timetable: Timetable, departures: np.ndarray, max_trip_s: int) -> None:
@@ -635,10 +636,10 @@ def _check_window(timetable: Timetable, departures: np.ndarray, max_trip_s: int)
             f"departures {int(departures.min())}..{int(departures.max())} s fall outside the timetable's window "
             f"[{timetable.window_start_s}, {timetable.window_end_s}): build it for this window"
         )
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     if max_trip_s > timetable.max_trip_s:
         msg = f"max_trip_s {max_trip_s} exceeds the {timetable.max_trip_s} s the timetable kept trips for"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
 
 
 def _departures_checked(
@@ -652,10 +653,10 @@ def _departures_checked(
     departures = np.asarray(departure_times, dtype=np.int32)
     if len(departures) > 1 and (np.diff(departures) <= 0).any():
         msg = "departure_times must be strictly increasing"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     if max_transfers < 0:
         msg = f"max_transfers must be 0 or more, not {max_transfers}"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     _check_links(timetable, links)
     _check_window(timetable, departures, max_trip_s)
     return departures
@@ -830,7 +831,7 @@ def travel_times_from_links(
     requested = [float(p) for p in percentiles]
     if any(not 0 < p <= 100 for p in requested):
         msg = f"percentiles must lie in (0, 100], got {list(percentiles)}"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     computed = sorted({*requested, 50.0})
     pct_index = percentile_indexes(len(departures), computed)
     head, tail = _kernel_arguments(timetable, links)

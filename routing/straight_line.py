@@ -16,6 +16,7 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS, WGS84
+from data_sources.errors import InvalidRequestError
 from routing.network import Network, transformer_between
 from routing.profiles import ADULT, WalkProfile
 
@@ -66,7 +67,7 @@ def travel_times_straight_line(
 ) -> pd.DataFrame:
     """``from_id, to_id, travel_time`` estimated from straight-line distance × ``detour_factor``."""
     if detour_factor < 1:
-        raise ValueError(f"a detour factor below 1 ({detour_factor}) would beat the straight line")
+        raise InvalidRequestError(f"a detour factor below 1 ({detour_factor}) would beat the straight line")
     origins = _metric_xy(origin_lon, origin_lat, metric_crs)
     destinations = _metric_xy(destination_lon, destination_lat, metric_crs)
     radius = profile.metres_in(cutoff_s) / detour_factor

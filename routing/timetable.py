@@ -46,6 +46,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from data_sources.contracts import FeedTables
+from data_sources.errors import InvalidRequestError
 from data_sources.gtfs_calendar import service_ids_on
 from data_sources.gtfs_times import frequency_trips_expanded, interpolated_times, trip_starts
 
@@ -221,14 +222,14 @@ def timetable_from_feeds(
     feed_list = [feeds] if not isinstance(feeds, Sequence) else list(feeds)
     if window_end_s <= window_start_s:
         msg = f"empty departure window: window_end_s ({window_end_s}) must be after window_start_s ({window_start_s})"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     if max_trip_s < 0:
         msg = f"max_trip_s must be positive or zero, not {max_trip_s}"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     names = [feed.name for feed in feed_list]
     if len(set(names)) != len(names):
         msg = f"feeds must have distinct names (they prefix ids); got {names}"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     day = pd.Timestamp(date).normalize()
     horizon_end = window_end_s + max_trip_s
     parts = [_usable_stop_times(feed, day, window_start_s, horizon_end) for feed in feed_list]
