@@ -103,7 +103,31 @@ POPULATION_COLUMNS: list[str] = [
 STOP_COLUMNS: list[str] = ["id", "feed", "name", "geometry"]
 
 #: The one travel-time contract (as r5py): a long, sparse table; seconds; only pairs within the cutoff.
+#: Every router returns it (walk: ``routing.travel_times``, straight line: ``routing.straight_line``, transit:
+#: ``routing.raptor`` and ``routing.distributed``); the column types are :data:`TRAVEL_TIME_TYPES`.
 TRAVEL_TIME_COLUMNS: list[str] = ["from_id", "to_id", "travel_time"]
+
+#: Column → (dtype, nullable, meaning) of the travel-time table. ``from_id`` / ``to_id`` are the ids given to the
+#: router (strings or integers, as given; never missing). ``travel_time`` is float seconds, never NaN: a pair
+#: appears only when it is within the cutoff (for transit: its *median* over the departure minutes is). Transit
+#: tables add one column per requested percentile, named by :func:`percentile_column` (``travel_time_p5`` …
+#: ``travel_time_p95``): float seconds, NaN where that percentile lies beyond the cutoff. Rows are unique per
+#: ``(from_id, to_id)`` and sorted by ``from_id`` then ``travel_time``; ``frame.attrs["method"]`` says how they
+#: were computed (``"network"``, ``"straight_line"``, …).
+TRAVEL_TIME_TYPES: dict[str, tuple[str, bool, str]] = {
+    "from_id": ("object or int64", False, "origin id, as given"),
+    "to_id": ("object or int64", False, "destination id, as given"),
+    "travel_time": ("float64", False, "seconds (transit: the median over the departures)"),
+    "travel_time_p<p>": ("float64", True, "seconds at percentile p over the departures; NaN beyond the cutoff"),
+}
+
+#: The name prefix of a travel-time percentile column.
+PERCENTILE_PREFIX = "travel_time_p"
+
+
+def percentile_column(p: float) -> str:
+    """The column of a percentile: ``travel_time_p5``, ``travel_time_p50``, ``travel_time_p2.5``."""
+    return f"{PERCENTILE_PREFIX}{p:g}"
 
 
 class FeedTables(Protocol):

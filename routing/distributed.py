@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from data_sources.contracts import TRAVEL_TIME_COLUMNS
+from data_sources.contracts import TRAVEL_TIME_COLUMNS, percentile_column
 from data_sources.errors import InvalidRequestError
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
-from routing.raptor import DEFAULT_PERCENTILES, WalkLinks, percentile_column, travel_times_from_links
+from routing.raptor import DEFAULT_PERCENTILES, travel_times_from_links
 from routing.snapping import Locations
 from routing.timetable import Timetable
 from routing.travel_times import ids_column, walk_distances
+from routing.walk_links import WalkLinks
 
 if TYPE_CHECKING:
     from distributed import Client

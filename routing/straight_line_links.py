@@ -18,7 +18,9 @@ from scipy.spatial import cKDTree
 from data_sources.contracts import WGS84
 from data_sources.errors import InvalidRequestError
 from routing.profiles import ADULT, WalkProfile
-from routing.raptor import (
+from routing.straight_line import DEFAULT_DETOUR_FACTOR
+from routing.timetable import Timetable
+from routing.walk_links import (
     DEFAULT_MAX_WALK_M,
     DEFAULT_TRANSFER_MAX_M,
     WalkLinks,
@@ -27,8 +29,6 @@ from routing.raptor import (
     _seconds,
     _walk_limits,
 )
-from routing.straight_line import DEFAULT_DETOUR_FACTOR
-from routing.timetable import Timetable
 
 __all__ = ["PlacesXY", "places_xy", "straight_line_links", "straight_line_links_for_origins"]
 
