@@ -26,7 +26,7 @@ import osmium
 import pandas as pd
 import shapely
 
-from data_sources.boundaries import read_vector_file
+from data_sources.boundaries import vector_file_with_fields
 from data_sources.contracts import WGS84
 from data_sources.errors import ConfigError, NoUsableRowsError, SourceFormatError, SourceNotFoundError
 from data_sources.rejects import RejectReport
@@ -119,14 +119,7 @@ def basemap_layer_from_file(
     if layer not in LAYER_GEOMETRIES:
         raise ConfigError(f"unknown base-map layer {layer!r}; known layers: {', '.join(LAYER_GEOMETRIES)}.")
     path = Path(path)
-    frame = read_vector_file(path)
-    report = RejectReport()
-    report.read_counts[source] += len(frame)
-    missing = [f for f in (name_field, class_field) if f and f not in frame.columns]
-    if missing:
-        raise SourceFormatError(
-            f"{path.name} has no field {', '.join(map(repr, missing))}; it has {', '.join(frame.columns)}."
-        )
+    frame, report = vector_file_with_fields(path, source, (name_field, class_field))
     wanted = _GEOMETRY_TYPES[LAYER_GEOMETRIES[layer]]
     names = frame[name_field] if name_field else pd.Series("", index=frame.index)
     classes = frame[class_field] if class_field else pd.Series("", index=frame.index)

@@ -360,7 +360,7 @@ def feed_summary(feed: GtfsFeed) -> dict[str, object]:
     Parameters
     ----------
     feed
-        A feed from :func:`feed_from_path`.
+        The loaded feed whose tables and report are counted.
 
     Returns
     -------

@@ -75,7 +75,7 @@ def service_dates(feed: FeedTables) -> pd.DatetimeIndex:
     Parameters
     ----------
     feed
-        A feed from :func:`data_sources.gtfs.feed_from_path`.
+        Any :class:`~data_sources.contracts.FeedTables`; its calendar and calendar_dates are read.
 
     Returns
     -------

@@ -73,8 +73,8 @@ from data_sources.validation import (
     opening_hours_valid,
     opportunities_from_frame,
     point_coordinates_from_geometry,
-    points_checked,
     text_values,
+    xy_points_checked,
 )
 
 PROVIDER = "Comune di Milano"
@@ -129,8 +129,7 @@ def _polygon_opportunities(
     frame = reject(frame, problems.notna(), "geometry", problems,
                    frame["geometry"].map(lambda g: g.geom_type if g is not None else ""))  # fmt: skip
     frame = point_coordinates_from_geometry(frame)  # point_on_surface: on the polygon, never a centroid off it
-    frame = points_checked(frame, reject, lon_field="_x", lat_field="_y", area=boundary, path=path,
-                           lon_label="geometry", lat_label="geometry")  # fmt: skip
+    frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, mapping)
     _finish(frame, path, report, source)
     namer = namer or PlaceNamer(language="it")
@@ -208,8 +207,7 @@ def opportunities_from_civic_libraries(
     frame = reject(frame, frame["id"].isna(), "Biblioteche - Sede", "missing name")
     frame = _reject_duplicates(frame, reject)
     frame = point_coordinates_from_geometry(frame)
-    frame = points_checked(frame, reject, lon_field="_x", lat_field="_y", area=boundary, path=path,
-                           lon_label="geometry", lat_label="geometry")  # fmt: skip
+    frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, _mapping(mapping, "ds1306"))
     hours: dict[object, object] = {}
     closed = []
@@ -388,16 +386,7 @@ def opportunities_from_street_sport_areas(
     reject = Rejector(report, source, path, id_field="id")
     frame = _reject_bad_text(frame, reject)
     frame = reject(frame, frame["area"].isna(), "Codice area", "missing area code")
-    frame = points_checked(
-        frame,
-        reject,
-        lon_field="_x",
-        lat_field="_y",
-        area=boundary,
-        path=path,
-        lon_label="geometry",
-        lat_label="geometry",
-    )
+    frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, _mapping(mapping, "ds632"))
     _finish(frame, path, report, source)
 

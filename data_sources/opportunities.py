@@ -62,9 +62,9 @@ from data_sources.validation import (
     numbers_from_values,
     pillars_from_values,
     point_coordinates_from_geometry,
-    points_checked,
     printable_bad_text,
     text_values,
+    xy_points_checked,
 )
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
@@ -350,16 +350,7 @@ def _opportunities_from_points(
     reject = Rejector(report, source, path, id_field="id")
     frame = _reject_bad_text(frame, reject)
     frame = _reject_duplicates(frame, reject)
-    frame = points_checked(
-        frame,
-        reject,
-        lon_field="_x",
-        lat_field="_y",
-        area=boundary,
-        path=path,
-        lon_label="geometry",
-        lat_label="geometry",
-    )
+    frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, mapping)
     _finish(frame, path, report, source)
     frame["source"] = source

@@ -54,8 +54,8 @@ from data_sources.validation import (
     opening_hours_valid,
     opportunities_from_frame,
     point_coordinates_from_geometry,
-    points_checked,
     text_values,
+    xy_points_checked,
 )
 
 MOSTLY_OUTSIDE = "mostly outside the city boundary"
@@ -257,16 +257,7 @@ def opportunities_from_osm_pois(
         frame, access.isin({_key(a) for a in excluded_access}), "access", NOT_PUBLIC + " (access=" + access + ")"
     )
     frame = point_coordinates_from_geometry(frame)
-    frame = points_checked(
-        frame,
-        reject,
-        lon_field="_x",
-        lat_field="_y",
-        area=boundary,
-        path=file,
-        lon_label="geometry",
-        lat_label="geometry",
-    )
+    frame = xy_points_checked(frame, reject, area=boundary, path=file)
     table = _mapping(mapping, "osm")
     keys = frame["tag_key"].map(_key)
     values_by_field = {f: frame["tag_value"].where(keys == _key(f)) for f in dict.fromkeys(table["match_field"])}
