@@ -47,7 +47,6 @@ import pandas as pd
 from data_sources.contracts import (
     WGS84,
 )
-from data_sources.errors import NoUsableRowsError
 from data_sources.italian_hours import HoursNotUnderstoodError, opening_hours_from_italian
 from data_sources.opportunities import (
     _finish,
@@ -55,7 +54,9 @@ from data_sources.opportunities import (
     _mapped,
     _mapping,
     _opportunities_from_points,
+    _read_features,
     _read_point_features,
+    _reject_bad_geometry,
     _reject_bad_text,
     _reject_duplicates,
     _require,
@@ -65,9 +66,6 @@ from data_sources.validation import (
     Area,
     Rejector,
     SourceReport,
-    existing_path,
-    frame_from_geojson_path,
-    geometry_problems,
     merge_pillars,
     missing_mask,
     opening_hours_valid,
@@ -111,11 +109,7 @@ def _polygon_opportunities(
     namer: PlaceNamer | None,
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     report = SourceReport()
-    path = existing_path(path)
-    frame, n = frame_from_geojson_path(path)
-    report.read_counts[source] += n
-    if n == 0:
-        raise NoUsableRowsError(f"{path}: no features")
+    path, frame = _read_features(path, source, report)
     _require(frame, ["obj_id", "descrizione_codice"], path)
     if "località" not in frame.columns:
         frame["località"] = np.nan
@@ -125,9 +119,7 @@ def _polygon_opportunities(
     frame = _reject_bad_text(frame, reject)
     frame = reject(frame, frame["id"].isna(), "obj_id", "missing object id")
     frame = _reject_duplicates(frame, reject)
-    problems = geometry_problems(frame["geometry"])
-    frame = reject(frame, problems.notna(), "geometry", problems,
-                   frame["geometry"].map(lambda g: g.geom_type if g is not None else ""))  # fmt: skip
+    frame = _reject_bad_geometry(frame, reject)
     frame = point_coordinates_from_geometry(frame)  # point_on_surface: on the polygon, never a centroid off it
     frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, mapping)
@@ -185,11 +177,7 @@ def opportunities_from_civic_libraries(
 ) -> tuple[gpd.GeoDataFrame, SourceReport]:
     """Milan's civic libraries (ds1306) with their opening hours (see the module docstring)."""
     report = SourceReport()
-    path = existing_path(path)
-    frame, n = frame_from_geojson_path(path)
-    report.read_counts[source] += n
-    if n == 0:
-        raise NoUsableRowsError(f"{path}: no features")
+    path, frame = _read_features(path, source, report)
     _require(frame, ["Biblioteche - Sede", "Orari"], path)
     for name in ("Indirizzo", "Note", "long", "lat"):
         if name not in frame.columns:

@@ -58,6 +58,7 @@ from data_sources.validation import (
     first_occurrence_rows,
     frame_from_csv_path,
     frame_from_geojson_path,
+    geometry_problems,
     missing_mask,
     numbers_from_values,
     pillars_from_values,
@@ -265,6 +266,29 @@ def _reject_duplicates(frame: pd.DataFrame, reject: Rejector, id_field: str = "i
     )
 
 
+def _read_features(path: str | Path, source: str, report: SourceReport) -> tuple[Path, gpd.GeoDataFrame]:
+    """A GeoJSON file's features, counted as read for ``source``.
+
+    Raises
+    ------
+    NoUsableRowsError
+        If the file has no feature.
+    """
+    path = existing_path(path)
+    frame, n = frame_from_geojson_path(path)
+    report.read_counts[source] += n
+    if n == 0:
+        raise NoUsableRowsError(f"{path}: no features")
+    return path, frame
+
+
+def _reject_bad_geometry(frame: pd.DataFrame, reject: Rejector) -> pd.DataFrame:
+    """Rows whose geometry is missing, empty or invalid rejected (shapely's reason; the geometry type as value)."""
+    problems = geometry_problems(frame["geometry"])
+    kinds = frame["geometry"].map(lambda g: g.geom_type if g is not None else "")
+    return reject(frame, problems.notna(), "geometry", problems, kinds)
+
+
 def _read_point_features(
     path: str | Path,
     source: str,
@@ -274,11 +298,7 @@ def _read_point_features(
     lat_field: str | None = None,
 ) -> tuple[Path, pd.DataFrame]:
     """GeoJSON features with ``_x``/``_y`` from their geometry (or from lon/lat properties where it is missing)."""
-    path = existing_path(path)
-    frame, n = frame_from_geojson_path(path)
-    report.read_counts[source] += n
-    if n == 0:
-        raise NoUsableRowsError(f"{path}: no features")
+    path, frame = _read_features(path, source, report)
     frame = point_coordinates_from_geometry(frame)
     if lon_field and lat_field and lon_field in frame.columns and lat_field in frame.columns:
         no_geometry = frame["_x"].isna()

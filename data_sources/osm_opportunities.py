@@ -33,6 +33,8 @@ from data_sources.opportunities import (
     _mapped,
     _mapping,
     _named,
+    _read_features,
+    _reject_bad_geometry,
     _reject_bad_text,
     _reject_duplicates,
     _require,
@@ -46,9 +48,6 @@ from data_sources.validation import (
     Rejector,
     SourceReport,
     area_geometry,
-    existing_path,
-    frame_from_geojson_path,
-    geometry_problems,
     missing_mask,
     numbers_from_values,
     opening_hours_valid,
@@ -94,11 +93,7 @@ def opportunities_from_parks(
         Labels a park without an OSM name ("Giardino, Via X (NIL Y)"); default the English word alone.
     """
     report = SourceReport()
-    path = existing_path(path)
-    frame, n = frame_from_geojson_path(path)
-    report.read_counts[source] += n
-    if n == 0:
-        raise NoUsableRowsError(f"{path}: no features")
+    path, frame = _read_features(path, source, report)
     _require(frame, ["osm_type", "osm_id", "leisure"], path)
     for name in ("name", "access", "opening_hours", "operator", "fee"):
         if name not in frame.columns:
@@ -114,14 +109,7 @@ def opportunities_from_parks(
     reject = Rejector(report, source, path, id_field="id")
     frame = _reject_bad_text(frame, reject)
     frame = _reject_duplicates(frame, reject)
-    problems = geometry_problems(frame["geometry"])
-    frame = reject(
-        frame,
-        problems.notna(),
-        "geometry",
-        problems,
-        frame["geometry"].map(lambda g: g.geom_type if g is not None else ""),
-    )
+    frame = _reject_bad_geometry(frame, reject)
     access = frame["access"].map(lambda v: _key(v) if isinstance(v, str) else "")
     frame = reject(
         frame, access.isin({_key(a) for a in excluded_access}), "access", NOT_PUBLIC + " (access=" + access + ")"
@@ -244,14 +232,7 @@ def opportunities_from_osm_pois(
     reject = Rejector(report, source, file, id_field="id")
     frame = _reject_bad_text(frame, reject)
     frame = _reject_duplicates(frame, reject)
-    problems = geometry_problems(frame["geometry"])
-    frame = reject(
-        frame,
-        problems.notna(),
-        "geometry",
-        problems,
-        frame["geometry"].map(lambda g: g.geom_type if g is not None else ""),
-    )
+    frame = _reject_bad_geometry(frame, reject)
     access = frame["access"].map(lambda v: _key(v) if isinstance(v, str) else "")
     frame = reject(
         frame, access.isin({_key(a) for a in excluded_access}), "access", NOT_PUBLIC + " (access=" + access + ")"
