@@ -7,7 +7,7 @@ name and class are merged into one feature (one street, one metro line), so the 
 Two readers:
 
 - :func:`basemap_layer_from_file`: one layer from a vector file (GeoJSON, GeoPackage, zipped shapefile), e.g.
-  Milan's OSM main roads or the Comune's metro lines.
+  OSM main roads or a city's own metro lines.
 - :func:`basemap_layers_from_osm`: main roads with their names, parks and water from an OpenStreetMap extract.
 
 Rows with no geometry or the wrong kind of geometry are rejected (file, row, field, reason); rows entirely outside

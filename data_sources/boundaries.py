@@ -1,4 +1,4 @@
-"""Neighbourhoods and administrative zones (Milan's 88 NIL and 9 Municipi, or any city's equivalent).
+"""Neighbourhoods and administrative zones (a city's neighbourhoods and districts, as its TOML's ``[zones]`` names).
 
 Returns a GeoDataFrame with :data:`~data_sources.contracts.ZONE_COLUMNS` in EPSG:4326 (MultiPolygons) and a
 reject report: features with an empty geometry, a geometry that is not a polygon, a missing code or a duplicate

@@ -21,7 +21,7 @@ field at fault and the reason, so that for every table ``rows read = rows kept +
 - :class:`~data_sources.errors.NoUsableRowsError`: ``stops.txt`` (or a present trips.txt / stop_times.txt) has
   no data rows, or every one of its rows was rejected.
 
-A feed with stops (and routes) but no trips.txt and stop_times.txt, such as AMAT Milan's partial extract, is a
+A feed with stops (and routes) but no trips.txt and stop_times.txt, such as a stops-and-routes extract, is a
 valid "stops only" feed: ``has_timetables`` is False.
 
 Values are stripped of surrounding whitespace and kept as strings, except these columns, which are parsed:

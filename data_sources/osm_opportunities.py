@@ -86,7 +86,7 @@ def opportunities_from_parks(
     path
         ``parks_osm_2025.geojson`` (OSM polygons with ``osm_type``, ``osm_id``, ``leisure``...).
     boundary
-        The city's boundary polygon (for Milan the union of the 9 Municipi).
+        The city's boundary polygon (e.g. the union of its districts).
     mapping
         A mapping table; default ``mappings/parks_osm.csv`` (on ``leisure``).
     namer

@@ -131,7 +131,7 @@ def reader_named(name: str, kind: str, *, where: str) -> Reader:
     kind
         The source's kind; the reader must return that kind's contract.
     where
-        Names the configuration and source in the error (``"milan.toml: source 'pools'"``).
+        Names the configuration and source in the error (``"<city>.toml: source 'pools'"``).
 
     Raises
     ------

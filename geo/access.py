@@ -152,7 +152,7 @@ def _travel_times(
     cutoff_s = CUTOFF_MIN * 60
     runner = runner or Runner()
     if transit is not None and network is None:
-        # No street network (Milan offline): every walking leg is a straight-line estimate, as for walking.
+        # No street network: every walking leg is a straight-line estimate, as for walking.
         origin_xy = places_xy(origins.ids, origins.lon, origins.lat, metric_epsg)
         destination_xy = places_xy(
             destinations["id"].to_numpy(), destinations["lon"].to_numpy(), destinations["lat"].to_numpy(), metric_epsg

@@ -107,7 +107,7 @@ def namer_of(context: LoadContext) -> PlaceNamer:
     """Readable labels for unnamed places (built once per import, after the zones are stored).
 
     Street names come from the city's ``street_names`` sources and its OSM extract's named highways; zone names
-    from the stored zones of the level ``[city] name_zones`` names (Milan's NIL).
+    from the stored zones of the level ``[city] name_zones`` names (e.g. NIL).
     """
     if context.namer is None:
         config = context.config
@@ -530,8 +530,7 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """
     extra: dict[str, str] = {}
     if source.options.get("reader") == "atm_summary":
-        summary = atm_summary.summary_from_atm_folder(path, name=source.name)
-        feed = atm_summary.feed_from_summary(summary, atm_summary.MILAN_COMMERCIAL_SPEEDS_KMH, name=source.name)
+        feed = atm_summary.feed_from_atm_folder(path, name=source.name)
         extra = {
             "reader": "atm_summary",
             "estimate_note": str(source.options.get("estimate_note", "estimated from service summaries")),
@@ -629,7 +628,7 @@ def boundary_of(context: LoadContext) -> shapely.Geometry | None:
 def derive_h3_cells(context: LoadContext) -> int:
     """H3 resolution-9 cells over the city with youth moved from census sections (area-weighted).
 
-    Porto Alegre and São Paulo come with such a grid; a city with census sections (Milan) gets the same layer.
+    Porto Alegre and São Paulo come with such a grid; a city with census sections gets the same layer.
     """
     if context.boundary is None or any(kind == "h3" for kind in _unit_kinds(context)):
         return 0

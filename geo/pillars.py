@@ -64,7 +64,7 @@ def city_pillar_tables(city: City) -> tuple[PillarWeights, list[ContextIndicator
 
 
 def default_origin_kinds(release: DataRelease) -> set[str]:
-    """The city's primary zone level (``[zones] primary``; NIL in Milan) where loaded, else its first
+    """The city's primary zone level (``[zones] primary``) where loaded, else its first
     neighbourhood level, else H3 cells."""
     levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
     primary = primary_zone_level(release.city)

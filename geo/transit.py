@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_sources.atm_summary import MILAN_COMMERCIAL_SPEEDS_KMH, feed_from_summary, summary_from_atm_folder
+from data_sources.atm_summary import feed_from_atm_folder
 from data_sources.errors import InvalidRequestError, NoTimetablesError
 from data_sources.gtfs import GtfsFeed, calendar_span_text, feed_from_path, service_ids_on
 from geo.models import DataRelease, TransitFeed
@@ -44,8 +44,7 @@ def parse_window(text: str) -> tuple[int, int]:
 def _feed_from_record(record: TransitFeed) -> GtfsFeed:
     """A stored feed read again: a GTFS file, or ATM's service summaries rebuilt into a frequency feed."""
     if record.counts.get("reader") == "atm_summary":
-        summary = summary_from_atm_folder(record.path, name=record.name)
-        return feed_from_summary(summary, MILAN_COMMERCIAL_SPEEDS_KMH, name=record.name)
+        return feed_from_atm_folder(record.path, name=record.name)
     return feed_from_path(record.path, name=record.name)
 
 

@@ -1,4 +1,4 @@
-"""Straight-line estimates where a city has no street network (Milan offline).
+"""Straight-line estimates where a city has no street network (a city loaded without its OSM extract).
 
 Walking distance is estimated as the straight-line distance times a *detour factor* (the ratio of network to
 straight-line distance). :func:`detour_factor_from_network` measures it on a real walk graph; on Porto Alegre's
