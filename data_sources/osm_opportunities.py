@@ -60,6 +60,16 @@ from data_sources.validation import (
 MOSTLY_OUTSIDE = "mostly outside the city boundary"
 
 
+def _osm_rows_checked(frame: pd.DataFrame, reject: Rejector, excluded_access: Iterable[str]) -> pd.DataFrame:
+    """OSM features without bad text, duplicate ids, bad geometries, or an ``access`` tag closing them to the public."""
+    frame = _reject_bad_text(frame, reject)
+    frame = _reject_duplicates(frame, reject)
+    frame = _reject_bad_geometry(frame, reject)
+    access = frame["access"].map(lambda v: _key(v) if isinstance(v, str) else "")
+    not_public = access.isin({_key(a) for a in excluded_access})
+    return reject(frame, not_public, "access", NOT_PUBLIC + " (access=" + access + ")")
+
+
 def opportunities_from_parks(
     path: str | Path,
     boundary: Area,
@@ -107,13 +117,7 @@ def opportunities_from_parks(
         .astype(str)
     )
     reject = Rejector(report, source, path, id_field="id")
-    frame = _reject_bad_text(frame, reject)
-    frame = _reject_duplicates(frame, reject)
-    frame = _reject_bad_geometry(frame, reject)
-    access = frame["access"].map(lambda v: _key(v) if isinstance(v, str) else "")
-    frame = reject(
-        frame, access.isin({_key(a) for a in excluded_access}), "access", NOT_PUBLIC + " (access=" + access + ")"
-    )
+    frame = _osm_rows_checked(frame, reject, excluded_access)
     frame = _mapped(frame, reject, _mapping(mapping, "parks_osm"))
 
     area = area_geometry(boundary)
@@ -230,13 +234,7 @@ def opportunities_from_osm_pois(
     frame["id"] = element.where(~repeated, element.astype(str) + ":" + tag).where(element.notna(), hashed)
 
     reject = Rejector(report, source, file, id_field="id")
-    frame = _reject_bad_text(frame, reject)
-    frame = _reject_duplicates(frame, reject)
-    frame = _reject_bad_geometry(frame, reject)
-    access = frame["access"].map(lambda v: _key(v) if isinstance(v, str) else "")
-    frame = reject(
-        frame, access.isin({_key(a) for a in excluded_access}), "access", NOT_PUBLIC + " (access=" + access + ")"
-    )
+    frame = _osm_rows_checked(frame, reject, excluded_access)
     frame = point_coordinates_from_geometry(frame)
     frame = xy_points_checked(frame, reject, area=boundary, path=file)
     table = _mapping(mapping, "osm")
