@@ -125,18 +125,6 @@ def test_ds41_sets_aside_the_libraries_ds1306_lists(data_dir: Path) -> None:
 # Through the family API on the loaded city
 
 
-@pytest.fixture(scope="module")
-def milan(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from data_sources.cities import city_config_from_slug
-    from geo.importing import import_city
-    from geo.models import City
-
-    with django_db_blocker.unblock():
-        result = import_city(city_config_from_slug("milan"))
-        yield result
-        City.objects.filter(slug="milan").delete()
-
-
 @pytest.mark.django_db
 def test_a_library_closed_on_monday_is_not_open_on_monday_morning(milan) -> None:  # type: ignore[no-untyped-def]
     from geo.models import Opportunity
