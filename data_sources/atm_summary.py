@@ -55,6 +55,7 @@ __all__ = [
     "DAY_TYPES",
     "DEFAULT_BANDS",
     "MILAN_COMMERCIAL_SPEEDS_KMH",
+    "feed_from_atm_folder",
     "Band",
     "ServiceSummary",
     "commercial_speeds_kmh",
@@ -520,3 +521,13 @@ def feed_from_summary(
         shapes=pd.DataFrame(columns=["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"]),
         report=summary.report,
     )
+
+
+def feed_from_atm_folder(path: str | Path, *, name: str | None = None) -> GtfsFeed:
+    """ATM's service summaries in ``path`` as a frequency feed at Milan's commercial speeds.
+
+    The one entry point of ``reader = "atm_summary"``: :func:`summary_from_atm_folder` then
+    :func:`feed_from_summary` with :data:`MILAN_COMMERCIAL_SPEEDS_KMH`, so no caller outside this reader knows the
+    speeds.
+    """
+    return feed_from_summary(summary_from_atm_folder(path, name=name), MILAN_COMMERCIAL_SPEEDS_KMH, name=name)

@@ -7,7 +7,7 @@ name and class are merged into one feature (one street, one metro line), so the 
 Two readers:
 
 - :func:`basemap_layer_from_file`: one layer from a vector file (GeoJSON, GeoPackage, zipped shapefile), e.g.
-  Milan's OSM main roads or the Comune's metro lines.
+  OSM main roads or a city's own metro lines.
 - :func:`basemap_layers_from_osm`: main roads with their names, parks and water from an OpenStreetMap extract.
 
 Rows with no geometry or the wrong kind of geometry are rejected (file, row, field, reason); rows entirely outside
@@ -26,7 +26,7 @@ import osmium
 import pandas as pd
 import shapely
 
-from data_sources.boundaries import read_vector_file
+from data_sources.boundaries import vector_file_with_fields
 from data_sources.contracts import WGS84
 from data_sources.errors import ConfigError, NoUsableRowsError, SourceFormatError, SourceNotFoundError
 from data_sources.rejects import RejectReport
@@ -119,14 +119,7 @@ def basemap_layer_from_file(
     if layer not in LAYER_GEOMETRIES:
         raise ConfigError(f"unknown base-map layer {layer!r}; known layers: {', '.join(LAYER_GEOMETRIES)}.")
     path = Path(path)
-    frame = read_vector_file(path)
-    report = RejectReport()
-    report.read_counts[source] += len(frame)
-    missing = [f for f in (name_field, class_field) if f and f not in frame.columns]
-    if missing:
-        raise SourceFormatError(
-            f"{path.name} has no field {', '.join(map(repr, missing))}; it has {', '.join(frame.columns)}."
-        )
+    frame, report = vector_file_with_fields(path, source, (name_field, class_field))
     wanted = _GEOMETRY_TYPES[LAYER_GEOMETRIES[layer]]
     names = frame[name_field] if name_field else pd.Series("", index=frame.index)
     classes = frame[class_field] if class_field else pd.Series("", index=frame.index)

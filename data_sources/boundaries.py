@@ -1,4 +1,4 @@
-"""Neighbourhoods and administrative zones (Milan's 88 NIL and 9 Municipi, or any city's equivalent).
+"""Neighbourhoods and administrative zones (a city's neighbourhoods and districts, as its TOML's ``[zones]`` names).
 
 Returns a GeoDataFrame with :data:`~data_sources.contracts.ZONE_COLUMNS` in EPSG:4326 (MultiPolygons) and a
 reject report: features with an empty geometry, a geometry that is not a polygon, a missing code or a duplicate
@@ -7,6 +7,7 @@ code are rejected; invalid but repairable polygons are repaired (``make_valid``)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +24,27 @@ from data_sources.validation import TOO_LONG
 
 #: Zones whose representative point is farther than this from the city's configured centre are not the city's.
 MAX_ZONE_DISTANCE_KM = 50.0
+
+
+def vector_file_with_fields(
+    path: Path, source: str, fields: Iterable[str | None]
+) -> tuple[gpd.GeoDataFrame, RejectReport]:
+    """:func:`read_vector_file`, its rows counted as read for ``source`` in a new report, the named fields required.
+
+    Raises
+    ------
+    SourceFormatError
+        If a named field (``None`` or empty: not asked for) is not in the file.
+    """
+    frame = read_vector_file(path)
+    report = RejectReport()
+    report.read_counts[source] += len(frame)
+    missing = [f for f in fields if f and f not in frame.columns]
+    if missing:
+        raise SourceFormatError(
+            f"{path.name} has no field {', '.join(map(repr, missing))}; it has {', '.join(frame.columns)}."
+        )
+    return frame, report
 
 
 def read_vector_file(path: str | Path) -> gpd.GeoDataFrame:
@@ -119,14 +141,7 @@ def zones_from_file(
     """
     path = Path(path)
     source = source or level
-    frame = read_vector_file(path)
-    report = RejectReport()
-    report.read_counts[source] += len(frame)
-    missing = [f for f in (code_field, name_field) if f and f not in frame.columns]
-    if missing:
-        raise SourceFormatError(
-            f"{path.name} has no field {', '.join(map(repr, missing))}; it has {', '.join(frame.columns)}."
-        )
+    frame, report = vector_file_with_fields(path, source, (code_field, name_field))
     keep: list[int] = []
     geometries: list[MultiPolygon] = []
     seen: set[str] = set()

@@ -55,7 +55,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from data_sources.contracts import CATEGORIES
+from data_sources.contracts import CATEGORIES, OPPORTUNITY_COLUMNS
 from data_sources.errors import NoUsableRowsError, SourceFormatError
 from data_sources.validation import (
     DUPLICATE_ID,
@@ -86,17 +86,8 @@ from data_sources.validation import (
 #: Columns a CSV catalogue must have (a GeoJSON one gives the point as geometry instead of lon/lat).
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "category", "pillars", "longitude", "latitude")
 #: Columns a catalogue may have.
-OPTIONAL_COLUMNS: tuple[str, ...] = (
-    "provider",
-    "kind",
-    "age_min",
-    "age_max",
-    "price",
-    "voucher",
-    "opening_hours",
-    "capacity",
-    "address",
-    "website",
+OPTIONAL_COLUMNS: tuple[str, ...] = tuple(
+    c for c in OPPORTUNITY_COLUMNS if c not in {"id", "source", "name", "category", "pillars", "geometry"}
 )
 
 MISSING_ID = "missing id"

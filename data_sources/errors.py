@@ -45,3 +45,14 @@ class NotFoundError(VicinoError, LookupError):
 
 class NoTimetablesError(VicinoError, ValueError):
     """A transit computation was asked for where no timetable serves the day (or there is no street network)."""
+
+
+class NoDataLoadedError(NotFoundError, ValueError):
+    """A city has no data release yet (run ``load_city``): an HTTP 404; also a ``ValueError`` for older callers."""
+
+
+class UnknownNameError(NotFoundError, KeyError):
+    """A name the data does not have (an indicator, a zone, an access group): an HTTP 404; also a ``KeyError``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version as metadata_version
@@ -259,49 +259,36 @@ def graph_from_polygon_online(polygon: Polygon | MultiPolygon, *, simplify: bool
     NoUsableRowsError
         If the area holds no walkable way.
     """
+    return _walk_graph_downloaded(
+        lambda: ox.graph_from_polygon(polygon, network_type="walk", simplify=simplify, retain_all=True),
+        "inside the polygon",
+        "from the Overpass API",
+    )
+
+
+def _walk_graph_downloaded(download: Callable[[], nx.MultiDiGraph], area: str, origin: str) -> nx.MultiDiGraph:
+    """Run an osmnx download, its failures as Vicino's errors (no way found: no usable rows; else a download)."""
     try:
-        return ox.graph_from_polygon(polygon, network_type="walk", simplify=simplify, retain_all=True)
+        return download()
     except ox._errors.InsufficientResponseError as error:
-        msg = f"no walkable way found online inside the polygon: {error}"
+        msg = f"no walkable way found online {area}: {error}"
         raise NoUsableRowsError(msg) from error
     except (ox._errors.ResponseStatusCodeError, OSError) as error:
-        msg = f"could not download the walk graph from the Overpass API: {error}"
+        msg = f"could not download the walk graph {origin}: {error}"
         raise DownloadError(msg) from error
 
 
 def graph_from_place_online(name: str, *, simplify: bool = True) -> nx.MultiDiGraph:
+    """:func:`graph_from_polygon_online` for a place Nominatim geocodes to a polygon (``"Porto Alegre, Brazil"``).
+
+    Raises :class:`DownloadError` if Nominatim or the Overpass API cannot be reached or answers with an error, and
+    :class:`NoUsableRowsError` if the place is unknown or holds no walkable way.
     """
-    Download the walk graph of a named place from Nominatim and the Overpass API (osmnx).
-
-    Use only for a city without a local extract: :func:`graph_from_osm_file` is faster and reproducible.
-
-    Parameters
-    ----------
-    name
-        A place Nominatim can geocode to a polygon, e.g. ``"Porto Alegre, Brazil"``.
-    simplify
-        If True, simplify the graph's topology.
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        osmnx's ``walk`` graph (bidirectional), every connected component kept.
-
-    Raises
-    ------
-    DownloadError
-        If Nominatim or the Overpass API cannot be reached or answers with an error.
-    NoUsableRowsError
-        If the place is unknown or holds no walkable way.
-    """
-    try:
-        return ox.graph_from_place(name, network_type="walk", simplify=simplify, retain_all=True)
-    except ox._errors.InsufficientResponseError as error:
-        msg = f"no walkable way found online for place {name!r}: {error}"
-        raise NoUsableRowsError(msg) from error
-    except (ox._errors.ResponseStatusCodeError, OSError) as error:
-        msg = f"could not download the walk graph of {name!r}: {error}"
-        raise DownloadError(msg) from error
+    return _walk_graph_downloaded(
+        lambda: ox.graph_from_place(name, network_type="walk", simplify=simplify, retain_all=True),
+        f"for place {name!r}",
+        f"of {name!r}",
+    )
 
 
 def walkable_graph_stats(graph: nx.MultiDiGraph) -> dict[str, float]:

@@ -3,7 +3,7 @@
 A park without an OSM name, a playground, a grid cell's schools: each gets a label made of a generic word in the
 city's language (``mappings/generic_names.csv``, by ``kind`` and language), where it is (the source's own location
 text where it has one, such as ds724's ``località``; otherwise the nearest named street within ``max_street_m``)
-and the neighbourhood containing it where the city has neighbourhoods (Milan's NIL). Never an OSM or H3 id.
+and the neighbourhood containing it where the city has neighbourhoods. Never an OSM or H3 id.
 
 Street names come from line layers with a ``name`` (:func:`named_streets_from_geojson`, Milan's main-road
 exports) or from an OSM extract's named highways (:func:`named_streets_from_osm_file`, Porto Alegre, São Paulo).

@@ -549,6 +549,14 @@ def points_checked(
     return frame
 
 
+def xy_points_checked(frame: pd.DataFrame, reject: Rejector, *, area: Area | None, path: str | Path) -> pd.DataFrame:
+    """:func:`points_checked` on the ``_x``/``_y`` columns of :func:`point_coordinates_from_geometry` (or of a
+    reader that put a file's coordinates there), a reject naming the field ``geometry``."""
+    return points_checked(
+        frame, reject, lon_field="_x", lat_field="_y", area=area, path=path, lon_label="geometry", lat_label="geometry"
+    )
+
+
 def point_coordinates_from_geometry(frame: pd.DataFrame, field_name: str = "geometry") -> pd.DataFrame:
     """Copy of the frame with ``_x``/``_y`` columns: the point's coordinates (a representative point for
     non-point geometries), NaN where the geometry is missing or empty."""
@@ -668,19 +676,8 @@ def merge_pillars(lists: Iterable[str]) -> str:
 # The opportunities contract
 # --------------------------------------------------------------------------------------------------------------
 
-_TEXT_COLUMNS = (
-    "id",
-    "source",
-    "name",
-    "provider",
-    "category",
-    "pillars",
-    "kind",
-    "opening_hours",
-    "address",
-    "website",
-)
 _NUMBER_COLUMNS = ("age_min", "age_max", "price", "capacity")
+_TEXT_COLUMNS = tuple(c for c in OPPORTUNITY_COLUMNS if c not in {*_NUMBER_COLUMNS, "voucher", "geometry"})
 
 
 def opportunities_from_frame(

@@ -20,6 +20,7 @@ import shapely
 from django.db import transaction
 
 from data_sources.contracts import CATEGORIES
+from data_sources.errors import NoDataLoadedError
 from geo.cluster import Runner
 from geo.importing import geos_from_shapely
 from geo.models import AccessLayer, AccessValue, City, DataRelease
@@ -151,7 +152,7 @@ def _travel_times(
     cutoff_s = CUTOFF_MIN * 60
     runner = runner or Runner()
     if transit is not None and network is None:
-        # No street network (Milan offline): every walking leg is a straight-line estimate, as for walking.
+        # No street network: every walking leg is a straight-line estimate, as for walking.
         origin_xy = places_xy(origins.ids, origins.lon, origins.lat, metric_epsg)
         destination_xy = places_xy(
             destinations["id"].to_numpy(), destinations["lon"].to_numpy(), destinations["lat"].to_numpy(), metric_epsg
@@ -291,7 +292,7 @@ def compute_access(
     """
     release = city.latest_release()
     if release is None:
-        raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
+        raise NoDataLoadedError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
     network = network_for_release(release)
     transit = None
     timetable_note = ""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from data_sources.errors import ConfigError
 from routing.network import Network
 from routing.profiles import WalkProfile
 from routing.raptor import transit_travel_times, walk_links
@@ -90,7 +91,7 @@ def _local_workers(address: str) -> int | None:
     if address.startswith("local:"):
         count = address.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"Dask scheduler {address!r}: write local:N with N a whole number of workers ≥ 1")
+            raise ConfigError(f"Dask scheduler {address!r}: write local:N with N a whole number of workers ≥ 1")
         return int(count)
     return None
 
@@ -115,7 +116,7 @@ def runner_for(address: str, progress: Progress = lambda m: None, *, show_progre
     try:
         client = Client(address, timeout="30s")
     except OSError as error:
-        raise ValueError(f"Dask scheduler {address} does not answer ({error}); check VICINO_DASK_SCHEDULER") from None
+        raise ConfigError(f"Dask scheduler {address} does not answer ({error}); check VICINO_DASK_SCHEDULER") from None
     with client:
         count = len(client.scheduler_info().get("workers", {}))
         progress(f"Dask scheduler {address}: {count} workers; dashboard {client.dashboard_link}")

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from data_sources.cities import city_config_from_slug
-from data_sources.errors import ConfigError
+from data_sources.errors import ConfigError, NoDataLoadedError
 from geo.models import AccessLayer, DataRelease
 from layers.exports import export_layers
 
@@ -91,7 +91,7 @@ def export_release_layers(
     if names:
         layers = [layer for layer in layers if layer.name in names]
     if not layers:
-        raise ValueError(
+        raise NoDataLoadedError(
             f"{release.city.name} has no accessibility layers: "
             f"run `python manage.py compute_access {release.city.slug}`."
         )

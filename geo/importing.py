@@ -12,8 +12,6 @@ population is aggregated to every neighbourhood level.
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import json
 import pickle
 from collections.abc import Callable
@@ -29,16 +27,25 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import transaction
 
-from data_sources import atm_summary, catalogue, gtfs, opportunities, osm, place_names, population
+from data_sources import (
+    atm_summary,
+    catalogue,
+    gtfs,
+    ipea_hexgrid,
+    osm,
+    osm_opportunities,
+    place_names,
+    population,
+    readers,
+)
 from data_sources.basemap import basemap_from_source
 from data_sources.boundaries import zones_from_file
 from data_sources.cities import CityConfig, SourceConfig
 from data_sources.contracts import TEXT_LIMITS
 from data_sources.download import path_for_source, sha256_of_file
-from data_sources.errors import ConfigError, DownloadError, SourceNotFoundError
+from data_sources.errors import ConfigError, DownloadError, SourceFormatError, SourceNotFoundError
 from data_sources.place_names import PlaceNamer
 from data_sources.rejects import RejectReport
-from data_sources.schools import schools_from_file
 from data_sources.validation import TOO_LONG, text_too_long
 from geo.models import (
     City,
@@ -100,7 +107,7 @@ def namer_of(context: LoadContext) -> PlaceNamer:
     """Readable labels for unnamed places (built once per import, after the zones are stored).
 
     Street names come from the city's ``street_names`` sources and its OSM extract's named highways; zone names
-    from the stored zones of the level ``[city] name_zones`` names (Milan's NIL).
+    from the stored zones of the level ``[city] name_zones`` names (e.g. NIL).
     """
     if context.namer is None:
         config = context.config
@@ -238,7 +245,7 @@ def _text(value: Any, field_name: str) -> str:
     text = str(_value(value) or "")
     limit = TEXT_LIMITS[field_name]
     if len(text) > limit:
-        raise ValueError(f"{field_name} of {len(text)} characters reached storage unchecked (limit {limit})")
+        raise SourceFormatError(f"{field_name} of {len(text)} characters reached storage unchecked (limit {limit})")
     return text
 
 
@@ -405,11 +412,11 @@ def load_census_ages(context: LoadContext, source: SourceConfig, path: Path) -> 
 
 def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """An H3 grid with population, and schools/healthcare counts (IPEA's Access to Opportunities grids)."""
-    cells, cells_report = opportunities.population_from_hexgrid(path)
+    cells, cells_report = ipea_hexgrid.population_from_hexgrid(path)
     context.population_units.append(cells)
     namer = namer_of(context)
-    schools, schools_report = opportunities.schools_from_hexgrid(path, namer=namer)
-    services, services_report = opportunities.opportunities_from_hexgrid(path, source=source.name, namer=namer)
+    schools, schools_report = ipea_hexgrid.schools_from_hexgrid(path, namer=namer)
+    services, services_report = ipea_hexgrid.opportunities_from_hexgrid(path, source=source.name, namer=namer)
     lines = {
         f"{source.name}/population": summary_line(cells_report, store_population_units(context.release, cells)),
         f"{source.name}/schools": summary_line(schools_report, store_schools(context.release, schools)),
@@ -424,25 +431,19 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
 
 
 def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
-    """A published list of facilities, read by the reader the city configuration names."""
-    module_name, _, function_name = str(source.options["reader"]).rpartition(".")
-    try:
-        reader = getattr(importlib.import_module(f"data_sources.{module_name or 'opportunities'}"), function_name)
-    except (ImportError, AttributeError):
-        raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
-                          f"{source.options['reader']!r}") from None  # fmt: skip
-    parameters = inspect.signature(reader).parameters
-    extra: dict[str, Any] = {"namer": namer_of(context)} if "namer" in parameters else {}
+    """A published list of facilities, read by the registered reader the city configuration names."""
+    where = f"{context.config.path.name}: source {source.name!r}"
+    reader = readers.reader_named(str(source.options.get("reader", "")), "opportunities", where=where)
     same_as = source.options.get("same_places_as")
+    same_places = None
     if same_as:
-        if same_as not in context.frames or "same_places" not in parameters:
-            raise ConfigError(f"{context.config.path.name}: source {source.name!r} has same_places_as = {same_as!r}, "
+        if same_as not in context.frames:
+            raise ConfigError(f"{where} has same_places_as = {same_as!r}, "
                               "which must be an opportunities source listed before it")  # fmt: skip
-        extra["same_places"] = context.frames[same_as]
-    if source.options.get("needs_boundary"):
-        frame, report = reader(path, context.boundary, source=source.name, **extra)
-    else:
-        frame, report = reader(path, boundary=context.boundary, source=source.name, **extra)
+        same_places = context.frames[same_as]
+    frame, report = reader(
+        path, boundary=context.boundary, source=source.name, namer=namer_of(context), same_places=same_places
+    )
     frame = without_overlong_text(frame, report, source.name, path)
     places = frame[["id", "name", "geometry"]].assign(source=source.name)
     set_aside_places = frame.attrs.get("set_aside_places")
@@ -461,21 +462,12 @@ def load_catalogue(context: LoadContext, source: SourceConfig, path: Path) -> Lo
 def load_schools(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A schools file: Vicino's documented format (:mod:`data_sources.schools`) or a city's own reader.
 
-    ``reader = "module.function"`` names a reader in :mod:`data_sources` (``milan_schools.schools_from_yearly_file``);
-    the source's other options (``level``, ``school_year``) are passed to it as keyword arguments.
+    ``reader = "<name>"`` names a reader of :data:`data_sources.readers.READERS` (``schools_from_yearly_file``);
+    the options it declares (``level``, ``school_year``) are passed to it as keyword arguments.
     """
-    reader_name = source.options.get("reader")
-    if reader_name:
-        module_name, _, function_name = str(reader_name).rpartition(".")
-        try:
-            reader = getattr(importlib.import_module(f"data_sources.{module_name or 'schools'}"), function_name)
-        except (ImportError, AttributeError):
-            raise ConfigError(f"{context.config.path.name}: source {source.name!r} names an unknown reader "
-                              f"{reader_name!r}") from None  # fmt: skip
-        options = {k: v for k, v in source.options.items() if k in {"level", "school_year"}}
-        frame, report = reader(path, boundary=context.boundary, source=source.name, **options)
-    else:
-        frame, report = schools_from_file(path, boundary=context.boundary, source=source.name)
+    where = f"{context.config.path.name}: source {source.name!r}"
+    reader = readers.reader_named(str(source.options.get("reader", "schools_from_file")), "schools", where=where)
+    frame, report = reader(path, boundary=context.boundary, source=source.name, options=source.options)
     frame = without_overlong_text(frame, report, source.name, path)
     return Loaded({source.name: summary_line(report, store_schools(context.release, frame))}, report)
 
@@ -520,25 +512,12 @@ def load_osm(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     if pois.empty:
         context.progress(f"  {path.name} has no points of interest for children (a street-only extract)")
         return Loaded({f"{source.name}/pois": summary_line(RejectReport(), 0) | graph_counts}, RejectReport())
-    frame, report = opportunities.opportunities_from_osm_pois(
+    frame, report = osm_opportunities.opportunities_from_osm_pois(
         pois, boundary=context.boundary, source=source.name, file=path.name, namer=namer_of(context)
     )
     frame = without_overlong_text(frame, report, source.name, path)
     loaded = store_opportunities(context.release, frame)
-    schools = frame[frame["kind"].isin(["school", "kindergarten"])]
-    school_rows = gpd.GeoDataFrame(
-        {
-            "id": schools["id"],
-            "source": schools["source"],
-            "name": schools["name"],
-            "level": schools["kind"],
-            "address": schools["address"],
-            "capacity": schools["capacity"],
-        },
-        geometry=schools.geometry,
-        crs=schools.crs,
-    )
-    store_schools(context.release, school_rows)
+    store_schools(context.release, osm_opportunities.schools_from_osm_opportunities(frame))
     line = summary_line(report, loaded) | graph_counts
     return Loaded({f"{source.name}/pois": line}, report)
 
@@ -551,8 +530,7 @@ def load_gtfs(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """
     extra: dict[str, str] = {}
     if source.options.get("reader") == "atm_summary":
-        summary = atm_summary.summary_from_atm_folder(path, name=source.name)
-        feed = atm_summary.feed_from_summary(summary, atm_summary.MILAN_COMMERCIAL_SPEEDS_KMH, name=source.name)
+        feed = atm_summary.feed_from_atm_folder(path, name=source.name)
         extra = {
             "reader": "atm_summary",
             "estimate_note": str(source.options.get("estimate_note", "estimated from service summaries")),
@@ -650,7 +628,7 @@ def boundary_of(context: LoadContext) -> shapely.Geometry | None:
 def derive_h3_cells(context: LoadContext) -> int:
     """H3 resolution-9 cells over the city with youth moved from census sections (area-weighted).
 
-    Porto Alegre and São Paulo come with such a grid; a city with census sections (Milan) gets the same layer.
+    Porto Alegre and São Paulo come with such a grid; a city with census sections gets the same layer.
     """
     if context.boundary is None or any(kind == "h3" for kind in _unit_kinds(context)):
         return 0

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from data_sources.cities import city_config_from_slug
 from data_sources.contracts import PILLARS
-from data_sources.errors import ConfigError
+from data_sources.errors import ConfigError, NoDataLoadedError, NotFoundError
 from data_sources.pillar_tables import (
     ContextIndicator,
     PillarWeights,
@@ -64,7 +64,7 @@ def city_pillar_tables(city: City) -> tuple[PillarWeights, list[ContextIndicator
 
 
 def default_origin_kinds(release: DataRelease) -> set[str]:
-    """The city's primary zone level (``[zones] primary``; NIL in Milan) where loaded, else its first
+    """The city's primary zone level (``[zones] primary``) where loaded, else its first
     neighbourhood level, else H3 cells."""
     levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
     primary = primary_zone_level(release.city)
@@ -217,7 +217,7 @@ def compute_pillars(
     """Compute and store the pillar index of the city's current release (replacing that mode's earlier one)."""
     release = city.current_release()
     if release is None:
-        raise ValueError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
+        raise NoDataLoadedError(f"{city.name} has no data loaded: run `python manage.py load_city {city.slug}` first.")
     weights, context, normalisation = city_pillar_tables(city)
     transit = _transit_job(release, mode, date, window)
     network = network_for_release(release)
@@ -349,7 +349,7 @@ def pillar_index_payload(release: DataRelease, origin_kind: str | None, mode: st
         available = sorted(
             {f"{k}/{m}/{p}" for k, m, p in release.pillar_indexes.values_list("origin_kind", "mode", "profile")}
         )
-        raise LookupError(
+        raise NotFoundError(
             f"no pillar index for origins={origin_kind}, mode={mode}, profile={profile} in {release.city.name}'s "
             f"current release; computed: {', '.join(available) or 'none (run python manage.py compute_pillars)'}"
         )

@@ -19,7 +19,7 @@ from opening_hours import OpeningHours
 from data_sources.errors import InvalidRequestError
 from geo.models import DataRelease, Opportunity
 from geo.networks import network_for_release
-from routing.network import Network
+from routing.network import Network, transformer_between
 from routing.profiles import WalkProfile, profile_for_age
 from routing.raptor import (
     WalkLinks,
@@ -39,7 +39,7 @@ from routing.reach import (
     route_from_reach,
 )
 from routing.snapping import Locations, locations_from_points
-from routing.straight_line import DEFAULT_DETOUR_FACTOR
+from routing.straight_line import DEFAULT_DETOUR_FACTOR, walk_seconds_straight_line
 from routing.straight_line_links import PlacesXY, places_xy, straight_line_links, straight_line_links_for_origins
 from routing.timetable import Timetable
 from routing.transit_reach import transit_reach_from_point
@@ -95,9 +95,7 @@ def _index(release_id: int, input_hash: str) -> ReleaseIndex:
         places = locations_from_points(
             network, frame["id"].to_numpy(), frame["lon"].to_numpy(), frame["lat"].to_numpy(), max_distance=MAX_SNAP_M
         )
-    import pyproj
-
-    x, y = pyproj.Transformer.from_crs(4326, release.city.metric_epsg, always_xy=True).transform(
+    x, y = transformer_between(4326, release.city.metric_epsg).transform(
         frame["lon"].to_numpy(), frame["lat"].to_numpy()
     )
     properties = [
@@ -227,13 +225,7 @@ def _seconds_to_all(
     """Walking seconds from the point to every opportunity (inf beyond ``minutes``), and whether estimated."""
     limit_s = minutes * 60 * (1 + 1e-12)
     if index.network is None or index.places is None:
-        import pyproj
-
-        hx, hy = pyproj.Transformer.from_crs(4326, index.metric_epsg, always_xy=True).transform(lon, lat)
-        metres = np.hypot(index.x - hx, index.y - hy) * DEFAULT_DETOUR_FACTOR
-        seconds = metres / profile.speed_m_s
-        if profile.max_walk_m is not None:
-            seconds[metres > profile.max_walk_m] = np.inf
+        seconds = walk_seconds_straight_line(lon, lat, index.x, index.y, index.metric_epsg, profile)
         seconds[seconds > limit_s] = np.inf
         return seconds, True
     try:
@@ -440,7 +432,6 @@ def _straight_line_transit_areas(
     """Transit isochrones without a street network: around home and around every stop reached, the circle that
     the time left allows on foot (straight line × detour factor, at most the egress walk), from each stop's median
     arrival over the departures."""
-    import pyproj
 
     from routing.straight_line_links import stops_as_destinations
 
@@ -452,7 +443,7 @@ def _straight_line_transit_areas(
     own = straight_line_links_for_origins(links, timetable, home, stops, index.metric_epsg)
     samples = travel_time_samples(timetable, own, window.departures, max_trip_s=max(minutes) * 60, threads=1)[0]
     arrival = np.sort(samples.astype(float), axis=0)[percentile_indexes(len(samples), [50])[0]]
-    to_wgs = pyproj.Transformer.from_crs(index.metric_epsg, 4326, always_xy=True)
+    to_wgs = transformer_between(index.metric_epsg, 4326)
     features = []
     for m in sorted(minutes, reverse=True):
         budget = m * 60
@@ -517,11 +508,8 @@ def isochrones(
                 _area_feature(row.geometry, int(row.cutoff_s // 60), method="network_transit", rounded=True)
             )
     elif index.network is None:
-        import pyproj
-
-        to_metric = pyproj.Transformer.from_crs(4326, index.metric_epsg, always_xy=True)
-        to_wgs = pyproj.Transformer.from_crs(index.metric_epsg, 4326, always_xy=True)
-        x, y = to_metric.transform(lon, lat)
+        x, y = transformer_between(4326, index.metric_epsg).transform(lon, lat)
+        to_wgs = transformer_between(index.metric_epsg, 4326)
         for m in sorted(minutes, reverse=True):
             circle = shapely.Point(x, y).buffer(profile.metres_in(m * 60) / DEFAULT_DETOUR_FACTOR, quad_segs=16)
             ring = np.column_stack(to_wgs.transform(*np.asarray(circle.exterior.coords).T))

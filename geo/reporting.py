@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 COLUMNS = ["read", "loaded", "set_aside", "rejected"]
 
 
@@ -22,3 +24,13 @@ def summary_table(counts: dict[str, dict[str, int]]) -> str:
         "total".ljust(width) + "".join(str(sum(v.get(c, 0) for v in counts.values())).rjust(11) for c in shown)
     )
     return "\n".join(lines)
+
+
+def write_release_outcome(command: Any, city_name: str, result: Any) -> None:
+    """What a management command that imported a release prints after the summary table: the release created or
+    unchanged, then whether it was published (both the same for ``load_city`` and ``import_opportunities``)."""
+    state = "created" if result.created else "unchanged"
+    command.stdout.write(command.style.SUCCESS(f"{city_name}: release {result.release.pk} {state}."))
+    if result.publication is not None:
+        style = command.style.SUCCESS if result.publication.published else command.style.WARNING
+        command.stdout.write(style(result.publication.message()))

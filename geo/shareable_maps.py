@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from data_sources.errors import InvalidRequestError
 from geo.basemap import basemap_file
 from geo.exporting import attribution_for, layer_frame
 from geo.models import AccessLayer, DataRelease, SitingScenario
@@ -26,7 +27,7 @@ PROFILE_INDICATORS = ("within_15", "nearest_1", "youth_share_15")
 _AGE = re.compile(r"^age_(\d+)_(\d+)$")
 
 
-class ShareableMapError(ValueError):
+class ShareableMapError(InvalidRequestError):
     """A map that cannot be made: no such layer, indicator, zone or scenario (the message says which exist)."""
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_sources.atm_summary import MILAN_COMMERCIAL_SPEEDS_KMH, feed_from_summary, summary_from_atm_folder
-from data_sources.errors import NoTimetablesError
+from data_sources.atm_summary import feed_from_atm_folder
+from data_sources.errors import InvalidRequestError, NoTimetablesError
 from data_sources.gtfs import GtfsFeed, calendar_span_text, feed_from_path, service_ids_on
 from geo.models import DataRelease, TransitFeed
 from routing.timetable import Timetable, timetable_from_feeds
@@ -34,18 +34,17 @@ def parse_window(text: str) -> tuple[int, int]:
     try:
         start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
     except ValueError:
-        raise ValueError(f"window {text!r} is not HH:MM-HH:MM") from None
+        raise InvalidRequestError(f"window {text!r} is not HH:MM-HH:MM") from None
     seconds = (start.hour * 3600 + start.minute * 60, end.hour * 3600 + end.minute * 60)
     if seconds[1] <= seconds[0]:
-        raise ValueError(f"window {text!r} ends before it starts")
+        raise InvalidRequestError(f"window {text!r} ends before it starts")
     return seconds
 
 
 def _feed_from_record(record: TransitFeed) -> GtfsFeed:
     """A stored feed read again: a GTFS file, or ATM's service summaries rebuilt into a frequency feed."""
     if record.counts.get("reader") == "atm_summary":
-        summary = summary_from_atm_folder(record.path, name=record.name)
-        return feed_from_summary(summary, MILAN_COMMERCIAL_SPEEDS_KMH, name=record.name)
+        return feed_from_atm_folder(record.path, name=record.name)
     return feed_from_path(record.path, name=record.name)
 
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from data_sources.errors import InvalidRequestError
+
 Decay = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
 
 DEFAULT_EXPONENTIAL_BETA = float(np.log(2) / 6.0)
@@ -27,21 +29,21 @@ E2SFCA_WEIGHTS = (1.0, 0.68, 0.22)
 def exponential(beta: float = DEFAULT_EXPONENTIAL_BETA) -> Decay:
     """``exp(-beta * minutes)``."""
     if beta <= 0:
-        raise ValueError(f"beta must be positive, not {beta}")
+        raise InvalidRequestError(f"beta must be positive, not {beta}")
     return lambda minutes: np.exp(-beta * np.asarray(minutes, dtype=float))
 
 
 def gaussian(sigma: float = DEFAULT_GAUSSIAN_SIGMA) -> Decay:
     """``exp(-minutes² / (2 sigma²))``."""
     if sigma <= 0:
-        raise ValueError(f"sigma must be positive, not {sigma}")
+        raise InvalidRequestError(f"sigma must be positive, not {sigma}")
     return lambda minutes: np.exp(-(np.asarray(minutes, dtype=float) ** 2) / (2.0 * sigma**2))
 
 
 def step(edges: Sequence[float] = E2SFCA_EDGES, weights: Sequence[float] = E2SFCA_WEIGHTS) -> Decay:
     """Weight ``weights[k]`` for ``edges[k-1] < t <= edges[k]``; 0 beyond the last edge."""
     if len(edges) != len(weights) or list(edges) != sorted(edges):
-        raise ValueError("step decay needs increasing edges and one weight per edge")
+        raise InvalidRequestError("step decay needs increasing edges and one weight per edge")
     edge_array = np.asarray(edges, dtype=float)
     weight_array = np.append(np.asarray(weights, dtype=float), 0.0)
     return lambda minutes: weight_array[np.searchsorted(edge_array, np.asarray(minutes, dtype=float), side="left")]
@@ -55,4 +57,4 @@ def decay_from_name(name: str, parameter: float | None = None) -> Decay:
         return gaussian(parameter or DEFAULT_GAUSSIAN_SIGMA)
     if name == "step":
         return step()
-    raise ValueError(f"unknown decay {name!r}: use exponential, gaussian or step")
+    raise InvalidRequestError(f"unknown decay {name!r}: use exponential, gaussian or step")

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from data_sources.csv_safety import safe_frame
+from data_sources.errors import InvalidRequestError
 
 FORMATS = ("gpkg", "geojson", "csv", "parquet")
 
@@ -92,7 +93,7 @@ def export_layers(
 ) -> list[Path]:
     """Write layers in one format: a single ``.gpkg`` file, or one file per layer in the folder ``out``."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        raise InvalidRequestError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     out = Path(out)
     if fmt == "gpkg":
         target = out if out.suffix == ".gpkg" else out / "layers.gpkg"

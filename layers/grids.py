@@ -1,7 +1,7 @@
 """Hexagonal grid cells (H3) over a city, with population moved onto them.
 
 Resolution 9 (cells of about 0.1 km², 174 m edge) is the resolution IPEA's Porto Alegre and São Paulo grids use;
-Vicino builds the same grid for a city that has only census sections (Milan) so every city has the same layer.
+Vicino builds the same grid for a city that has only census sections so every city has the same layer.
 """
 
 from __future__ import annotations

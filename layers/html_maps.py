@@ -30,6 +30,8 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from data_sources.errors import UnknownNameError, VicinoError
+
 COLOURS = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")  # the planner page's scale
 NO_DATA_COLOUR = "#d5d8dc"
 EXISTING_HUB = {"color": "#1b4f72", "fill_color": "#5dade2"}
@@ -45,7 +47,7 @@ REMOTE_ASSET = re.compile(
 )
 
 
-class OfflineAssetError(RuntimeError):
+class OfflineAssetError(VicinoError, RuntimeError):
     """The map would load a script or style from the network (or Leaflet is not installed)."""
 
 
@@ -414,7 +416,7 @@ def layer_map_html(
         A self-contained HTML document.
     """
     if column not in zones.columns:
-        raise KeyError(f"no indicator {column!r} in the layer; it has {', '.join(map(str, zones.columns))}")
+        raise UnknownNameError(f"no indicator {column!r} in the layer; it has {', '.join(map(str, zones.columns))}")
     values = pd.to_numeric(zones[column], errors="coerce")
     breaks = class_breaks(values.tolist())
     fmap = _base_map([zones], basemap, tiles)
@@ -523,7 +525,7 @@ def profile_map_html(
     """
     chosen = zones[code_column].astype(str) == str(code)
     if not chosen.any():
-        raise KeyError(f"no zone {code!r} among the {len(zones)} zones")
+        raise UnknownNameError(f"no zone {code!r} among the {len(zones)} zones")
     fmap = _base_map([zones], basemap, tiles)  # the whole city: where the neighbourhood is
     shaped = _with_tips(zones, name_column, tooltips, text.language)
     _add_shapes(fmap, shaped[~chosen.to_numpy()], ["#ecf0f1"] * int((~chosen).sum()), "zones", fill_opacity=0.35)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from data_sources.errors import InvalidRequestError
 from layers.decay import Decay, step
 
 DEFAULT_THRESHOLDS_MIN: tuple[int, ...] = (5, 10, 15, 20, 30)
@@ -33,7 +34,7 @@ def _codes(tt: pd.DataFrame, destinations: pd.DataFrame, origin_ids: Sequence[ob
     destinations = destinations[destinations["category"].notna()]  # an opportunity with no category counts nowhere
     dest_index = pd.Index(destinations["id"])
     if not dest_index.is_unique:
-        raise ValueError("destination ids must be unique")
+        raise InvalidRequestError("destination ids must be unique")
     d = dest_index.get_indexer(tt["to_id"])
     minutes = tt["travel_time"].to_numpy(dtype=float) / 60.0
     keep = (o >= 0) & (d >= 0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from data_sources.errors import InvalidRequestError
+
 
 def _sorted(values: npt.ArrayLike, weights: npt.ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(values, dtype=float)
@@ -12,7 +14,7 @@ def _sorted(values: npt.ArrayLike, weights: npt.ArrayLike | None) -> tuple[np.nd
     keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
     x, w = x[keep], w[keep]
     if np.any(x < 0):
-        raise ValueError("inequality indices need non-negative values")
+        raise InvalidRequestError("inequality indices need non-negative values")
     order = np.argsort(x, kind="stable")
     return x[order], w[order]
 

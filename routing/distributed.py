@@ -20,13 +20,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from data_sources.contracts import TRAVEL_TIME_COLUMNS
+from data_sources.contracts import TRAVEL_TIME_COLUMNS, percentile_column
+from data_sources.errors import InvalidRequestError
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
-from routing.raptor import DEFAULT_PERCENTILES, WalkLinks, percentile_column, travel_times_from_links
+from routing.raptor import DEFAULT_PERCENTILES, travel_times_from_links
 from routing.snapping import Locations
 from routing.timetable import Timetable
 from routing.travel_times import ids_column, walk_distances
+from routing.walk_links import WalkLinks
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -52,7 +54,7 @@ def searchable(network: Network) -> Network:
 def batches_of(n: int, batch: int) -> list[np.ndarray]:
     """``range(n)`` cut into consecutive index arrays of at most ``batch`` items."""
     if batch < 1:
-        raise ValueError(f"batch must be at least 1, got {batch}")
+        raise InvalidRequestError(f"batch must be at least 1, got {batch}")
     return [np.arange(start, min(start + batch, n), dtype=np.int64) for start in range(0, n, batch)]
 
 

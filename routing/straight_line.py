@@ -1,4 +1,4 @@
-"""Straight-line estimates where a city has no street network (Milan offline).
+"""Straight-line estimates where a city has no street network (a city loaded without its OSM extract).
 
 Walking distance is estimated as the straight-line distance times a *detour factor* (the ratio of network to
 straight-line distance). :func:`detour_factor_from_network` measures it on a real walk graph; on Porto Alegre's
@@ -16,7 +16,8 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS, WGS84
-from routing.network import Network
+from data_sources.errors import InvalidRequestError
+from routing.network import Network, transformer_between
 from routing.profiles import ADULT, WalkProfile
 
 DEFAULT_DETOUR_FACTOR = 1.25
@@ -25,9 +26,30 @@ METHOD_NETWORK = "network"
 
 
 def _metric_xy(lon: np.ndarray, lat: np.ndarray, crs: str | int | pyproj.CRS) -> np.ndarray:
-    transformer = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
-    x, y = transformer.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = transformer_between(WGS84, crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.column_stack([x, y])
+
+
+def walk_seconds_straight_line(
+    lon: float,
+    lat: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    metric_crs: str | int | pyproj.CRS,
+    profile: WalkProfile = ADULT,
+    *,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+) -> np.ndarray:
+    """Estimated walking seconds from one lon/lat point to places at metric ``x, y`` (inf beyond ``max_walk_m``).
+
+    The rule of :func:`travel_times_straight_line` for one origin and every place, without a cutoff.
+    """
+    hx, hy = transformer_between(WGS84, metric_crs).transform(lon, lat)
+    metres = np.hypot(np.asarray(x) - hx, np.asarray(y) - hy) * detour_factor
+    seconds = metres / profile.speed_m_s
+    if profile.max_walk_m is not None:
+        seconds[metres > profile.max_walk_m] = np.inf
+    return seconds
 
 
 def travel_times_straight_line(
@@ -45,7 +67,7 @@ def travel_times_straight_line(
 ) -> pd.DataFrame:
     """``from_id, to_id, travel_time`` estimated from straight-line distance × ``detour_factor``."""
     if detour_factor < 1:
-        raise ValueError(f"a detour factor below 1 ({detour_factor}) would beat the straight line")
+        raise InvalidRequestError(f"a detour factor below 1 ({detour_factor}) would beat the straight line")
     origins = _metric_xy(origin_lon, origin_lat, metric_crs)
     destinations = _metric_xy(destination_lon, destination_lat, metric_crs)
     radius = profile.metres_in(cutoff_s) / detour_factor

@@ -16,8 +16,11 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from data_sources.contracts import WGS84
+from data_sources.errors import InvalidRequestError
 from routing.profiles import ADULT, WalkProfile
-from routing.raptor import (
+from routing.straight_line import DEFAULT_DETOUR_FACTOR
+from routing.timetable import Timetable
+from routing.walk_links import (
     DEFAULT_MAX_WALK_M,
     DEFAULT_TRANSFER_MAX_M,
     WalkLinks,
@@ -26,8 +29,6 @@ from routing.raptor import (
     _seconds,
     _walk_limits,
 )
-from routing.straight_line import DEFAULT_DETOUR_FACTOR
-from routing.timetable import Timetable
 
 __all__ = ["PlacesXY", "places_xy", "straight_line_links", "straight_line_links_for_origins"]
 
@@ -94,7 +95,7 @@ def straight_line_links(
         Legs in whole seconds, usable by every RAPTOR entry point.
     """
     if detour_factor < 1:
-        raise ValueError(f"a detour factor below 1 ({detour_factor}) would beat the straight line")
+        raise InvalidRequestError(f"a detour factor below 1 ({detour_factor}) would beat the straight line")
     max_walk_m, transfer_max_m = _walk_limits(profile, max_walk_m, transfer_max_m)
     stops = places_xy(timetable.stop_ids, timetable.stop_lon, timetable.stop_lat, metric_crs)
     speed = profile.speed_m_s
@@ -123,7 +124,7 @@ def straight_line_links_for_origins(
 ) -> WalkLinks:
     """``links`` for other origins: their access and walk-only legs estimated, egress and transfers kept."""
     if len(destinations) != links.n_destinations:
-        raise ValueError(f"links lead to {links.n_destinations} destinations, {len(destinations)} given")
+        raise InvalidRequestError(f"links lead to {links.n_destinations} destinations, {len(destinations)} given")
     stops = places_xy(timetable.stop_ids, timetable.stop_lon, timetable.stop_lat, metric_crs)
     speed = links.speed_m_s
     o, s, m = _pairs(origins, stops, links.max_walk_m, detour_factor)

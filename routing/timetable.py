@@ -1,7 +1,7 @@
 """A transit timetable as flat arrays for one service date and time window: the input of :mod:`routing.raptor`.
 
 :func:`timetable_from_feeds` reads one or more validated GTFS feeds (the :class:`~data_sources.gtfs.GtfsFeed`
-tables, taken by shape: ``routing`` never imports ``data_sources.gtfs``) and returns a :class:`Timetable`: merged
+tables, taken by shape, :class:`~data_sources.contracts.FeedTables`) and returns a :class:`Timetable`: merged
 stops and RAPTOR *patterns* — the trips that call at the same stops in the same order with the same pick-up and
 drop-off rules — each with a stop × trip matrix of arrival and departure times.
 
@@ -10,22 +10,20 @@ Choices, in the order the build makes them:
 - **Times** are whole seconds since midnight of ``date`` (``int32``). A trip of the previous service day whose
   times pass 24:00 is shifted by -86,400 s (its ``25:10:00`` becomes ``01:10:00`` on ``date``); a trip of the next
   service day is shifted by +86,400 s, which matters only when ``window_end_s + max_trip_s`` passes midnight.
-- **Services**: a trip runs on a day when its ``service_id`` runs then: calendar.txt weekday flag within
-  ``start_date..end_date`` (inclusive), minus calendar_dates.txt removals (``exception_type`` 2), plus its
-  additions (``exception_type`` 1) — the rule of :func:`data_sources.gtfs.service_ids_on`.
+- **Services**: a trip runs on a day when its ``service_id`` runs then —
+  :func:`data_sources.gtfs_calendar.service_ids_on`.
 - **Horizon**: a journey departs in ``[window_start_s, window_end_s)`` and lasts at most ``max_trip_s``, so only
   trips with a departure at or after ``window_start_s`` and a first departure at or before
   ``window_end_s + max_trip_s`` are kept (whole trips: a kept trip keeps all its stops).
 - **Untimed stops** (only timepoints timed, as POA's EPTC) get times interpolated between their timed neighbours
-  by distance along the trip (``shape_dist_traveled`` where the trip gives it at every stop and it never
-  decreases, else the cumulative great-circle distance between consecutive stops; by position where both
-  neighbours lie at the same distance) — the rule of :func:`data_sources.gtfs.interpolate_stop_times`,
-  re-implemented here because ``routing`` may not import ``data_sources.gtfs`` (a test checks they agree).
-- **Frequencies** are expanded into concrete trips: each frequencies.txt window ``start..end`` of a template trip
-  departs at ``start + k * headway`` for ``k = 0 .. ceil((end - start) / headway) - 1`` (the rule of
-  :func:`data_sources.gtfs.expand_frequencies`), for ``exact_times`` 0 and 1 alike. R5 instead draws random
-  schedules for ``exact_times`` 0 (Monte Carlo); the expansion is deterministic, and the percentiles over a
-  departure window still capture the wait caused by the headway.
+  by distance along the trip — :func:`data_sources.gtfs_times.interpolated_times`.
+- **Frequencies** are expanded into concrete trips, for ``exact_times`` 0 and 1 alike —
+  :func:`data_sources.gtfs_times.frequency_trips_expanded`. R5 instead draws random schedules for
+  ``exact_times`` 0 (Monte Carlo); the expansion is deterministic, and the percentiles over a departure window
+  still capture the wait caused by the headway.
+
+  These three rules are the reader's own (one copy in ``data_sources.gtfs_calendar`` / ``gtfs_times``, which
+  ``routing`` may import; it still never imports ``data_sources.gtfs``).
 - **Pick-up / drop-off**: ``pickup_type`` / ``drop_off_type`` 1 ("none") forbid boarding / alighting at that
   stop; 0, 2 and 3 (phone or coordinate with the driver) allow it. Trips differing only in these rules get
   separate patterns.
@@ -42,40 +40,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from data_sources.contracts import FeedTables
+from data_sources.errors import InvalidRequestError
+from data_sources.gtfs_calendar import service_ids_on
+from data_sources.gtfs_times import frequency_trips_expanded, interpolated_times, trip_starts
 
 __all__ = ["DAY_S", "FeedTables", "Timetable", "timetable_from_feeds"]
 
 #: Seconds in a service day.
 DAY_S = 86_400
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_EARTH_RADIUS_M = 6_371_008.8
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
-
-
-class FeedTables(Protocol):
-    """What the build reads from a feed: the tables of :class:`data_sources.gtfs.GtfsFeed`, typed as it types them.
-
-    ``stop_times`` times are ``Int64`` seconds since the service day's midnight (``<NA>`` where untimed);
-    calendar dates are ``datetime64``; ``frequencies`` times are ``int`` seconds.
-    """
-
-    name: str
-    stops: pd.DataFrame
-    trips: pd.DataFrame
-    stop_times: pd.DataFrame
-    calendar: pd.DataFrame
-    calendar_dates: pd.DataFrame
-    frequencies: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,14 +222,14 @@ def timetable_from_feeds(
     feed_list = [feeds] if not isinstance(feeds, Sequence) else list(feeds)
     if window_end_s <= window_start_s:
         msg = f"empty departure window: window_end_s ({window_end_s}) must be after window_start_s ({window_start_s})"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     if max_trip_s < 0:
         msg = f"max_trip_s must be positive or zero, not {max_trip_s}"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     names = [feed.name for feed in feed_list]
     if len(set(names)) != len(names):
         msg = f"feeds must have distinct names (they prefix ids); got {names}"
-        raise ValueError(msg)
+        raise InvalidRequestError(msg)
     day = pd.Timestamp(date).normalize()
     horizon_end = window_end_s + max_trip_s
     parts = [_usable_stop_times(feed, day, window_start_s, horizon_end) for feed in feed_list]
@@ -265,25 +249,6 @@ def _feed_stops(feed: FeedTables) -> pd.DataFrame:
     )
 
 
-def _service_ids_on(feed: FeedTables, day: pd.Timestamp) -> set[str]:
-    """Service ids running on ``day`` (calendar weekday and range, then calendar_dates exceptions)."""
-    calendar = feed.calendar
-    services: set[str] = set()
-    if not calendar.empty:
-        running = (
-            calendar[_WEEKDAYS[day.weekday()]].astype(bool)
-            & (calendar["start_date"] <= day)
-            & (calendar["end_date"] >= day)
-        )
-        services = set(calendar.loc[running, "service_id"])
-    exceptions = feed.calendar_dates
-    if not exceptions.empty:
-        today = exceptions[exceptions["date"] == day]
-        services |= set(today.loc[today["exception_type"] == 1, "service_id"])
-        services -= set(today.loc[today["exception_type"] == 2, "service_id"])
-    return services
-
-
 def _usable_stop_times(feed: FeedTables, day: pd.Timestamp, window_start: int, horizon_end: int) -> pd.DataFrame:
     """Timed, expanded and shifted stop times of ``feed``'s trips within the horizon, from the days around ``day``.
 
@@ -294,11 +259,16 @@ def _usable_stop_times(feed: FeedTables, day: pd.Timestamp, window_start: int, h
     offsets = [-1, 0] + ([1] if horizon_end > DAY_S else [])
     pieces = []
     for offset in offsets:
-        services = _service_ids_on(feed, day + pd.Timedelta(days=offset))
+        services = service_ids_on(feed, day + pd.Timedelta(days=offset))
         trips = feed.trips[feed.trips["service_id"].isin(list(services))]
         if trips.empty:
             continue
-        rows = _frequencies_expanded(feed, timed[timed["trip_id"].isin(list(trips["trip_id"]))])
+        rows = frequency_trips_expanded(
+            timed[timed["trip_id"].isin(list(trips["trip_id"]))],
+            feed.frequencies,
+            arrival="arrival",
+            departure="departure",
+        )
         if rows.empty:
             continue
         shift = offset * DAY_S
@@ -335,14 +305,7 @@ def _timed_stop_times(feed: FeedTables) -> pd.DataFrame:
     """Stop times with integer ``arrival``/``departure`` (untimed stops interpolated), flags, in trip order."""
     stop_times = feed.stop_times.sort_values(["trip_id", "stop_sequence"], kind="stable", ignore_index=True)
     n = len(stop_times)
-    arrival = stop_times["arrival_time"].to_numpy(dtype=float, na_value=np.nan)
-    departure = stop_times["departure_time"].to_numpy(dtype=float, na_value=np.nan)
-    # A row with only one of its times given uses it for both.
-    arrival = np.where(np.isnan(arrival), departure, arrival)
-    departure = np.where(np.isnan(departure), arrival, departure)
-    timed = ~np.isnan(arrival)
-    if n and not timed.all():
-        arrival, departure = _interpolated(feed, stop_times, arrival, departure, timed)
+    arrival, departure, _ = interpolated_times(feed, stop_times)
     return pd.DataFrame(
         {
             "trip_id": stop_times["trip_id"].to_numpy(),
@@ -353,97 +316,6 @@ def _timed_stop_times(feed: FeedTables) -> pd.DataFrame:
             "dropoff": _allowed(stop_times.get("drop_off_type"), n),
         }
     )
-
-
-def _trip_starts(trip_ids: np.ndarray) -> BoolArray:
-    starts = np.ones(len(trip_ids), dtype=bool)
-    starts[1:] = trip_ids[1:] != trip_ids[:-1]
-    return starts
-
-
-def _interpolated(
-    feed: FeedTables, stop_times: pd.DataFrame, arrival: FloatArray, departure: FloatArray, timed: BoolArray
-) -> tuple[FloatArray, FloatArray]:
-    """Untimed stops timed between their timed neighbours by distance along the trip (see the module docstring)."""
-    n = len(stop_times)
-    starts = _trip_starts(stop_times["trip_id"].to_numpy())
-    ends = np.roll(starts, -1)
-    ends[-1] = True
-    if not timed[starts | ends].all():
-        msg = f"{feed.name}: a trip's first or last stop_time has no time: cannot interpolate"
-        raise ValueError(msg)
-    position = np.arange(n)
-    distance = _distances_along_trips(feed, stop_times, starts)
-    before = np.maximum.accumulate(np.where(timed, position, 0))
-    after = np.minimum.accumulate(np.where(timed, position, n)[::-1])[::-1]
-    after = np.minimum(after, n - 1)
-    span = distance[after] - distance[before]
-    by_distance = np.divide(distance - distance[before], span, out=np.zeros_like(span), where=span > 0)
-    by_position = (position - before) / np.maximum(after - before, 1)
-    fraction = np.clip(np.where(span > 0, by_distance, by_position), 0.0, 1.0)
-    start = departure[before]
-    estimate = np.rint(start + (arrival[after] - start) * fraction)
-    return np.where(timed, arrival, estimate), np.where(timed, departure, estimate)
-
-
-def _distances_along_trips(feed: FeedTables, stop_times: pd.DataFrame, starts: BoolArray) -> FloatArray:
-    """Distance of each stop time from its trip's first stop: shape_dist_traveled where usable, else metres."""
-    coordinates = feed.stops.set_index("stop_id")[["stop_lat", "stop_lon"]]
-    located = coordinates.reindex(stop_times["stop_id"].to_numpy())
-    lat, lon = located["stop_lat"].to_numpy(dtype=float), located["stop_lon"].to_numpy(dtype=float)
-    phi1, phi2 = np.radians(lat[:-1]), np.radians(lat[1:])
-    a = np.sin((phi2 - phi1) / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon[1:] - lon[:-1]) / 2) ** 2
-    step = np.zeros(len(stop_times))
-    step[1:] = 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    step[starts | np.isnan(step)] = 0.0
-    total = np.cumsum(step)
-    first_row = np.maximum.accumulate(np.where(starts, np.arange(len(stop_times)), 0))
-    metres = total - total[first_row]
-    if "shape_dist_traveled" not in stop_times.columns:
-        return metres
-    shape_distance = stop_times["shape_dist_traveled"].to_numpy(dtype=float, na_value=np.nan)
-    decreasing = np.zeros(len(stop_times), dtype=bool)
-    decreasing[1:] = shape_distance[1:] < shape_distance[:-1]
-    unusable_row = np.isnan(shape_distance) | (decreasing & ~starts)
-    codes = np.cumsum(starts) - 1
-    unusable_trip = np.bincount(codes, weights=unusable_row, minlength=codes.max(initial=-1) + 1) > 0
-    return np.where(unusable_trip[codes], metres, shape_distance)
-
-
-def _frequencies_expanded(feed: FeedTables, timed: pd.DataFrame) -> pd.DataFrame:
-    """Timed stop times with each frequency-based trip replaced by its departures (``template_trip_id`` added)."""
-    frequencies = feed.frequencies
-    if not frequencies.empty:
-        frequencies = frequencies[frequencies["trip_id"].isin(list(timed["trip_id"].unique()))]
-    by_frequency = timed["trip_id"].isin(list(frequencies["trip_id"])).to_numpy()
-    fixed = timed[~by_frequency].assign(template_trip_id=lambda f: f["trip_id"])
-    templates = timed[by_frequency]
-    if templates.empty:
-        return fixed
-    first_departure = templates.groupby("trip_id")["departure"].transform("first")
-    offsets = templates.assign(
-        arrival=templates["arrival"] - first_departure,
-        departure=templates["departure"] - first_departure,
-        _order=np.arange(len(templates)),
-    )
-    start = frequencies["start_time"].to_numpy(dtype=np.int64)
-    headway = frequencies["headway_secs"].to_numpy(dtype=np.int64)
-    count = np.maximum(-((start - frequencies["end_time"].to_numpy(dtype=np.int64)) // headway), 0)
-    window = np.repeat(np.arange(len(frequencies)), count)
-    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    departures = pd.DataFrame(
-        {"template_trip_id": frequencies["trip_id"].to_numpy()[window], "_start": start[window] + headway[window] * k}
-    )
-    expanded = departures.merge(
-        offsets.rename(columns={"trip_id": "template_trip_id"}), on="template_trip_id", how="inner"
-    ).sort_values(["template_trip_id", "_start", "_order"], kind="stable")
-    expanded = expanded.assign(
-        trip_id=expanded["template_trip_id"] + "#" + expanded["_start"].astype(str),
-        arrival=expanded["arrival"] + expanded["_start"],
-        departure=expanded["departure"] + expanded["_start"],
-    )
-    columns = [*timed.columns, "template_trip_id"]
-    return pd.concat([fixed[columns], expanded[columns]], ignore_index=True)
 
 
 def _fifo_groups(departures: np.ndarray, arrivals: np.ndarray) -> list[list[int]]:
@@ -491,7 +363,7 @@ def _timetable_from_rows(
     pickup = rows["pickup"].to_numpy(dtype=bool)
     dropoff = rows["dropoff"].to_numpy(dtype=bool)
     trip_ids = rows["trip_id"].to_numpy()
-    starts = np.flatnonzero(_trip_starts(trip_ids)) if len(rows) else np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(trip_starts(trip_ids)) if len(rows) else np.empty(0, dtype=np.int64)
     bounds = np.append(starts, len(rows))
 
     # Pattern key: the stop sequence with its pick-up and drop-off rules.

@@ -38,6 +38,22 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(scope="module")
+def milan(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Milan loaded once per test module (an ImportResult; tests run in transactions rolled back to this state).
+
+    A module that needs more (layers, pillars) defines its own ``milan`` fixture, which takes precedence.
+    """
+    from data_sources.cities import city_config_from_slug
+    from geo.importing import import_city
+    from geo.models import City
+
+    with django_db_blocker.unblock():
+        result = import_city(city_config_from_slug("milan"))
+        yield result
+        City.objects.filter(slug="milan").delete()
+
+
 @pytest.fixture
 def milan_loaded(db: None) -> object:
     """Milan's configured sources loaded into a release (inside the test's transaction)."""

@@ -14,18 +14,9 @@ import pytest
 
 from data_sources.cities import city_config_from_slug
 from geo.basemap import basemap_collection
-from geo.importing import ImportResult, import_city
-from geo.models import City
+from geo.importing import ImportResult
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def milan(django_db_setup, django_db_blocker) -> ImportResult:  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        result = import_city(city_config_from_slug("milan"))
-        yield result
-        City.objects.filter(slug="milan").delete()
 
 
 def _features(data_dir: Path, name: str) -> list[dict]:

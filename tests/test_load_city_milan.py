@@ -11,20 +11,10 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from data_sources.cities import city_config_from_slug
-from geo.importing import ImportResult, import_city
+from geo.importing import ImportResult
 from geo.models import City, DataRelease, Neighbourhood, Opportunity, PopulationZone, TransitStop
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def milan(django_db_setup, django_db_blocker) -> ImportResult:  # type: ignore[no-untyped-def]
-    """Milan loaded once for this module (tests run in transactions rolled back to this state)."""
-    with django_db_blocker.unblock():
-        result = import_city(city_config_from_slug("milan"))
-        yield result
-        City.objects.filter(slug="milan").delete()
 
 
 def test_boundaries(milan: ImportResult) -> None:

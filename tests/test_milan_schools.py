@@ -125,18 +125,6 @@ def test_hand_built_yearly_file(tmp_path: Path) -> None:
 # Loaded into a release and queried through the API
 
 
-@pytest.fixture(scope="module")
-def milan(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from data_sources.cities import city_config_from_slug
-    from geo.importing import import_city
-    from geo.models import City
-
-    with django_db_blocker.unblock():
-        result = import_city(city_config_from_slug("milan"))
-        yield result
-        City.objects.filter(slug="milan").delete()
-
-
 @pytest.mark.django_db
 def test_schools_load_and_every_line_adds_up(milan) -> None:  # type: ignore[no-untyped-def]
     counts = milan.counts

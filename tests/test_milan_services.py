@@ -13,7 +13,6 @@ import shapely
 from django.test import Client
 
 from data_sources import milan_services as ms
-from data_sources import opportunities as op
 
 SERVICES = "milan/services"
 
@@ -99,7 +98,7 @@ def test_civic_libraries_hours_notes_and_closures(data_dir: Path) -> None:
 
 
 def test_audiences_from_the_ds41_mapping_table(data_dir: Path) -> None:
-    frame, _ = op.opportunities_from_libraries(data_dir / SERVICES / "libraries_archives_ds41.geojson", source="l")
+    frame, _ = ms.opportunities_from_libraries(data_dir / SERVICES / "libraries_archives_ds41.geojson", source="l")
     universities = frame[frame["name"].str.contains("UNIVERSIT|POLITECNICO")]
     assert len(universities) >= 25
     assert (universities["kind"] == "university_library").all() and (universities["age_min"] == 18).all()
@@ -112,7 +111,7 @@ def test_audiences_from_the_ds41_mapping_table(data_dir: Path) -> None:
 def test_ds41_sets_aside_the_libraries_ds1306_lists(data_dir: Path) -> None:
     civic, _ = ms.opportunities_from_civic_libraries(data_dir / SERVICES / "civic_libraries_ds1306.geojson")
     places = gpd.GeoDataFrame(civic[["id", "name"]].assign(source="civic"), geometry=civic.geometry, crs=civic.crs)
-    frame, report = op.opportunities_from_libraries(
+    frame, report = ms.opportunities_from_libraries(
         data_dir / SERVICES / "libraries_archives_ds41.geojson", source="l", same_places=places
     )
     set_aside = report.set_aside_frame()
@@ -124,18 +123,6 @@ def test_ds41_sets_aside_the_libraries_ds1306_lists(data_dir: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Through the family API on the loaded city
-
-
-@pytest.fixture(scope="module")
-def milan(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from data_sources.cities import city_config_from_slug
-    from geo.importing import import_city
-    from geo.models import City
-
-    with django_db_blocker.unblock():
-        result = import_city(city_config_from_slug("milan"))
-        yield result
-        City.objects.filter(slug="milan").delete()
 
 
 @pytest.mark.django_db

@@ -18,7 +18,10 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
+from data_sources import ipea_hexgrid as hexgrid
+from data_sources import milan_services as milan
 from data_sources import opportunities as op
+from data_sources import osm_opportunities as osm_op
 from data_sources import validation as val
 from data_sources.contracts import CATEGORIES, OPPORTUNITY_COLUMNS, PILLARS, POPULATION_COLUMNS, SCHOOL_COLUMNS
 from data_sources.errors import ConfigError, CRSError, SourceFormatError
@@ -110,7 +113,7 @@ def test_categories_from_mapping_first_row_wins_and_wildcard() -> None:
 
 @pytest.fixture(scope="module")
 def ds629(milan_boundary: shapely.Geometry) -> tuple[gpd.GeoDataFrame, val.SourceReport]:
-    return op.opportunities_from_sport_facilities(
+    return milan.opportunities_from_sport_facilities(
         _data(MILAN / "services" / "sport_facilities_ds629.geojson"), boundary=milan_boundary
     )
 
@@ -135,14 +138,14 @@ def test_ds629_ids_do_not_depend_on_row_order(tmp_path: Path, ds629: tuple[gpd.G
     document["features"].reverse()
     reversed_path = tmp_path / "ds629_reversed.geojson"
     reversed_path.write_text(json.dumps(document), encoding="utf-8")
-    frame, _ = op.opportunities_from_sport_facilities(reversed_path)
+    frame, _ = milan.opportunities_from_sport_facilities(reversed_path)
     assert set(frame["id"]) == set(ds629[0]["id"])
 
 
 def test_ds629_value_missing_from_mapping_is_rejected_by_name() -> None:
     table = op.mapping_for_source("ds629")
     table = table[table["match_value"] != "Bridge"]
-    frame, report = op.opportunities_from_sport_facilities(
+    frame, report = milan.opportunities_from_sport_facilities(
         _data(MILAN / "services" / "sport_facilities_ds629.geojson"), mapping=table
     )
     bridge = [r for r in report if r.reason.startswith(op.NO_MAPPING)]
@@ -155,7 +158,7 @@ def test_ds629_value_missing_from_mapping_is_rejected_by_name() -> None:
 
 @pytest.fixture(scope="module")
 def ds632(milan_boundary: shapely.Geometry) -> tuple[gpd.GeoDataFrame, val.SourceReport]:
-    return op.opportunities_from_street_sport_areas(
+    return milan.opportunities_from_street_sport_areas(
         _data(MILAN / "services" / "street_sport_areas_ds632.geojson"), boundary=milan_boundary
     )
 
@@ -197,15 +200,15 @@ def test_opening_hours_from_months() -> None:
     months = pd.Series(["GENNAIO", "FEBBRAIO", "FEBBRAIO", "MARZO", "DICEMBRE"])
     opens = pd.Series(["7", "7", "6:30", "8", None])
     closes = pd.Series(["19", "19", "18", "24", "20"])
-    assert op.opening_hours_from_months(months, opens, closes) == "Jan 07:00-19:00; Feb 06:30-19:00; Mar 08:00-24:00"
-    assert op.opening_hours_from_months(months, pd.Series([None] * 5), closes) is None
+    assert milan.opening_hours_from_months(months, opens, closes) == "Jan 07:00-19:00; Feb 06:30-19:00; Mar 08:00-24:00"
+    assert milan.opening_hours_from_months(months, pd.Series([None] * 5), closes) is None
 
 
 # ---- Milan: swimming pools (ds32), libraries (ds41) ------------------------------------------------------------
 
 
 def test_ds32_swimming_pools(milan_boundary: shapely.Geometry) -> None:
-    frame, report = op.opportunities_from_swimming_pools(
+    frame, report = milan.opportunities_from_swimming_pools(
         _data(MILAN / "services" / "swimming_pools_ds32.geojson"), boundary=milan_boundary
     )
     _check_contract(frame)
@@ -220,7 +223,7 @@ def test_ds32_swimming_pools(milan_boundary: shapely.Geometry) -> None:
 
 
 def test_ds41_libraries_and_archives(milan_boundary: shapely.Geometry) -> None:
-    frame, report = op.opportunities_from_libraries(
+    frame, report = milan.opportunities_from_libraries(
         _data(MILAN / "services" / "libraries_archives_ds41.geojson"), boundary=milan_boundary
     )
     _check_contract(frame)
@@ -241,7 +244,7 @@ def test_ds41_libraries_and_archives(milan_boundary: shapely.Geometry) -> None:
 
 @pytest.fixture(scope="module")
 def parks(milan_boundary: shapely.Geometry) -> tuple[gpd.GeoDataFrame, val.SourceReport]:
-    return op.opportunities_from_parks(_data(MILAN / "services" / "parks_osm_2025.geojson"), milan_boundary)
+    return osm_op.opportunities_from_parks(_data(MILAN / "services" / "parks_osm_2025.geojson"), milan_boundary)
 
 
 def test_parks_are_points_inside_the_comune(
@@ -273,9 +276,9 @@ def test_parks_rejects_are_explained(parks: tuple[gpd.GeoDataFrame, val.SourceRe
     _, report = parks
     reasons = pd.Series([r.reason for r in report])
     assert reasons.str.startswith(op.NOT_PUBLIC).sum() == 54  # access=private (53) or no (1)
-    assert (reasons == op.MOSTLY_OUTSIDE).sum() >= 1
-    assert reasons.str.startswith(op.NOT_PUBLIC).sum() + (reasons == op.MOSTLY_OUTSIDE).sum() == len(reasons)
-    slivers = [r for r in report if r.reason == op.MOSTLY_OUTSIDE]
+    assert (reasons == osm_op.MOSTLY_OUTSIDE).sum() >= 1
+    assert reasons.str.startswith(op.NOT_PUBLIC).sum() + (reasons == osm_op.MOSTLY_OUTSIDE).sum() == len(reasons)
+    slivers = [r for r in report if r.reason == osm_op.MOSTLY_OUTSIDE]
     assert all(r.field == "geometry" and "ha inside" in r.value for r in slivers)
 
 
@@ -292,7 +295,7 @@ def test_park_entirely_outside_is_rejected(tmp_path: Path) -> None:
     ]
     path = tmp_path / "parks.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    frame, report = op.opportunities_from_parks(path, box(0, 0, 1, 1))
+    frame, report = osm_op.opportunities_from_parks(path, box(0, 0, 1, 1))
     assert frame["name"].tolist() == ["in", "across"]
     assert [(r.row, r.reason) for r in report] == [(2, val.OUTSIDE_BOUNDARY)]
     assert report.notes_frame()["id"].tolist() == ["osm-way-3"]
@@ -303,7 +306,7 @@ def test_park_entirely_outside_is_rejected(tmp_path: Path) -> None:
 
 
 def test_poa_population() -> None:
-    frame, report = op.population_from_hexgrid(_data(POA_GRID))
+    frame, report = hexgrid.population_from_hexgrid(_data(POA_GRID))
     assert list(frame.columns) == POPULATION_COLUMNS
     assert len(frame) == 1227 == report.read_counts["poa_hexgrid"]
     assert frame["population"].sum() == 812_935
@@ -319,11 +322,11 @@ def test_poa_population() -> None:
 
 
 def test_poa_schools_and_opportunities() -> None:
-    schools, report = op.schools_from_hexgrid(_data(POA_GRID))
+    schools, report = hexgrid.schools_from_hexgrid(_data(POA_GRID))
     assert list(schools.columns) == SCHOOL_COLUMNS
     assert schools["capacity"].sum() == 194
     assert report.balance("poa_hexgrid", len(schools))["balanced"]
-    frame, report = op.opportunities_from_hexgrid(POA_GRID)
+    frame, report = hexgrid.opportunities_from_hexgrid(POA_GRID)
     _check_contract(frame)
     by_category = frame.groupby("category")["capacity"].sum().to_dict()
     assert by_category == {"education": 194, "health": 141}
@@ -335,12 +338,12 @@ def test_poa_schools_and_opportunities() -> None:
 
 
 def test_spo_grid() -> None:
-    population, report = op.population_from_hexgrid(_data(SPO_GRID))
+    population, report = hexgrid.population_from_hexgrid(_data(SPO_GRID))
     assert len(population) == 323 == report.read_counts["spo_hexgrid"]
     assert len(report) == 0
-    frame, _ = op.opportunities_from_hexgrid(SPO_GRID)
+    frame, _ = hexgrid.opportunities_from_hexgrid(SPO_GRID)
     assert set(frame["category"]) == {"education"}  # the São Paulo grid has no healthcare column
-    schools, _ = op.schools_from_hexgrid(SPO_GRID)
+    schools, _ = hexgrid.schools_from_hexgrid(SPO_GRID)
     assert schools["capacity"].sum() == frame["capacity"].sum()
 
 
@@ -364,15 +367,15 @@ def test_hexgrid_bad_rows_are_rejected(tmp_path: Path) -> None:
     ]
     path = tmp_path / "grid.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    frame, report = op.population_from_hexgrid(path)
+    frame, report = hexgrid.population_from_hexgrid(path)
     assert {r.row: r.reason for r in report} == {
-        2: op.INVALID_H3,
+        2: hexgrid.INVALID_H3,
         3: val.DUPLICATE_ID,
         4: val.SWAPPED,
-        5: op.NOT_IN_CELL,
-        6: op.BAD_COUNT,
-        7: op.INVALID_H3,
-        8: op.MISSING_COUNT,
+        5: hexgrid.NOT_IN_CELL,
+        6: hexgrid.BAD_COUNT,
+        7: hexgrid.INVALID_H3,
+        8: hexgrid.MISSING_COUNT,
     }
     assert frame["id"].tolist() == [good]
     assert report.read_counts["grid"] == 8
@@ -396,7 +399,7 @@ def _pois() -> gpd.GeoDataFrame:
 
 
 def test_osm_pois_are_mapped(milan_boundary: shapely.Geometry) -> None:
-    frame, report = op.opportunities_from_osm_pois(_pois(), boundary=milan_boundary, file="milan.osm.pbf")
+    frame, report = osm_op.opportunities_from_osm_pois(_pois(), boundary=milan_boundary, file="milan.osm.pbf")
     _check_contract(frame)
     assert frame["id"].tolist() == ["osm-node-1", "osm-node-2", "osm-way-4", "osm-node-7"]
     assert frame["category"].tolist() == ["education", "sport", "health", "education"]
@@ -417,21 +420,21 @@ def test_osm_pois_are_mapped(milan_boundary: shapely.Geometry) -> None:
 
 def test_osm_pois_crs_handling() -> None:
     projected = _pois().to_crs("EPSG:32632")
-    frame, _ = op.opportunities_from_osm_pois(projected)
+    frame, _ = osm_op.opportunities_from_osm_pois(projected)
     assert frame.geometry.iloc[0].x == pytest.approx(9.19)
     with pytest.raises(CRSError):
-        op.opportunities_from_osm_pois(projected.set_crs(None, allow_override=True))
+        osm_op.opportunities_from_osm_pois(projected.set_crs(None, allow_override=True))
     unset = _pois().set_crs(None, allow_override=True)  # lon/lat without a CRS is taken as EPSG:4326
-    assert len(op.opportunities_from_osm_pois(unset)[0]) == 5
+    assert len(osm_op.opportunities_from_osm_pois(unset)[0]) == 5
     with pytest.raises(SourceFormatError, match="tag_key"):
-        op.opportunities_from_osm_pois(_pois().drop(columns="tag_key"))
+        osm_op.opportunities_from_osm_pois(_pois().drop(columns="tag_key"))
 
 
 def test_osm_pois_from_the_porto_alegre_extract() -> None:
     from data_sources.osm import pois_from_osm_file
 
     pois = pois_from_osm_file(_data(DATA_DIR / "porto_alegre" / "poa_osm.pbf"))
-    frame, report = op.opportunities_from_osm_pois(pois, source="poa_osm")
+    frame, report = osm_op.opportunities_from_osm_pois(pois, source="poa_osm")
     assert report.read_counts["poa_osm"] == len(pois)
     assert report.balance("poa_osm", len(frame))["balanced"]
     assert not [r for r in report if r.reason.startswith(op.NO_MAPPING)]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from data_sources import opportunities as op
+from data_sources import ipea_hexgrid as hexgrid
+from data_sources import osm_opportunities as osm_op
 from data_sources import place_names as pn
 from data_sources.boundaries import zones_from_file
 
@@ -91,7 +92,9 @@ def test_milan_parks_without_a_name_get_a_street_and_nil(data_dir: Path) -> None
     namer = pn.PlaceNamer(language="it", streets=streets, zones=nil, zone_prefix="NIL", metric_epsg=32632,
                           max_street_m=500)  # fmt: skip
     boundary = shapely.union_all(municipi.geometry.to_numpy())
-    parks, _ = op.opportunities_from_parks(data_dir / "milan/services/parks_osm_2025.geojson", boundary, namer=namer)
+    parks, _ = osm_op.opportunities_from_parks(
+        data_dir / "milan/services/parks_osm_2025.geojson", boundary, namer=namer
+    )
     assert not parks["name"].str.contains(ID_LIKE).any()
     raw = gpd.read_file(data_dir / "milan/services/parks_osm_2025.geojson")
     unnamed_ids = {f"osm-{t}-{i}" for t, i, n in zip(raw["osm_type"], raw["osm_id"], raw["name"], strict=True)
@@ -116,8 +119,8 @@ def test_milan_parks_without_a_name_get_a_street_and_nil(data_dir: Path) -> None
 def test_grid_cells_are_named_after_their_nearest_street(data_dir: Path, city: str, epsg: int) -> None:
     streets = pn.named_streets_from_osm_file(data_dir / f"{city}_osm.pbf")
     namer = pn.PlaceNamer(language="en", streets=streets, metric_epsg=epsg)
-    services, _ = op.opportunities_from_hexgrid(data_dir / f"{city}_hexgrid.csv", namer=namer)
-    schools, _ = op.schools_from_hexgrid(data_dir / f"{city}_hexgrid.csv", namer=namer)
+    services, _ = hexgrid.opportunities_from_hexgrid(data_dir / f"{city}_hexgrid.csv", namer=namer)
+    schools, _ = hexgrid.schools_from_hexgrid(data_dir / f"{city}_hexgrid.csv", namer=namer)
     for frame in (services, schools):
         assert not frame["name"].str.contains(ID_LIKE).any()
         assert frame["name"].str.match(r"^\d+ (school|schools|healthcare facility|healthcare facilities)\b").all()

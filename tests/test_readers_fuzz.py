@@ -28,8 +28,8 @@ from data_sources.catalogue import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, catalogue
 from data_sources.errors import VicinoError
 from data_sources.gtfs import REQUIRED_COLUMNS as GTFS_COLUMNS
 from data_sources.gtfs import calendar_span_text, feed_from_path, service_dates, stops_frame
-from data_sources.opportunities import opportunities_from_osm_pois
 from data_sources.osm import graph_from_osm_file, pois_from_osm_file
+from data_sources.osm_opportunities import opportunities_from_osm_pois
 
 MILAN_BOX = (9.04, 45.38, 9.28, 45.54)
 MILAN_CENTRE = (9.19, 45.464)

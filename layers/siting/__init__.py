@@ -24,7 +24,7 @@ functions :func:`maximal_covering`, :func:`p_median` and :func:`set_covering` bu
 Around the models: :func:`scenario_summary` (coverage, nearest time and inequality before/after a set of sites,
 overall, per zone and per age band), :func:`rank_missions` (neighbourhoods ranked by unmet need with reasons a
 planner can read) and :func:`vulnerability_index` (a city's recipe names its components and weights in its TOML;
-the readers of the components are in ``data_sources``, e.g. :mod:`data_sources.milan_indicators`).
+the readers of the components are in ``data_sources``, named by the city's TOML).
 
 One module per concept: :mod:`~layers.siting.errors`, :mod:`~layers.siting.instance` (the arrays every model
 reads), :mod:`~layers.siting.results`, :mod:`~layers.siting.heuristics` (greedy + swap),

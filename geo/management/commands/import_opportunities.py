@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from data_sources.cities import city_config_from_file, city_config_from_slug
 from data_sources.errors import VicinoError
 from geo.importing import import_catalogue
-from geo.reporting import summary_table
+from geo.reporting import summary_table, write_release_outcome
 
 
 class Command(BaseCommand):
@@ -38,10 +38,6 @@ class Command(BaseCommand):
         if result.created:
             result.report.to_csv(rejects_path)
         self.stdout.write(summary_table(result.counts))
-        state = "created" if result.created else "unchanged"
-        self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
-        if result.publication is not None:
-            style = self.style.SUCCESS if result.publication.published else self.style.WARNING
-            self.stdout.write(style(result.publication.message()))
+        write_release_outcome(self, config.name, result)
         if result.created:
             self.stdout.write(f"Reject report: {rejects_path} ({len(result.report)} rows)")

@@ -20,7 +20,7 @@ from data_sources.cities import (
 from data_sources.csv_safety import safe_frame
 from data_sources.errors import VicinoError
 from geo.importing import import_city
-from geo.reporting import summary_table
+from geo.reporting import summary_table, write_release_outcome
 
 
 class Command(BaseCommand):
@@ -74,11 +74,7 @@ class Command(BaseCommand):
         self.stdout.write(summary_table(result.counts))
         for warning in result.warnings:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
-        state = "created" if result.created else "unchanged"
-        self.stdout.write(self.style.SUCCESS(f"{config.name}: release {result.release.pk} {state}."))
-        if result.publication is not None:
-            style = self.style.SUCCESS if result.publication.published else self.style.WARNING
-            self.stdout.write(style(result.publication.message()))
+        write_release_outcome(self, config.name, result)
         if result.created:
             self.stdout.write(
                 f"Reject report: {rejects_path} ({len(result.report)} rows); rows set aside and notes beside it."
