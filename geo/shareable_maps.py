@@ -232,11 +232,9 @@ def scenario_map(scenario: SitingScenario) -> str:
 
 
 def profile_map(release: DataRelease, code: str, layer_name: str | None = None) -> str:
-    """One neighbourhood (or cell): where it is, its indicators by category against the city median.
-
-    The seven wellbeing pillars are not shown yet: the pillar index does not exist; ``pillars`` of
-    :func:`layers.html_maps.profile_map_html` takes its rows once it does.
-    """
+    """One neighbourhood (or cell): where it is, its indicators by category against the city median, and its seven
+    wellbeing pillars (scores 0–100 and rank, 1 = worst served) against the city median when the pillar index of
+    that origin set, mode and age band is computed (``compute_pillars``)."""
     layer = _layer(release, layer_name)
     if layer.origin_kind not in {"nil", "municipio", "h3", "census_section"}:
         raise ShareableMapError(f"{layer.name} is not a layer of neighbourhoods or cells")
@@ -265,10 +263,52 @@ def profile_map(release: DataRelease, code: str, layer_name: str | None = None) 
         _subtitle(release, _("walking speed of %(who)s") % {"who": profile_label(layer.profile)}),
         pillars_title=_("Wellbeing pillars"),
         table_note=_("– = no such place within %(cutoff)s min.") % {"cutoff": layer.parameters.get("cutoff_min", 30)},
-        no_pillars=_("The seven wellbeing pillars will appear here once the pillar index is computed."),
+        no_pillars=_("No wellbeing pillar index is computed for these areas yet (python manage.py compute_pillars)."),
+        pillar_column=_("Pillar (score 0–100, higher = better served)"),
     )  # fmt: skip
     tips = [Tooltip(_("young residents 0–17"), "youth_0_17", "count")] if frame["youth_0_17"].notna().any() else []
     return profile_map_html(
         frame, code, text, table_header=(_("Category"), _("Indicator"), _("This area"), _("City median")),
         table_rows=table, tooltips=tips, basemap=_basemap(release), tiles=_tiles(),
+        pillars=_pillar_rows(release, layer, code, language),
     )  # fmt: skip
+
+
+def _pillar_rows(release: DataRelease, layer: AccessLayer, code: str, language: str) -> list[tuple[str, str, str]]:
+    """(pillar, this zone's score and rank, city median score) from the stored pillar index, or [] without one."""
+    import numpy as np
+
+    from data_sources.contracts import PILLARS
+    from geo.pillars import pillar_layer
+
+    profile = layer.profile if layer.profile != "adult" else "age_11_13"
+    index = pillar_layer(release, layer.origin_kind, layer.mode, profile)
+    if index is None or not index.rows:
+        return []
+    rows = {str(r.get("origin_id")): r for r in index.rows}
+    mine = rows.get(code)
+    if mine is None:
+        return []
+    labels = {
+        "social_relations": _("Social relations"),
+        "physical_activity": _("Physical activity"),
+        "healthcare": _("Healthcare"),
+        "education_training": _("Education and training"),
+        "talents_creativity": _("Talents and creativity"),
+        "self_determination": _("Self-determination"),
+        "common_spaces": _("Quality common spaces"),
+    }
+    out = []
+    for pillar in PILLARS:
+        scores = np.array([r.get(f"{pillar}_score") for r in rows.values()], dtype=float)
+        score, rank = mine.get(f"{pillar}_score"), mine.get(f"{pillar}_rank")
+        if score is None or np.isnan(float(score)):
+            continue
+        this = _("%(score)s (rank %(rank)s of %(count)s; 1 = worst served)") % {
+            "score": format_number(100 * float(score), "count", language),
+            "rank": int(rank), "count": int(np.isfinite(scores).sum()),
+        }  # fmt: skip
+        out.append(
+            (labels.get(pillar, pillar), this, format_number(100 * float(np.nanmedian(scores)), "count", language))
+        )
+    return out

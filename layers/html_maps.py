@@ -537,7 +537,7 @@ def profile_map_html(
         body += f"<p class='note'>{html.escape(text.extra['table_note'])}</p>"
     body += f"<h2>{html.escape(text.extra.get('pillars_title', ''))}</h2>"
     if pillars:
-        body += _table_html(table_header[:1] + table_header[2:], pillars)
+        body += _table_html((text.extra.get("pillar_column", table_header[0]), *table_header[2:]), pillars)
     else:
         body += f"<p class='note vicino-pillars'>{html.escape(text.extra.get('no_pillars', ''))}</p>"
     return _finish(fmap, text, body, fmap.vicino_bounds)

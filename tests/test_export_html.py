@@ -90,12 +90,26 @@ def test_profile_maps_of_both_cities(cities, tmp_path: Path) -> None:  # type: i
     poa = export(tmp_path, "porto_alegre", "--zone", cell, "--language", "en")
     assert_self_contained(poa)
     assert f"Neighbourhood profile: {cell}" in poa and "City median" in poa
-    assert "pillar index is computed" in poa  # the hook for the seven pillars
+    assert "No wellbeing pillar index is computed" in poa  # Porto Alegre's index is not computed here
+    from geo.pillars import compute_pillars, pillar_layer
+    from routing.profiles import profile_by_name
+
+    milan_city = cities[0]["milan"]
+    compute_pillars(milan_city, profiles=(profile_by_name("age_11_13"),), draws=50, seed=3)
     milan = export(tmp_path, "milan", "--zone", "1", "--language", "en")
     assert_self_contained(milan)
     assert "Neighbourhood profile: DUOMO &lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in milan
     assert HOSTILE not in milan
     assert "sport places within 15 min on foot" in milan
+    # The seven pillars against the city: every pillar the index scored for NIL 1, with its rank among the 88 NIL.
+    index = pillar_layer(milan_city.current_release(), "nil", "walk", "age_11_13")
+    row = next(r for r in index.rows if str(r["origin_id"]) == "1")
+    from layers.html_maps import format_number
+
+    for label, pillar in (("Social relations", "social_relations"), ("Physical activity", "physical_activity")):
+        score = format_number(100 * row[f"{pillar}_score"], "count", "en")
+        assert f"{label}</th><td>{score} (rank {int(row[f'{pillar}_rank'])} of 88; 1 = worst served)" in milan
+    assert "No wellbeing pillar index" not in milan
 
 
 @pytest.mark.django_db
