@@ -226,7 +226,9 @@ def school_reachable(request: HttpRequest, city: str, school_id: str, params: Qu
     if school is None:
         raise Http404(f"no school {school_id!r} in {city_obj.name}")
     when = parse_when(f"{params.day} {params.after}", "after") if params.after else None
-    result = reachable_opportunities(release, school.geom.x, school.geom.y, open_at=when, **params.filter_arguments())
+    result = reachable_opportunities(
+        release, school.geom.x, school.geom.y, open_at=when, leave_out=school.name, **params.filter_arguments()
+    )
     result["properties"]["school"] = {"id": school.pk, "code": school.source_id, "name": school.name,
                                       "level": school.level}  # fmt: skip
     if params.format == "csv":

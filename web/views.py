@@ -19,7 +19,7 @@ from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
 from geo.models import City, DataRelease, SitingScenario
 from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
-from geo.shareable_maps import ShareableMapError, layer_map, profile_map, scenario_map
+from geo.shareable_maps import ShareableMapError, category_label, layer_map, profile_map, scenario_map
 from geo.siting import missions_for, run_scenario, scenario_export
 from routing.profiles import DEFAULT_PROFILES
 from web.access import page_access
@@ -33,8 +33,26 @@ def _city_and_release(slug: str) -> tuple[City, DataRelease]:
     return city, release
 
 
+def _data_known(release: DataRelease) -> dict[str, int]:
+    """How many of the release's opportunities say whether they take the voucher, their price, their hours: a
+    filter on something no record knows cannot work, and the page says so instead of pretending."""
+    places = release.opportunities
+    return {
+        "voucher": places.filter(voucher__isnull=False).count(),
+        "price": places.filter(price__isnull=False).count(),
+        "hours": places.exclude(opening_hours="").count(),
+        "all": places.count(),
+    }
+
+
+def _loaded_cities() -> list[City]:
+    """Cities with a current release (the ones a page can show), by name."""
+    return sorted((c for c in City.objects.all() if c.current_release() is not None), key=lambda c: c.name)
+
+
 def _context(request: HttpRequest, city: City, release: DataRelease, page: str) -> dict[str, object]:
     detail = city_detail(city, release)
+    known = _data_known(release)
     config = {
         "city": city.slug,
         "cityName": city.name,
@@ -49,13 +67,17 @@ def _context(request: HttpRequest, city: City, release: DataRelease, page: str) 
         "tileAttribution": settings.VICINO_TILE_ATTRIBUTION,
         "attribution": detail["attribution"],
         "language": translation.get_language(),
+        "known": known,
+        "categoryLabels": {c: category_label(c) for c in detail["categories"]},
     }
     return {
         "city": city,
         "release": release,
         "detail": detail,
         "page": page,
-        "cities": City.objects.all(),
+        "known": known,
+        "category_labels": [(c, category_label(c)) for c in detail["categories"]],
+        "cities": _loaded_cities(),
         "profiles": DEFAULT_PROFILES,
         "page_config": config,
     }
@@ -70,10 +92,17 @@ def _activate_city_language(request: HttpRequest, city: City) -> None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The default city's family page (or the list of cities when it is not loaded)."""
-    if City.objects.filter(slug=settings.VICINO_DEFAULT_CITY).exists():
+    """The default city's family page when it is loaded, else the only loaded city's, else the list of cities."""
+    loaded = _loaded_cities()
+    asked = request.GET.get("city", "")
+    if any(c.slug == asked for c in loaded):  # the city switcher: the same page of another city
+        page = request.GET.get("page", "family")
+        return redirect(page if page in {"family", "schools", "planner", "analysts"} else "family", city=asked)
+    if any(c.slug == settings.VICINO_DEFAULT_CITY for c in loaded):
         return redirect("family", city=settings.VICINO_DEFAULT_CITY)
-    return render(request, "web/cities.html", {"cities": City.objects.all()})
+    if len(loaded) == 1:
+        return redirect("family", city=loaded[0].slug)
+    return render(request, "web/cities.html", {"cities": loaded})
 
 
 @page_access("families")
