@@ -96,7 +96,9 @@ def _literals(pattern: re.Pattern[str], files: list[Path]) -> dict[str, Path]:
     for path in files:
         for match in pattern.finditer(path.read_text(encoding="utf-8")):
             text = match.group("text")
-            found[text.encode().decode("unicode_escape").encode("latin-1").decode("utf-8") if "\\" in text else text] = path
+            if "\\" in text:  # a literal's escapes (\n, \") as the catalogue holds them
+                text = text.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+            found[text] = path
     return found
 
 
@@ -105,7 +107,9 @@ def test_every_marked_string_is_in_a_catalogue() -> None:
     js_ids = {str(e["msgid"]) for e in read_po(LOCALE / "djangojs.po")}
     templates = sorted((REPO / "web" / "templates").rglob("*.html"))
     scripts = sorted((REPO / "web" / "static" / "web").glob("*.js"))
-    python = [p for folder in ("web", "geo") for p in sorted((REPO / folder).rglob("*.py")) if "migrations" not in p.parts]
+    python = [
+        p for folder in ("web", "geo") for p in sorted((REPO / folder).rglob("*.py")) if "migrations" not in p.parts
+    ]
     marked = _literals(TEMPLATE_STRING, templates) | _literals(PY_STRING, python)
     assert len(marked) > 100
     missing = {text: str(path.relative_to(REPO)) for text, path in marked.items() if text not in django_ids}
