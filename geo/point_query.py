@@ -357,7 +357,12 @@ def reachable_opportunities(
                     "hours_known": bool(base["opening_hours"]) and (open_at is None or open_now is not None),
                     "way": way,
                     "explanation": _explanation(
-                        base, travel_minutes, way, estimate, timetable_note if by_transit else "", open_now,
+                        base,
+                        travel_minutes,
+                        way,
+                        estimate,
+                        timetable_note if by_transit else "",
+                        open_now,
                         hours_asked=open_at is not None,
                     ),
                 },

@@ -19,8 +19,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from data_sources.contracts import CATEGORIES
 from geo import catalog
 from geo.exporting import export_release_layers
+from geo.gaps import gap_rows, has_age_data
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
 from layers.exports import FORMATS
@@ -202,7 +204,12 @@ def search(request: HttpRequest, city: str, params: Query[SearchQuery]) -> dict[
          summary="Neighbourhoods (or grid cells) with their indicators")  # fmt: skip
 def neighbourhoods(request: HttpRequest, city: str, params: Query[NeighbourhoodQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
-    return catalog.zones_with_indicators(release, params.level, params.mode, params.profile)
+    zones = catalog.zones_with_indicators(release, params.level, params.mode, params.profile)
+    # The gap table of each category, from the mission ranking's own computation (geo.gaps), never the page's.
+    age_data = has_age_data(release)
+    zones["properties"]["age_data"] = age_data
+    zones["properties"]["gaps"] = {c: gap_rows(zones, c, age_data=age_data) for c in CATEGORIES}
+    return zones
 
 
 @api.get("/cities/{city}/schools/", auth=Access("schools"), response={200: FeatureCollection} | ERRORS,

@@ -316,8 +316,10 @@ class Filters(Schema):
     voucher: Annotated[Flag, Field(description="Only opportunities that accept the city's voucher.")] = False
     unknown_hours: Annotated[
         Flag,
-        Field(description="With open_at (or a school's after): also list places whose opening hours are unknown "
-              "(marked hours_known=false); false leaves them out."),
+        Field(
+            description="With open_at (or a school's after): also list places whose opening hours are unknown "
+            "(marked hours_known=false); false leaves them out."
+        ),
     ] = True
     limit: Limit = DEFAULT_LIMIT
     offset: Offset = 0

@@ -17,9 +17,17 @@ from django.views.i18n import JavaScriptCatalog
 from data_sources.errors import VicinoError
 from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
+from geo.gaps import has_age_data
 from geo.models import City, DataRelease, SitingScenario
 from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
-from geo.shareable_maps import ShareableMapError, category_label, layer_map, profile_map, scenario_map
+from geo.shareable_maps import (
+    ShareableMapError,
+    category_label,
+    layer_map,
+    profile_label,
+    profile_map,
+    scenario_map,
+)
 from geo.siting import missions_for, run_scenario, scenario_export
 from routing.profiles import DEFAULT_PROFILES
 from web.access import page_access
@@ -130,7 +138,9 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     scenarios = list(release.siting_scenarios.all()[:20])
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
     missions = missions_for(release)
+    age_data = has_age_data(release)
     config = context["page_config"] | {
+        "ageData": age_data,
         "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen],
         "pillarLabels": pillar_labels(),
     }
@@ -138,9 +148,24 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     context |= {
         "scenarios": scenarios,
         "compared": chosen,
-        "missions": missions.head(15).to_dict(orient="records") if len(missions) else [],
-        "candidate_sources": ["h3", "schools", "libraries", "opportunities"]
-        + [f"opportunities:{c}" for c in context["detail"]["categories"]],
+        "missions": [
+            m | {"category_label": category_label(m["category"]), "share_pct": round(100 * float(m["access_share"]))}
+            for m in (missions.head(15).to_dict(orient="records") if len(missions) else [])
+        ],
+        "age_data": age_data,
+        "penalty_differs": len({_penalty(s) for s in chosen}) > 1,
+        "level_labels": [(level, _level_label(level)) for level in context["detail"]["zone_levels"]],
+        "profile_labels": [(p.name, profile_label(p.name), p.speed_m_s) for p in DEFAULT_PROFILES],
+        "candidate_sources": [
+            ("h3", _("a grid of hexagonal cells")),
+            ("schools", _("schools")),
+            ("libraries", _("libraries")),
+            ("opportunities", _("existing places (any category)")),
+        ]
+        + [
+            (f"opportunities:{c}", _("existing %(category)s places") % {"category": category_label(c)})
+            for c in context["detail"]["categories"]
+        ],
         "page_config": config,
         "scenario_error": request.session.pop("scenario_error", ""),
         "pillar_labels": pillar_labels(),
@@ -148,6 +173,23 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         "pillar_change": pillar_change,
     }
     return render(request, "web/planner.html", context)
+
+
+def _penalty(scenario: SitingScenario) -> object:
+    """The minutes a scenario's summary gives people who reach no hub (None when not recorded)."""
+    result = scenario.result if isinstance(scenario.result, dict) else {}
+    return (result.get("overall") or {}).get("unreached_min")
+
+
+def _level_label(level: str) -> str:
+    """A zone level in words (NIL neighbourhoods, municipi, grid cells)."""
+    return {
+        "nil": _("neighbourhoods (NIL)"),
+        "municipio": _("municipalities (municipi)"),
+        "h3": _("hexagonal grid cells"),
+        "census_section": _("census sections"),
+        "bairro": _("neighbourhoods (bairros)"),
+    }.get(level, level)
 
 
 def pillar_labels() -> dict[str, str]:
@@ -225,7 +267,8 @@ def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
         request.session["scenario_error"] = str(error)
         return redirect("planner", city=city)
     previous = request.POST.get("previous", "")
-    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "")
+    # The page opens at the result (the comparison table), not at the top.
+    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "") + "#scenario-table"
     return redirect(reverse("planner", args=[city]) + suffix)
 
 

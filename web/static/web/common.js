@@ -27,7 +27,9 @@ const Vicino = (function () {
   function status(text) { document.getElementById("status").textContent = text; }
 
   async function getJSON(url, options) {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, signal: options && options.signal });
+    // Answers speak the page's language (the city's own, unless the visitor chose one).
+    const headers = { Accept: "application/json", "Accept-Language": config.language || "en" };
+    const response = await fetch(url, { headers, signal: options && options.signal });
     const body = await response.json();
     if (!response.ok) {
       const error = new Error(body.error || ("HTTP " + response.status));
@@ -52,7 +54,7 @@ const Vicino = (function () {
   function spreadOffsets(features) {
     const seen = {};
     return features.map((feature) => {
-      const key = feature.geometry.coordinates.map((c) => c.toFixed(5)).join(",");
+      const key = feature.geometry.coordinates.map((c) => c.toFixed(4)).join(",");
       const k = seen[key] = (seen[key] || 0) + 1;
       if (k === 1) { return [0, 0]; }
       const angle = (k - 2) * (Math.PI / 3);
