@@ -33,14 +33,22 @@ def gap_rows(zones: dict[str, Any], category: str, *, age_data: bool, top: int =
     ``rank``. Zones without a share (no layer) are left out; an empty list when none has one.
     """
     share = f"{category}_youth_share_{GAP_MINUTES}"
+    count = f"{category}_within_{GAP_MINUTES}"
     records = []
     for feature in zones.get("features", []):
         p = feature["properties"]
         people = p.get("youth_0_17") if age_data else p.get("population")
-        if p.get(share) is None or people is None:
+        if people is None:
+            continue
+        if p.get(share) is not None:
+            reached = float(p[share])
+        elif p.get(count) is not None and zones.get("properties", {}).get("level") == "h3":
+            # A grid cell is measured from its one origin point: its people all reach the category, or none do.
+            reached = 1.0 if float(p[count]) > 0 else 0.0
+        else:
             continue
         records.append({"zone": p["code"], "name": p.get("name") or p["code"], "youth": float(people),
-                        "vulnerability": 1.0, f"access_{category}": float(p[share])})  # fmt: skip
+                        "vulnerability": 1.0, f"access_{category}": reached})  # fmt: skip
     if not records:
         return []
     frame = pd.DataFrame(records).set_index("zone")

@@ -376,6 +376,7 @@ def reachable_opportunities(
             "minutes": minutes,
             "profile": profile.name,
             "speed_m_s": profile.speed_m_s,
+            "max_walk_m": profile.max_walk_m,
             "method": "straight_line" if estimate else "network",
             "estimate_note": _estimate_note(release, index, mode),
             "count": len(features),

@@ -268,7 +268,7 @@ def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
         return redirect("planner", city=city)
     previous = request.POST.get("previous", "")
     # The page opens at the result (the comparison table), not at the top.
-    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "") + "#scenario-table"
+    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "") + "#result"
     return redirect(reverse("planner", args=[city]) + suffix)
 
 

@@ -8,6 +8,7 @@ const Vicino = (function () {
 
   function createMap() {
     const map = L.map("map", { preferCanvas: true, zoomControl: true });
+    map.getContainer().leafletMap = map;  // for the browser tests (they fire map events as a click would)
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(escapeHtml(config.attribution));
     if (config.tileUrl) {

@@ -166,6 +166,17 @@
     if (problem) { status(problem); return; }
     if (!home) { status(gettext("First set your home: click the map, search a place, or use the map centre.")); return; }
     remember(push);
+    if (!new FormData(form).getAll("category").length) {  // nothing asked for: nothing to ask the server
+      ++latest;
+      if (controller) { controller.abort(); }
+      clearAnswer();
+      status(gettext("No category chosen."));
+      advice.textContent = gettext("Tick at least one category.");
+      advice.hidden = false;
+      document.body.dataset.results = "0";
+      delete document.body.dataset.busy;
+      return;
+    }
     const ticket = ++latest;
     if (controller) { controller.abort(); }
     controller = new AbortController();
@@ -271,6 +282,10 @@
       const within = times.filter((t) => t <= budget).length;
       lines.push(interpolate(ngettext("%(count)s within %(budget)s min: try a longer time.", "%(count)s within %(budget)s min: try a longer time.", within),
         { count: within, budget }, true));
+    } else if (categories.length && result.properties.max_walk_m) {
+      // Young children's walks are capped (a 10-year-old: 1 km): an hour would not reach further on foot.
+      lines.push(interpolate(gettext("Vicino assumes a %(age)s-year-old walks at most %(km)s km, and there is nothing within that: try public transport, other categories or another home."),
+        { age: ageBox.value.trim(), km: (result.properties.max_walk_m / 1000).toLocaleString(config.language) }, true));
     } else if (categories.length) {
       lines.push(gettext("Nothing within an hour either: try other categories or another home."));
     }

@@ -31,7 +31,12 @@
   const PEOPLE = AGE_DATA ? gettext("youth 0–17") : gettext("residents (no age data)");
   const categoryName = (c) => (config.categoryLabels || {})[c] || c;
   // "–" means no value: no layer computed for these choices, or nobody lives in the area.
-  function fmt(v) { return v === null || v === undefined ? "–" : (Math.abs(v) < 10 && !Number.isInteger(v) ? Number(v).toFixed(2) : Math.round(v).toLocaleString(config.language)); }
+  function fmt(v) {
+    if (v === null || v === undefined || Number.isNaN(v)) { return "–"; }
+    return Math.abs(v) < 10 && !Number.isInteger(v)
+      ? Number(v).toLocaleString(config.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+      : Math.round(v).toLocaleString(config.language);
+  }
   function whole(v) { return v === null || v === undefined ? "–" : Math.round(v).toLocaleString(config.language); }
   function percent(v) { return v === null || v === undefined ? "–" : Math.round(v * 100) + "%"; }
   const SHARE_INDICATORS = new Set(["youth_share_15", "youth_share_10"]);
@@ -65,7 +70,7 @@
       const column = category + "_" + indicator;
       if (showing !== "access") { return; }
       const values = data.features.map((f) => f.properties[column] ?? null);
-      const breaks = classBreaks(values);
+      const breaks = WHOLE_INDICATORS.has(indicator) ? Array.from(new Set(classBreaks(values).map(Math.round))) : classBreaks(values);
       const reverse = LOWER_IS_BETTER.has(indicator);
       const title = indicatorWords(category, indicator);
       areas.clearLayers();
@@ -83,7 +88,7 @@
       if (download) { download.href = download.href.split("?")[0] + "?" + new URLSearchParams({ level, mode, profile, indicator: column }); }
       drawGaps((data.properties.gaps || {})[category] || [], category);
       drawEquity(data.properties.summary, category);
-      status(interpolate(ngettext("%s area", "%s areas", data.features.length), [data.features.length]) + " · " + (data.properties.layer ? title : gettext("no layer computed yet for these choices")) + (data.properties.estimate_note ? " · " + data.properties.estimate_note : ""));
+      status(interpolate(ngettext("%s area", "%s areas", data.features.length), [data.features.length]) + " · " + (data.properties.layer ? title : gettext("no layer computed yet for these choices")) + (data.properties.method === "straight_line" ? " · " + gettext("times are estimated from distance: real walks may be longer") : ""));
       document.body.dataset.areas = String(data.features.length);
     } catch (error) { status(error.message); }
   }
@@ -94,7 +99,17 @@
     const items = COLOURS.map((c, i) => {
       const colour = reverse ? COLOURS[COLOURS.length - 1 - i] : c;
       let label;
-      if (!breaks.length) { label = i === 0 ? show(null) : null; } else if (i === 0) { label = interpolate(gettext("up to %s"), [show(breaks[0])]); } else if (i < breaks.length) { label = show(breaks[i - 1]) + " – " + show(breaks[i]); } else if (i === breaks.length) { label = interpolate(gettext("more than %s"), [show(breaks[breaks.length - 1])]); } else { label = null; }
+      const isWhole = WHOLE_INDICATORS.has(indicator);
+      if (!breaks.length) {
+        label = null;
+      } else if (i === 0) {
+        label = isWhole && breaks[0] === 0 ? show(0) : interpolate(gettext("up to %s"), [show(breaks[0])]);
+      } else if (i < breaks.length) {
+        const low = isWhole ? breaks[i - 1] + 1 : breaks[i - 1];
+        label = isWhole && low === breaks[i] ? show(low) : show(low) + " – " + show(breaks[i]);
+      } else if (i === breaks.length) {
+        label = interpolate(gettext("more than %s"), [show(breaks[breaks.length - 1])]);
+      } else { label = null; }
       return label === null ? "" : "<li><span class=\"swatch\" style=\"background:" + colour + "\"></span>" + escapeHtml(label) + "</li>";
     });
     legend.innerHTML = "<h2>" + escapeHtml(title) + "</h2><ul>" + items.join("") + "<li><span class=\"swatch\" style=\"background:#d5d8dc\"></span>" + gettext("– no data (no layer for these choices, or nobody lives there)") + "</li></ul>";
@@ -121,7 +136,7 @@
       [AGE_DATA ? gettext("Share of youth within 15 min") : gettext("Share of residents within 15 min"), percent(coverage[category + "_youth_share_15"]), ""],
     ];
     document.getElementById("equity").innerHTML = entries.map(([k, v, help]) =>
-      "<dt>" + (help ? "<abbr title=\"" + escapeHtml(help) + "\" tabindex=\"0\">" + escapeHtml(k) + "</abbr>" : escapeHtml(k)) + "</dt><dd" + (v === "–" ? " title=\"" + escapeHtml(gettext("no value: no layer computed for these choices")) + "\"" : "") + ">" + escapeHtml(v) + "</dd>").join("");
+      "<dt>" + (help ? "<abbr title=\"" + escapeHtml(help) + "\" tabindex=\"0\">" + escapeHtml(k) + "</abbr>" : escapeHtml(k)) + "</dt><dd" + (v === "–" ? " title=\"" + escapeHtml(gettext("– no value: not computed for these choices, or (Palma) the worst-served 40% reach none, and a ratio cannot divide by zero")) + "\"" : "") + ">" + escapeHtml(v) + "</dd>").join("");
   }
 
   // Chosen hub sites of the scenario(s) shown, in their own pane above every area layer: A filled, B as rings.
@@ -300,6 +315,21 @@
     pillarView.addEventListener("change", () => { showing = "pillars"; drawPillarMap(); });
     [pillarProfile, pillarMode].forEach((c) => c.addEventListener("change", async () => { showing = "pillars"; await loadPillars(); drawPillarMap(); }));
     loadPillars();
+  }
+
+  // After "Find sites" the page opens at its result (#result names no element, so the browser does not jump the
+  // whole window): the panel scrolls to the comparison table, and the table takes the focus.
+  const result = document.getElementById("scenario-table");
+  if (result && location.hash === "#result") {
+    const panel = result.closest(".panel");
+    if (panel && panel.scrollHeight > panel.clientHeight + 1 && getComputedStyle(panel).overflowY !== "visible") {
+      panel.scrollTop = result.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop - 8;
+      window.scrollTo(0, 0);
+    } else {
+      result.scrollIntoView({ block: "start" });
+    }
+    result.focus({ preventScroll: true });
+    document.body.dataset.scrolledTo = "scenario-table";
   }
 
   controls.forEach((c) => c.addEventListener("change", () => { showing = "access"; pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));
