@@ -59,6 +59,7 @@
         const item = document.createElement("li");
         item.className = "result cat-" + p.category;
         item.dataset.minutes = p.minutes;
+        item.dataset.id = p.id;
         item.innerHTML = "<span class=\"rank\">" + (index + 1) + "</span> <strong>" + escapeHtml(p.name) + "</strong><p class=\"explanation\">" + escapeHtml(p.explanation) + "</p>";
         list.appendChild(item);
         const [lon, lat] = feature.geometry.coordinates;
