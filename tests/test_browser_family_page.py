@@ -45,7 +45,8 @@ def test_parent_in_milan_in_italian(live_server, browser, artifacts_dir: Path) -
     assert page.locator("#voucher").is_disabled()
     assert "nessun luogo" in page.locator("#voucher-note").inner_text()
     hours_known = release.opportunities.exclude(opening_hours="").count()
-    assert f"noti per {hours_known} luoghi su {release.opportunities.count()}" in page.locator("#hours-note").inner_text()
+    hours_note = page.locator("#hours-note").inner_text()
+    assert f"noti per {hours_known} luoghi su {release.opportunities.count()}" in hours_note
 
     # The age is limited to 0-17, with a message, and nothing is asked of the server.
     page.fill("#age", "25")
@@ -85,7 +86,8 @@ def test_parent_in_milan_in_italian(live_server, browser, artifacts_dir: Path) -
     in_view = page.locator(".numbered-marker").evaluate_all(
         "ms => { const box = document.getElementById('map').getBoundingClientRect();"
         " return ms.every(m => { const r = m.getBoundingClientRect();"
-        " return r.x >= box.left - 30 && r.right <= box.right + 30 && r.y >= box.top - 30 && r.bottom <= box.bottom + 30; }); }"
+        " return r.x >= box.left - 30 && r.right <= box.right + 30"
+        " && r.y >= box.top - 30 && r.bottom <= box.bottom + 30; }); }"
     )
     assert in_view
     shoot(page, artifacts_dir, "family_milan_it_desktop")

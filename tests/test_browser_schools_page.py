@@ -38,7 +38,9 @@ def test_teacher_in_porto_alegre(live_server, browser, artifacts_dir: Path) -> N
     page.select_option("#school", school.source_id)
     # The map zooms to the chosen school at once.
     page.wait_for_selector(f"body[data-zoomed-to='{school.source_id}']")
-    centre = page.evaluate("() => { const c = document.getElementById('map').leafletMap.getCenter(); return [c.lat, c.lng]; }")
+    centre = page.evaluate(
+        "() => { const c = document.getElementById('map').leafletMap.getCenter(); return [c.lat, c.lng]; }"
+    )
     assert math.dist(centre, (school.geom.y, school.geom.x)) < 1e-4
     assert page.evaluate("() => document.getElementById('map').leafletMap.getZoom()") >= 15
     page.select_option("#minutes", "15")
