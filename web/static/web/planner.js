@@ -131,7 +131,7 @@
       [interpolate(gettext("Gini (%s places within 15 min)"), [what]), fmt(within.gini),
         gettext("Gini index: 0 = every young person reaches as many places as every other, 1 = one area has them all. Lower is fairer.")],
       [interpolate(gettext("Palma ratio (%s places within 15 min)"), [what]), fmt(within.palma),
-        gettext("Palma ratio: what the best-served 10% reach divided by what the worst-served 40% reach. 1 = even; higher = less fair.")],
+        gettext("Palma ratio: all the places the best-served 10% of people reach, divided by all those the worst-served 40% reach. 0.25 = even (each person reaches as many); higher = less fair.")],
       [AGE_DATA ? gettext("Share of youth within 10 min") : gettext("Share of residents within 10 min"), percent(coverage[category + "_youth_share_10"]), ""],
       [AGE_DATA ? gettext("Share of youth within 15 min") : gettext("Share of residents within 15 min"), percent(coverage[category + "_youth_share_15"]), ""],
     ];
