@@ -70,7 +70,8 @@ def test_planner_in_porto_alegre_without_age_data(live_server, browser, artifact
     legend = page.locator("#legend li").all_inner_texts()
     assert all(re.fullmatch(r"(up to |more than )?\d+( – \d+)?", item) for item in legend[:-1]), legend
     assert legend[-1].startswith("– no data")
-    assert "0 = every young person" in page.locator("#equity abbr").first.get_attribute("title")
+    assert "0 = everyone reaches as many places" in page.locator("#equity abbr").first.get_attribute("title")
+    assert "0.25 = even" in page.locator("#equity abbr").nth(1).get_attribute("title")
     assert "“–” means no value" in page.locator("#dash-note").inner_text()
     # The scenario controls fit the panel (no sideways scrolling).
     assert page.evaluate("() => { const p = document.querySelector('.panel'); return p.scrollWidth <= p.clientWidth; }")

@@ -129,7 +129,7 @@
     const what = categoryName(category);
     const entries = [
       [interpolate(gettext("Gini (%s places within 15 min)"), [what]), fmt(within.gini),
-        gettext("Gini index: 0 = every young person reaches as many places as every other, 1 = one area has them all. Lower is fairer.")],
+        gettext("Gini index: 0 = everyone reaches as many places as everyone else, 1 = one area has them all. Lower is fairer.")],
       [interpolate(gettext("Palma ratio (%s places within 15 min)"), [what]), fmt(within.palma),
         gettext("Palma ratio: all the places the best-served 10% of people reach, divided by all those the worst-served 40% reach. 0.25 = even (each person reaches as many); higher = less fair.")],
       [AGE_DATA ? gettext("Share of youth within 10 min") : gettext("Share of residents within 10 min"), percent(coverage[category + "_youth_share_10"]), ""],
