@@ -77,7 +77,9 @@
       const total = result.properties.total || result.features.length;
       const shown = total > result.features.length ? interpolate(gettext("%s of %s"), [result.features.length, total]) : String(total);
       const note = result.properties.estimate_note ? " · " + result.properties.estimate_note : "";
-      status(school.name + ": " + (result.features.length ? shown : gettext("nothing within reach with these choices: try a longer time or all categories")) + note);
+      const words = interpolate(ngettext("%(count)s place within %(minutes)s min", "%(count)s places within %(minutes)s min", total),
+        { count: shown, minutes: result.properties.minutes }, true);
+      status(school.name + ": " + (result.features.length ? words : gettext("nothing within reach with these choices: try a longer time or all categories")) + note);
       csvLink.href = base + "&format=csv";
       csvLink.hidden = result.features.length === 0;  // a CSV only when there is something to put in it
       document.body.dataset.results = String(result.features.length);
