@@ -34,6 +34,13 @@ def test_home_and_analysts_pages_pass_axe(live_server, browser, artifacts_dir: P
     assert response.status == 200 and "load_city" in page.locator("main").inner_text()
     assert serious_violations(page) == []
     load_city_with_layers("porto_alegre", ("age_11_13",), {"h3"})
+    # The city switcher (on every page) keeps the page: from a schools page to the same city's schools page.
+    page.goto(f"{live_server.url}/cities/porto_alegre/schools/")
+    assert page.locator("#city-select").input_value() == "porto_alegre"
+    page.click("#city-submit")
+    page.wait_for_url(f"{live_server.url}/cities/porto_alegre/schools/")
+    page.goto(f"{live_server.url}/?city=porto_alegre&page=nonsense")
+    page.wait_for_url(f"{live_server.url}/cities/porto_alegre/")
     get_user_model().objects.create_user("analyst", password=PLANNER_PASSWORD)
     page.goto(f"{live_server.url}/accounts/login/?next=/cities/porto_alegre/data/")
     page.fill("#id_username", "analyst")
