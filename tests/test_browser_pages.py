@@ -122,7 +122,7 @@ def test_planner_needs_login_and_shows_a_legend(live_server, page, artifacts_dir
     page.wait_for_selector("body[data-areas]", timeout=20000)
     assert page.locator("body").get_attribute("data-areas") == "88"
     page.select_option("#category", "sport")
-    expect(page.locator("#legend")).to_contain_text("sport places within 15 min", timeout=20000)
+    expect(page.locator("#legend")).to_contain_text("luoghi di sport entro 15 min", timeout=20000)  # Milan: Italian
     assert page.locator("#legend li").count() >= 2
     page.locator("path.area").nth(10).hover(force=True)
     page.wait_for_selector(".leaflet-tooltip", timeout=10000)
