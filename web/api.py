@@ -25,6 +25,7 @@ from geo.exporting import export_release_layers
 from geo.gaps import gap_rows, has_age_data
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
+from geo.transit_route import transit_route
 from layers.exports import FORMATS
 from web.access import Access, neighbourhoods_group, pillars_group
 from web.api_params import (
@@ -35,6 +36,7 @@ from web.api_params import (
     RouteQuery,
     SchoolQuery,
     SearchQuery,
+    TransitRouteQuery,
     parse_minutes_list,
     parse_point,
     parse_when,
@@ -191,6 +193,15 @@ def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[st
     city_obj, release = city_release(city)
     lon, lat = parse_point(params.near)
     return walking_route(release, lon, lat, params.to, age=params.age)
+
+
+@api.get("/cities/{city}/transit-route", auth=Access("families"), response={200: FeatureCollection} | POINT_ERRORS,
+         summary="Walk, one ride, walk from a point to one opportunity (legs with line and times)",
+         throttle=point_query_throttle)  # fmt: skip
+def transit_route_view(request: HttpRequest, city: str, params: Query[TransitRouteQuery]) -> dict[str, Any]:
+    city_obj, release = city_release(city)
+    lon, lat = parse_point(params.near)
+    return transit_route(release, lon, lat, params.to, age=params.age, when=parse_when(params.open_at))
 
 
 @api.get("/cities/{city}/search", auth=Access("families"), response={200: SearchResults} | ERRORS,

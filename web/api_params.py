@@ -368,6 +368,10 @@ class RouteQuery(Schema):
     age: Age = None
 
 
+class TransitRouteQuery(RouteQuery):
+    open_at: When = None
+
+
 class SearchQuery(Schema):
     q: Annotated[str, BeforeValidator(_search_text), Field(description="At least 2 characters of a name.")]
 

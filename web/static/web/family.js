@@ -316,24 +316,18 @@
         "<span class=\"category\"> · " + escapeHtml(categoryName(p.category)) + "</span>" +
         "<p class=\"explanation\">" + escapeHtml(p.explanation) + "</p>";
       item.querySelector(".name").textContent = p.name;
-      if ((p.way || "walk") === "walk") {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "route-button";
-        button.textContent = gettext("Route");
-        button.setAttribute("aria-label", interpolate(gettext("Walking route to %s"), [p.name]));
-        button.addEventListener("click", () => showRoute(p.id));
-        item.appendChild(button);
-      } else {
-        const note = document.createElement("p");
-        note.className = "hint";
-        note.textContent = gettext("Reached by public transport: the map draws walking routes only.");
-        item.appendChild(note);
-      }
+      const byTransit = p.way === "transit";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "route-button";
+      button.textContent = gettext("Route");
+      button.setAttribute("aria-label", interpolate(byTransit ? gettext("Route by public transport to %s") : gettext("Walking route to %s"), [p.name]));
+      button.addEventListener("click", () => (byTransit ? showTransitRoute(p.id, item) : showRoute(p.id)));
+      item.appendChild(button);
       list.appendChild(item);
       const [lon, lat] = feature.geometry.coordinates;
       const marker = L.marker([lat, lon], { icon: numberedIcon(n, p.category, shifts[index]), title: n + ". " + p.name, keyboard: true, alt: p.name });
-      if ((p.way || "walk") === "walk") { marker.on("click", () => showRoute(p.id)); }
+      marker.on("click", () => (p.way === "transit" ? showTransitRoute(p.id, item) : showRoute(p.id)));
       marker.bindTooltip(textContent(n + ". " + p.name + " — " + p.explanation));
       markers.addLayer(marker);
     });
@@ -346,6 +340,32 @@
       const query = params();
       const route = await getJSON(config.api + "/route?near=" + query.get("near") + "&to=" + encodeURIComponent(id) + "&age=" + (query.get("age") || ""));
       L.geoJSON(route, { renderer: svg, style: { color: "#d35400", weight: 5, opacity: 0.9, className: "route-line" } }).addTo(routeLayer);
+      document.body.dataset.route = id;
+    } catch (error) { status(error.message); }
+  }
+
+  // Walk, ride, walk: the legs drawn (walks dashed, the ride solid) and listed under the place with line and times.
+  async function showTransitRoute(id, item) {
+    routeLayer.clearLayers();
+    list.querySelectorAll(".legs").forEach((legs) => legs.remove());
+    try {
+      const query = params();
+      const url = config.api + "/transit-route?near=" + query.get("near") + "&to=" + encodeURIComponent(id) +
+        "&age=" + (query.get("age") || "") + (query.get("open_at") ? "&open_at=" + encodeURIComponent(query.get("open_at")) : "");
+      const route = await getJSON(url);
+      route.features.forEach((leg) => {
+        const ride = leg.properties.kind === "ride";
+        L.geoJSON(leg, { renderer: svg, style: { color: ride ? "#6c3483" : "#d35400", weight: ride ? 6 : 4, opacity: 0.9, dashArray: ride ? null : "6 6", className: "route-line route-" + leg.properties.kind } }).addTo(routeLayer);
+      });
+      const legs = document.createElement("ol");
+      legs.className = "legs";
+      route.features.forEach((leg) => {
+        const line = document.createElement("li");
+        line.className = "leg leg-" + leg.properties.kind;
+        line.textContent = (leg.properties.start ? leg.properties.start + " · " : "") + leg.properties.label;
+        legs.appendChild(line);
+      });
+      item.appendChild(legs);
       document.body.dataset.route = id;
     } catch (error) { status(error.message); }
   }
