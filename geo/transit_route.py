@@ -1,9 +1,9 @@
 """The walk–ride–walk route of a transit answer: walk to a stop, one ride, walk to the place.
 
 The family page's "Route" for a place reached by transit draws these legs with the line and the times. The search
-takes the first departure of the answer's window and the best single ride (the earliest arrival at the place over
-every line and every pair of stops both within walking reach); a route with a transfer is not drawn (the answer's
-time may use one: the page says the route is one way to get there, not necessarily the answer's).
+tries each departure of the answer's window (every 5 minutes) and keeps the quickest single ride (over every line and
+every pair of stops within walking reach of home and of the place); a route with a transfer is not drawn, so the
+answer's median time (which may use one) can differ from the drawn route's.
 """
 
 from __future__ import annotations
@@ -76,10 +76,30 @@ def transit_route(
     egress_m, _seed = metres_to_places(there, stops)
     access = np.where(access_m <= home.max_metres, access_m / speed, np.inf)
     egress = np.where(egress_m <= there.max_metres, egress_m / speed, np.inf)
-    start = float(window.departures[0])
     walk_m, _seed = metres_to_places(home, index.places.subset(np.arange(len(index.places)) == matches[0]))
     walk_s = float(walk_m[0] / speed) if walk_m[0] <= home.max_metres else np.inf
-    best: tuple[float, int, int, int, int] | None = None  # arrival, pattern, trip, board, alight
+    best: tuple[float, float, int, int, int, int] | None = None  # duration, leave, pattern, trip, board, alight
+    for leave in window.departures.astype(float):
+        found = _best_ride(tt, access, egress, leave)
+        if found is not None and (best is None or found[0] - leave < best[0]):
+            best = (found[0] - leave, leave, *found[1:])
+    if best is None or best[0] >= walk_s:
+        walk = walking_route(release, lon, lat, str(opportunity_id), age=age)
+        minutes = max(1, round(walk_s / 60)) if np.isfinite(walk_s) else None
+        walk["properties"] |= {"kind": "walk", "minutes": minutes,
+                               "label": _("walk all the way: %(n)s min") % {"n": minutes}}  # fmt: skip
+        return {"type": "FeatureCollection", "features": [walk], "properties": {"departure": window.label}}
+    duration, start, p, k, i, j = best
+    arrival = start + duration
+    return _legs(release, tt, home, there, stops, access, egress, (start, arrival, p, k, i, j), (lon, lat),
+                 target, window.label)  # fmt: skip
+
+
+def _best_ride(
+    tt: Any, access: np.ndarray, egress: np.ndarray, start: float
+) -> tuple[float, int, int, int, int] | None:
+    """The earliest arrival at the place leaving at ``start`` with one ride: (arrival, pattern, trip, board, alight)."""
+    best: tuple[float, int, int, int, int] | None = None
     for p in range(len(tt.pattern_stop_ptr) - 1):
         a, b = int(tt.pattern_stop_ptr[p]), int(tt.pattern_stop_ptr[p + 1])
         seq = tt.pattern_stops[a:b]
@@ -104,14 +124,17 @@ def transit_route(
             j = int(later[np.argmin(totals)])
             if best is None or float(totals.min()) < best[0]:
                 best = (float(totals.min()), p, k, int(i), j)
+    return best
+
+
+def _legs(
+    release: DataRelease, tt: Any, home: Any, there: Any, stops: Any, access: np.ndarray, egress: np.ndarray,
+    chosen: tuple[float, float, int, int, int, int], point: tuple[float, float], target: Any, departure: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The three legs of the chosen ride as GeoJSON features, with their labels."""
+    start, arrival, p, k, i, j = chosen
+    lon, lat = point
     name = str(target["name"])
-    if best is None or best[0] - start >= walk_s:
-        walk = walking_route(release, lon, lat, str(opportunity_id), age=age)
-        minutes = max(1, round(walk_s / 60)) if np.isfinite(walk_s) else None
-        walk["properties"] |= {"kind": "walk", "minutes": minutes,
-                               "label": _("walk all the way: %(n)s min") % {"n": minutes}}  # fmt: skip
-        return {"type": "FeatureCollection", "features": [walk], "properties": {"departure": window.label}}
-    arrival, p, k, i, j = best
     a = int(tt.pattern_stop_ptr[p])
     seq = tt.pattern_stops[a : int(tt.pattern_stop_ptr[p + 1])]
     n_s = len(seq)
@@ -142,7 +165,7 @@ def transit_route(
     return {
         "type": "FeatureCollection",
         "features": legs,
-        "properties": {"departure": window.label, "arrival": _clock(arrival), "minutes": round((arrival - start) / 60)},
+        "properties": {"departure": departure, "arrival": _clock(arrival), "minutes": round((arrival - start) / 60)},
     }
 
 

@@ -210,9 +210,21 @@ def test_parent_in_porto_alegre_in_english(live_server, browser, artifacts_dir: 
     assert {w for w, _ in ways} == {"walk", "transit"}
     assert all(("min walk + transit" in text) == (way == "transit") for way, text in ways)
     assert ways[0][0] == "walk" and re.match(r"^\d+ min walk", ways[0][1])
-    assert page.locator("#results li[data-way=transit] .route-button").count() == 0
     page.locator("#results li[data-way=walk] .route-button").first.click()
     page.wait_for_selector("path.route-line", state="attached", timeout=30000)
+    # "Route" for a transit result draws walk, ride, walk, and lists the line and the times.
+    transit_item = page.locator("#results li[data-way=transit]").first
+    name = transit_item.locator(".name").inner_text()
+    button = transit_item.locator(".route-button")
+    assert button.get_attribute("aria-label") == f"Route by public transport to {name}"
+    button.click()
+    page.wait_for_selector("path.route-ride", state="attached", timeout=60000)
+    legs = transit_item.locator(".legs li").all_inner_texts()
+    assert len(legs) == 3, legs
+    assert re.match(r"14:[0-2]\d · walk \d+ min to .+", legs[0]), legs
+    assert re.match(r"\d\d:\d\d · line \S+ \d\d:\d\d → \d\d:\d\d, .+ → .+", legs[1]), legs
+    assert legs[2].endswith(f"min to {name}"), legs
+    assert page.locator("path.route-walk").count() == 2
     shoot(page, artifacts_dir, "family_porto_alegre_transit_desktop")
 
     # An empty answer says why and what to try.

@@ -79,6 +79,31 @@ def test_transit_answer_labels_walks_and_names_its_window(porto_alegre: City) ->
             assert "min walk + transit" in p["explanation"]
 
 
+def test_transit_route_walk_ride_walk(porto_alegre: City) -> None:
+    """The legs follow each other in time: leave at the window's start, board after the walk, arrive after the ride
+    and the last walk; the whole is no longer than the answer's budget allows for the place."""
+    transit = _get(
+        f"/api/v1/cities/porto_alegre/opportunities?near={HOME_POA}&minutes=30&age=15&mode=transit&open_at=we%2014:00",
+        "en",
+    )
+    chosen = next(f for f in transit["features"] if f["properties"]["way"] == "transit")
+    route = _get(
+        f"/api/v1/cities/porto_alegre/transit-route?near={HOME_POA}&to={chosen['id']}&age=15&open_at=we%2014:00", "en"
+    )
+    legs = [f["properties"] for f in route["features"]]
+    assert [leg["kind"] for leg in legs] == ["walk", "ride", "walk"]
+    clock = [(int(t[:2]) * 60 + int(t[3:])) for leg in legs for t in (leg["start"], leg["end"])]
+    assert 14 * 60 <= clock[0] < 14 * 60 + 30 and clock == sorted(clock)  # leaving within the window
+    assert (
+        legs[0]["to"] == legs[1]["from"]
+        and legs[1]["to"] == legs[2]["from"]
+        and legs[2]["to"] == chosen["properties"]["name"]
+    )
+    assert re.fullmatch(r"line \S+ \d\d:\d\d → \d\d:\d\d, .+ → .+", legs[1]["label"])
+    assert route["properties"]["departure"] == transit["properties"]["departure"]
+    assert all(f["geometry"]["type"] == "LineString" for f in route["features"])
+
+
 def test_a_school_is_not_its_own_destination(porto_alegre: City) -> None:
     release = porto_alegre.current_release()
     school = release.schools.order_by("source_id").first()
