@@ -326,7 +326,7 @@
       item.appendChild(button);
       list.appendChild(item);
       const [lon, lat] = feature.geometry.coordinates;
-      const marker = L.marker([lat, lon], { icon: numberedIcon(n, p.category, shifts[index]), title: n + ". " + p.name, keyboard: true, alt: p.name });
+      const marker = L.marker([lat, lon], { icon: numberedIcon(n, p.category, shifts[index]), title: p.name, keyboard: true, alt: p.name });
       marker.on("click", () => (p.way === "transit" ? showTransitRoute(p.id, item) : showRoute(p.id)));
       marker.bindTooltip(textContent(n + ". " + p.name + " — " + p.explanation));
       markers.addLayer(marker);

@@ -63,7 +63,7 @@
         item.innerHTML = "<span class=\"rank\">" + (index + 1) + "</span> <strong>" + escapeHtml(p.name) + "</strong><p class=\"explanation\">" + escapeHtml(p.explanation) + "</p>";
         list.appendChild(item);
         const [lon, lat] = feature.geometry.coordinates;
-        markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category, shifts[index]), title: (index + 1) + ". " + p.name }));
+        markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category, shifts[index]), title: p.name }));
       });
       // zoom to the school and what its pupils reach, so the numbered markers can be told apart
       const chosen = schoolLayer.getLayers().find((layer) => layer.options.code === select.value);
