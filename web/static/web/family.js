@@ -175,6 +175,7 @@
       advice.hidden = false;
       document.body.dataset.results = "0";
       delete document.body.dataset.busy;
+      revealStatus();
       return;
     }
     const ticket = ++latest;
@@ -205,6 +206,7 @@
       drawBands(areas);
       drawResults(result, wider);
       fitToAnswer();
+      revealStatus();
     } catch (error) {
       if (error.name === "AbortError" || ticket !== latest) { return; }
       clearAnswer();
@@ -228,6 +230,15 @@
         style: { color: "#2e86de", weight: 1, fillColor: shades[Math.min(i, 2)], fillOpacity: 0.35, className: "isochrone" },
       }).addTo(bands);
     });
+  }
+
+  // On a wide screen the form is a scrolling panel: bring the answer's first lines into it (never the window).
+  function revealStatus() {
+    const panel = document.querySelector(".panel");
+    const line = document.getElementById("status");
+    if (!panel || panel.scrollHeight <= panel.clientHeight + 1 || getComputedStyle(panel).overflowY === "visible") { return; }
+    const top = line.getBoundingClientRect().top - panel.getBoundingClientRect().top;
+    if (top < 0 || top > panel.clientHeight - 120) { panel.scrollTop += top - 16; }
   }
 
   // The view holds home, the areas and every listed place.
