@@ -37,7 +37,7 @@ def shoot(page: Any, artifacts_dir: Path, name: str, *, full_page: bool = False)
     return path
 
 
-def answer_settled(page: Any, timeout: float = 45000) -> None:
+def answer_settled(page: Any, timeout: float = 90000) -> None:
     """Wait until the newest search has drawn (results shown, nothing in flight)."""
     page.wait_for_function(
         "document.body.dataset.results !== undefined && document.body.dataset.busy === undefined", timeout=timeout

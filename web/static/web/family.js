@@ -293,6 +293,8 @@
       const within = times.filter((t) => t <= budget).length;
       lines.push(interpolate(ngettext("%(count)s within %(budget)s min: try a longer time.", "%(count)s within %(budget)s min: try a longer time.", within),
         { count: within, budget }, true));
+    } else if (activeFilters().length) {
+      // The filters may be what empties the answer: say so below, rather than blame the distance.
     } else if (categories.length && result.properties.max_walk_m) {
       // Young children's walks are capped (a 10-year-old: 1 km): an hour would not reach further on foot.
       lines.push(interpolate(gettext("Vicino assumes a %(age)s-year-old walks at most %(km)s km, and there is nothing within that: try public transport, other categories or another home."),
@@ -373,7 +375,8 @@
       route.features.forEach((leg) => {
         const line = document.createElement("li");
         line.className = "leg leg-" + leg.properties.kind;
-        line.textContent = (leg.properties.start ? leg.properties.start + " · " : "") + leg.properties.label;
+        // A ride's label has its own times; a walk gets its start.
+        line.textContent = (leg.properties.kind === "walk" && leg.properties.start ? leg.properties.start + " · " : "") + leg.properties.label;
         legs.appendChild(line);
       });
       item.appendChild(legs);
