@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from opening_hours import OpeningHours
 
 from data_sources.errors import InvalidRequestError
@@ -46,8 +49,18 @@ from routing.transit_reach import transit_reach_from_point
 
 MAX_MINUTES = 60
 MAX_SNAP_M = 500.0
-MODE_NAMES = {"walk": "walk", "transit": "walk + transit"}
-DAY_NAMES = {"Mo": "Mon", "Tu": "Tue", "We": "Wed", "Th": "Thu", "Fr": "Fri", "Sa": "Sat", "Su": "Sun"}
+#: A place this close to a school (metres, straight line) with the school's name is the school itself.
+SAME_PLACE_M = 60.0
+
+
+def _mode_name(mode: str) -> str:
+    return {"walk": _("walk"), "transit": _("walk + transit")}.get(mode, mode)
+
+
+def _day_names() -> dict[str, str]:
+    """Opening-hours day codes in the request's language (Mo → Mon / lun)."""
+    return {"Mo": _("Mon"), "Tu": _("Tue"), "We": _("Wed"), "Th": _("Thu"), "Fr": _("Fri"), "Sa": _("Sat"),
+            "Su": _("Sun")}  # fmt: skip
 
 
 class QueryError(InvalidRequestError):
@@ -137,6 +150,17 @@ def _index(release_id: int, input_hash: str) -> ReleaseIndex:
     )
 
 
+def _same_place(index: ReleaseIndex, lon: float, lat: float, name: str) -> np.ndarray:
+    """Opportunities that are the named place at (lon, lat): its name, within :data:`SAME_PLACE_M`."""
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, index.metric_epsg, always_xy=True).transform(lon, lat)
+    near = np.hypot(index.x - x, index.y - y) <= SAME_PLACE_M
+    wanted = name.strip().casefold()
+    names = index.opportunities["name"].astype(str).str.strip().str.casefold().to_numpy()
+    return near & (names == wanted)
+
+
 def rows_as_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows with plain Python values (None for missing)."""
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
@@ -185,7 +209,10 @@ def _estimate_note(release: DataRelease, index: ReleaseIndex, mode: str) -> str:
     estimated from service summaries (in Italian when the request's language is Italian)."""
     notes = []
     if index.network is None:
-        notes.append(f"straight-line estimate (distance × {DEFAULT_DETOUR_FACTOR})")
+        notes.append(
+            _("times are estimated from distance (straight line × %(factor)s): real walks may be longer")
+            % {"factor": formats.number_format(DEFAULT_DETOUR_FACTOR)}
+        )
     if mode == "transit":
         timetable = _timetable_note(release)
         if timetable:
@@ -193,20 +220,35 @@ def _estimate_note(release: DataRelease, index: ReleaseIndex, mode: str) -> str:
     return "; ".join(notes)
 
 
-def _explanation(row: dict[str, Any], minutes: float, mode: str, estimate: bool, timetable_note: str = "") -> str:
-    notes = (["straight-line estimate"] if estimate else []) + ([timetable_note] if timetable_note else [])
-    parts = [f"{max(1, round(minutes))} min {MODE_NAMES.get(mode, mode)}" + (f" ({'; '.join(notes)})" if notes else "")]
+def _explanation(
+    row: dict[str, Any],
+    minutes: float,
+    mode: str,
+    estimate: bool,
+    timetable_note: str = "",
+    open_now: bool | None = None,
+    hours_asked: bool = False,
+) -> str:
+    """One result's line in the request's language: "12 min walk · free · open Mon-Fri 09:00-18:00"."""
+    notes = ([_("estimated from distance")] if estimate else []) + ([timetable_note] if timetable_note else [])
+    whole = max(1, round(minutes))
+    parts = [
+        ngettext("%(n)d min %(mode)s", "%(n)d min %(mode)s", whole) % {"n": whole, "mode": _mode_name(mode)}
+        + (f" ({'; '.join(notes)})" if notes else "")
+    ]
     price = row.get("price")
     if price is not None and not pd.isna(price):
-        parts.append("free" if float(price) == 0 else f"€{float(price):g}")
+        parts.append(_("free") if float(price) == 0 else f"€{formats.number_format(float(price))}")
     if row.get("voucher") is True:
-        parts.append("voucher accepted")
+        parts.append(_("voucher accepted"))
     hours = row.get("opening_hours") or ""
     if hours:
         text = hours
-        for short, name in DAY_NAMES.items():
+        for short, name in _day_names().items():
             text = text.replace(short, name)
-        parts.append(f"open {text}")
+        parts.append(_("open %(hours)s") % {"hours": text})
+    if hours_asked and open_now is None:
+        parts.append(_("hours unknown"))
     return " · ".join(parts)
 
 
@@ -250,16 +292,27 @@ def reachable_opportunities(
     voucher: bool = False,
     open_at: dt.datetime | None = None,
     mode: str = "walk",
+    unknown_hours: bool = True,
+    leave_out: str = "",
 ) -> dict[str, Any]:
-    """Opportunities reachable within ``minutes``, sorted by travel time, as a GeoJSON FeatureCollection."""
+    """Opportunities reachable within ``minutes``, sorted by travel time, as a GeoJSON FeatureCollection.
+
+    With ``open_at``, places whose hours say closed are left out; places whose hours are unknown are kept (and
+    said to be "hours unknown") when ``unknown_hours``, else left out. ``leave_out`` names the place the question
+    starts from (a school): an opportunity of that name within :data:`SAME_PLACE_M` is that place, not a
+    destination.
+    """
     index = index_for(release)
     check_point(index, lon, lat, release.city.name)
     profile = profile_for_age(age if age is not None else 18)
     seconds, estimate = _seconds_to_all(index, lon, lat, minutes, profile)
+    walking = seconds.copy()
     departure = None
     if mode == "transit":
         seconds, departure = _with_transit(release, index, lon, lat, minutes, profile, open_at, seconds)
     keep = np.isfinite(seconds)
+    if leave_out:
+        keep &= ~_same_place(index, lon, lat, leave_out)
     if categories:
         keep &= np.isin(index.category, categories)
     if age is not None:
@@ -271,13 +324,19 @@ def reachable_opportunities(
     chosen = np.flatnonzero(keep)
     if open_at is not None:
         is_open = {i: _is_open(index.properties[i]["opening_hours"], open_at) for i in chosen}
-        chosen = np.array([i for i in chosen if is_open[i] is not False], dtype=np.int64)
+        chosen = np.array(
+            [i for i in chosen if is_open[i] is True or (is_open[i] is None and unknown_hours)], dtype=np.int64
+        )
     chosen = chosen[np.lexsort((index.name_rank[chosen], seconds[chosen]))]
     timetable_note = _timetable_note(release) if mode == "transit" else ""
     features = []
     for i in chosen:
         base = index.properties[i]
         travel_minutes = float(seconds[i]) / 60.0
+        # A transit answer whose best way is on foot (a 2-minute walk) is a walk, and says so.
+        by_transit = mode == "transit" and bool(seconds[i] < walking[i])
+        way = "transit" if by_transit else "walk"
+        open_now = None if open_at is None else _is_open(base["opening_hours"], open_at)
         features.append(
             {
                 "type": "Feature",
@@ -286,8 +345,18 @@ def reachable_opportunities(
                 "properties": base
                 | {
                     "minutes": round(travel_minutes, 1),
-                    "open_at_time": None if open_at is None else _is_open(base["opening_hours"], open_at),
-                    "explanation": _explanation(base, travel_minutes, mode, estimate, timetable_note),
+                    "open_at_time": open_now,
+                    "hours_known": bool(base["opening_hours"]) and (open_at is None or open_now is not None),
+                    "way": way,
+                    "explanation": _explanation(
+                        base,
+                        travel_minutes,
+                        way,
+                        estimate,
+                        timetable_note if by_transit else "",
+                        open_now,
+                        hours_asked=open_at is not None,
+                    ),
                 },
             }
         )
@@ -299,6 +368,7 @@ def reachable_opportunities(
             "minutes": minutes,
             "profile": profile.name,
             "speed_m_s": profile.speed_m_s,
+            "max_walk_m": profile.max_walk_m,
             "method": "straight_line" if estimate else "network",
             "estimate_note": _estimate_note(release, index, mode),
             "count": len(features),
@@ -339,7 +409,12 @@ def _transit_window(release: DataRelease, index: ReleaseIndex, when: dt.datetime
         timetable = timetable_for(release, day, (0, DAY_TIMETABLE_END_S))
     except NoTimetablesError as error:
         raise QueryError(str(error)) from None
-    label = f"{when:%a} {when:%H:%M}–{(when + dt.timedelta(seconds=TRANSIT_QUERY_SPAN_S)):%H:%M} (timetable of {day})"
+    label = _("departures %(day)s %(start)s–%(end)s, timetable of %(date)s") % {
+        "day": formats.date_format(when, "l"),
+        "start": f"{when:%H:%M}",
+        "end": f"{(when + dt.timedelta(seconds=TRANSIT_QUERY_SPAN_S)):%H:%M}",
+        "date": formats.date_format(day, "DATE_FORMAT") if isinstance(day, dt.date) else str(day),
+    }
     return TransitWindow(timetable, np.arange(start, start + TRANSIT_QUERY_SPAN_S, TRANSIT_QUERY_STEP_S), label)
 
 

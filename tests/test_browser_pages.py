@@ -90,7 +90,8 @@ def test_family_flow_by_transit(live_server, page, artifacts_dir: Path) -> None:
     assert count >= 3
     minutes = [float(items.nth(i).get_attribute("data-minutes")) for i in range(count)]
     assert minutes == sorted(minutes) and max(minutes) <= 30
-    assert "min walk + transit" in items.first.locator(".explanation").inner_text()
+    texts = items.locator(".explanation").all_inner_texts()
+    assert any("min walk + transit" in t for t in texts)  # a place nearer on foot is a walk, and says so
     assert page.errors == []
     page.screenshot(path=str(artifacts_dir / "family_transit_porto_alegre.png"))
 
@@ -121,9 +122,7 @@ def test_planner_needs_login_and_shows_a_legend(live_server, page, artifacts_dir
     page.wait_for_selector("body[data-areas]", timeout=20000)
     assert page.locator("body").get_attribute("data-areas") == "88"
     page.select_option("#category", "sport")
-    expect(page.locator("#legend")).to_contain_text("sport_within_15", timeout=20000)
-    legend = page.locator("#legend").inner_text()
-    assert "sport_within_15" in legend
+    expect(page.locator("#legend")).to_contain_text("luoghi di sport entro 15 min", timeout=20000)  # Milan: Italian
     assert page.locator("#legend li").count() >= 2
     page.locator("path.area").nth(10).hover(force=True)
     page.wait_for_selector(".leaflet-tooltip", timeout=10000)
@@ -176,7 +175,7 @@ def test_planner_sites_hubs_and_compares(live_server, page, artifacts_dir: Path)
     page.wait_for_selector("#scenario-table", timeout=60000)
     headers = page.locator("#scenario-table thead th").all_inner_texts()
     assert len(headers) == 3  # a label column and the two scenarios side by side
-    after = [float(t) for t in page.locator("#scenario-table td.coverage-after").all_inner_texts()]
+    after = [float(t.rstrip("%")) for t in page.locator("#scenario-table td.coverage-after").all_inner_texts()]
     assert after[1] >= after[0]  # two new hubs reach at least as many youth as one
     expect(page.locator("path.hub-site")).to_have_count(3, timeout=20000)
     with page.expect_download() as download_info:

@@ -19,10 +19,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from data_sources.contracts import CATEGORIES
 from geo import catalog
 from geo.exporting import export_release_layers
+from geo.gaps import gap_rows, has_age_data
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
+from geo.transit_route import transit_route
 from layers.exports import FORMATS
 from web.access import Access, neighbourhoods_group, pillars_group
 from web.api_params import (
@@ -33,6 +36,7 @@ from web.api_params import (
     RouteQuery,
     SchoolQuery,
     SearchQuery,
+    TransitRouteQuery,
     parse_minutes_list,
     parse_point,
     parse_when,
@@ -191,6 +195,15 @@ def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[st
     return walking_route(release, lon, lat, params.to, age=params.age)
 
 
+@api.get("/cities/{city}/transit-route", auth=Access("families"), response={200: FeatureCollection} | POINT_ERRORS,
+         summary="Walk, one ride, walk from a point to one opportunity (legs with line and times)",
+         throttle=point_query_throttle)  # fmt: skip
+def transit_route_view(request: HttpRequest, city: str, params: Query[TransitRouteQuery]) -> dict[str, Any]:
+    city_obj, release = city_release(city)
+    lon, lat = parse_point(params.near)
+    return transit_route(release, lon, lat, params.to, age=params.age, when=parse_when(params.open_at))
+
+
 @api.get("/cities/{city}/search", auth=Access("families"), response={200: SearchResults} | ERRORS,
          summary="Places in the city's own data: neighbourhoods, stops, opportunities (10 of each)")  # fmt: skip
 def search(request: HttpRequest, city: str, params: Query[SearchQuery]) -> dict[str, Any]:
@@ -202,7 +215,12 @@ def search(request: HttpRequest, city: str, params: Query[SearchQuery]) -> dict[
          summary="Neighbourhoods (or grid cells) with their indicators")  # fmt: skip
 def neighbourhoods(request: HttpRequest, city: str, params: Query[NeighbourhoodQuery]) -> dict[str, Any]:
     city_obj, release = city_release(city)
-    return catalog.zones_with_indicators(release, params.level, params.mode, params.profile)
+    zones = catalog.zones_with_indicators(release, params.level, params.mode, params.profile)
+    # The gap table of each category, from the mission ranking's own computation (geo.gaps), never the page's.
+    age_data = has_age_data(release)
+    zones["properties"]["age_data"] = age_data
+    zones["properties"]["gaps"] = {c: gap_rows(zones, c, age_data=age_data) for c in CATEGORIES}
+    return zones
 
 
 @api.get("/cities/{city}/schools/", auth=Access("schools"), response={200: FeatureCollection} | ERRORS,
@@ -226,7 +244,9 @@ def school_reachable(request: HttpRequest, city: str, school_id: str, params: Qu
     if school is None:
         raise Http404(f"no school {school_id!r} in {city_obj.name}")
     when = parse_when(f"{params.day} {params.after}", "after") if params.after else None
-    result = reachable_opportunities(release, school.geom.x, school.geom.y, open_at=when, **params.filter_arguments())
+    result = reachable_opportunities(
+        release, school.geom.x, school.geom.y, open_at=when, leave_out=school.name, **params.filter_arguments()
+    )
     result["properties"]["school"] = {"id": school.pk, "code": school.source_id, "name": school.name,
                                       "level": school.level}  # fmt: skip
     if params.format == "csv":

@@ -314,6 +314,13 @@ class Filters(Schema):
     category: Categories = None
     free: Annotated[Flag, Field(description="Only free opportunities (true/false).")] = False
     voucher: Annotated[Flag, Field(description="Only opportunities that accept the city's voucher.")] = False
+    unknown_hours: Annotated[
+        Flag,
+        Field(
+            description="With open_at (or a school's after): also list places whose opening hours are unknown "
+            "(marked hours_known=false); false leaves them out."
+        ),
+    ] = True
     limit: Limit = DEFAULT_LIMIT
     offset: Offset = 0
 
@@ -326,6 +333,7 @@ class Filters(Schema):
             "free": self.free,
             "voucher": self.voucher,
             "mode": self.mode,
+            "unknown_hours": self.unknown_hours,
         }
 
 
@@ -358,6 +366,10 @@ class RouteQuery(Schema):
     near: Near
     to: Annotated[str, BeforeValidator(_required_text), Field(description="The id of an opportunity.")]
     age: Age = None
+
+
+class TransitRouteQuery(RouteQuery):
+    open_at: When = None
 
 
 class SearchQuery(Schema):

@@ -41,6 +41,7 @@ class ReachableProperties(Schema):
     minutes: int | float
     profile: str
     speed_m_s: float
+    max_walk_m: float | None = Field(None, description="The longest walk assumed at this age (metres), if any.")
     method: Literal["network", "straight_line"]
     estimate_note: str
     departure: str | None = None

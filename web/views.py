@@ -17,9 +17,17 @@ from django.views.i18n import JavaScriptCatalog
 from data_sources.errors import VicinoError
 from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
+from geo.gaps import has_age_data
 from geo.models import City, DataRelease, SitingScenario
 from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
-from geo.shareable_maps import ShareableMapError, layer_map, profile_map, scenario_map
+from geo.shareable_maps import (
+    ShareableMapError,
+    category_label,
+    layer_map,
+    profile_label,
+    profile_map,
+    scenario_map,
+)
 from geo.siting import missions_for, run_scenario, scenario_export
 from routing.profiles import DEFAULT_PROFILES
 from web.access import page_access
@@ -33,8 +41,26 @@ def _city_and_release(slug: str) -> tuple[City, DataRelease]:
     return city, release
 
 
+def _data_known(release: DataRelease) -> dict[str, int]:
+    """How many of the release's opportunities say whether they take the voucher, their price, their hours: a
+    filter on something no record knows cannot work, and the page says so instead of pretending."""
+    places = release.opportunities
+    return {
+        "voucher": places.filter(voucher__isnull=False).count(),
+        "price": places.filter(price__isnull=False).count(),
+        "hours": places.exclude(opening_hours="").count(),
+        "all": places.count(),
+    }
+
+
+def _loaded_cities() -> list[City]:
+    """Cities with a current release (the ones a page can show), by name."""
+    return sorted((c for c in City.objects.all() if c.current_release() is not None), key=lambda c: c.name)
+
+
 def _context(request: HttpRequest, city: City, release: DataRelease, page: str) -> dict[str, object]:
     detail = city_detail(city, release)
+    known = _data_known(release)
     config = {
         "city": city.slug,
         "cityName": city.name,
@@ -49,13 +75,17 @@ def _context(request: HttpRequest, city: City, release: DataRelease, page: str) 
         "tileAttribution": settings.VICINO_TILE_ATTRIBUTION,
         "attribution": detail["attribution"],
         "language": translation.get_language(),
+        "known": known,
+        "categoryLabels": {c: category_label(c) for c in detail["categories"]},
     }
     return {
         "city": city,
         "release": release,
         "detail": detail,
         "page": page,
-        "cities": City.objects.all(),
+        "known": known,
+        "category_labels": [(c, category_label(c)) for c in detail["categories"]],
+        "cities": _loaded_cities(),
         "profiles": DEFAULT_PROFILES,
         "page_config": config,
     }
@@ -70,10 +100,17 @@ def _activate_city_language(request: HttpRequest, city: City) -> None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The default city's family page (or the list of cities when it is not loaded)."""
-    if City.objects.filter(slug=settings.VICINO_DEFAULT_CITY).exists():
+    """The default city's family page when it is loaded, else the only loaded city's, else the list of cities."""
+    loaded = _loaded_cities()
+    asked = request.GET.get("city", "")
+    if any(c.slug == asked for c in loaded):  # the city switcher: the same page of another city
+        page = request.GET.get("page", "family")
+        return redirect(page if page in {"family", "schools", "planner", "analysts"} else "family", city=asked)
+    if any(c.slug == settings.VICINO_DEFAULT_CITY for c in loaded):
         return redirect("family", city=settings.VICINO_DEFAULT_CITY)
-    return render(request, "web/cities.html", {"cities": City.objects.all()})
+    if len(loaded) == 1:
+        return redirect("family", city=loaded[0].slug)
+    return render(request, "web/cities.html", {"cities": loaded})
 
 
 @page_access("families")
@@ -101,7 +138,9 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     scenarios = list(release.siting_scenarios.all()[:20])
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
     missions = missions_for(release)
+    age_data = has_age_data(release)
     config = context["page_config"] | {
+        "ageData": age_data,
         "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen],
         "pillarLabels": pillar_labels(),
     }
@@ -109,9 +148,24 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     context |= {
         "scenarios": scenarios,
         "compared": chosen,
-        "missions": missions.head(15).to_dict(orient="records") if len(missions) else [],
-        "candidate_sources": ["h3", "schools", "libraries", "opportunities"]
-        + [f"opportunities:{c}" for c in context["detail"]["categories"]],
+        "missions": [
+            m | {"category_label": category_label(m["category"]), "share_pct": round(100 * float(m["access_share"]))}
+            for m in (missions.head(15).to_dict(orient="records") if len(missions) else [])
+        ],
+        "age_data": age_data,
+        "penalty_differs": len({_penalty(s) for s in chosen}) > 1,
+        "level_labels": [(level, _level_label(level)) for level in context["detail"]["zone_levels"]],
+        "profile_labels": [(p.name, profile_label(p.name), p.speed_m_s) for p in DEFAULT_PROFILES],
+        "candidate_sources": [
+            ("h3", _("a grid of hexagonal cells")),
+            ("schools", _("schools")),
+            ("libraries", _("libraries")),
+            ("opportunities", _("existing places (any category)")),
+        ]
+        + [
+            (f"opportunities:{c}", _("existing %(category)s places") % {"category": category_label(c)})
+            for c in context["detail"]["categories"]
+        ],
         "page_config": config,
         "scenario_error": request.session.pop("scenario_error", ""),
         "pillar_labels": pillar_labels(),
@@ -119,6 +173,23 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         "pillar_change": pillar_change,
     }
     return render(request, "web/planner.html", context)
+
+
+def _penalty(scenario: SitingScenario) -> object:
+    """The minutes a scenario's summary gives people who reach no hub (None when not recorded)."""
+    result = scenario.result if isinstance(scenario.result, dict) else {}
+    return (result.get("overall") or {}).get("unreached_min")
+
+
+def _level_label(level: str) -> str:
+    """A zone level in words (NIL neighbourhoods, municipi, grid cells)."""
+    return {
+        "nil": _("neighbourhoods (NIL)"),
+        "municipio": _("municipalities (municipi)"),
+        "h3": _("hexagonal grid cells"),
+        "census_section": _("census sections"),
+        "bairro": _("neighbourhoods (bairros)"),
+    }.get(level, level)
 
 
 def pillar_labels() -> dict[str, str]:
@@ -196,7 +267,8 @@ def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
         request.session["scenario_error"] = str(error)
         return redirect("planner", city=city)
     previous = request.POST.get("previous", "")
-    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "")
+    # The page opens at the result (the comparison table), not at the top.
+    suffix = f"?scenario={scenario.pk}" + (f"&compare={previous}" if previous.isdigit() else "") + "#result"
     return redirect(reverse("planner", args=[city]) + suffix)
 
 

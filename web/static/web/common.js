@@ -8,6 +8,7 @@ const Vicino = (function () {
 
   function createMap() {
     const map = L.map("map", { preferCanvas: true, zoomControl: true });
+    map.getContainer().leafletMap = map;  // for the browser tests (they fire map events as a click would)
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(escapeHtml(config.attribution));
     if (config.tileUrl) {
@@ -26,19 +27,40 @@ const Vicino = (function () {
 
   function status(text) { document.getElementById("status").textContent = text; }
 
-  async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
+  async function getJSON(url, options) {
+    // Answers speak the page's language (the city's own, unless the visitor chose one).
+    const headers = { Accept: "application/json", "Accept-Language": config.language || "en" };
+    const response = await fetch(url, { headers, signal: options && options.signal });
     const body = await response.json();
-    if (!response.ok) { throw new Error(body.error || ("HTTP " + response.status)); }
+    if (!response.ok) {
+      const error = new Error(body.error || ("HTTP " + response.status));
+      error.status = response.status;
+      throw error;
+    }
     return body;
   }
 
-  function numberedIcon(n, category) {
+  // A marker's number; ``shift`` (pixels) moves markers that share one spot apart so none hides another.
+  function numberedIcon(n, category, shift) {
+    const [dx, dy] = shift || [0, 0];
     return L.divIcon({
       className: "numbered-marker cat-" + category,
       html: "<span>" + n + "</span>",
       iconSize: [26, 26],
-      iconAnchor: [13, 13],
+      iconAnchor: [13 - dx, 13 - dy],
+    });
+  }
+
+  // Pixel offsets for features at the same coordinates: the first stays, the others go round it.
+  function spreadOffsets(features) {
+    const seen = {};
+    return features.map((feature) => {
+      const key = feature.geometry.coordinates.map((c) => c.toFixed(4)).join(",");
+      const k = seen[key] = (seen[key] || 0) + 1;
+      if (k === 1) { return [0, 0]; }
+      const angle = (k - 2) * (Math.PI / 3);
+      const radius = 24 * (1 + Math.floor((k - 2) / 6));
+      return [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
     });
   }
 
@@ -56,5 +78,5 @@ const Vicino = (function () {
   // Big base maps draw on canvas; the layers people read and click are SVG (selectable, accessible).
   const svg = L.svg();
 
-  return { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent, CATEGORY_COLOURS, svg };
+  return { config, createMap, status, getJSON, numberedIcon, spreadOffsets, escapeHtml, textContent, CATEGORY_COLOURS, svg };
 })();

@@ -26,7 +26,41 @@
     if (reverse) { k = COLOURS.length - 1 - k; }
     return COLOURS[k];
   }
-  function fmt(v) { return v === null || v === undefined ? "–" : (Math.abs(v) < 10 ? Number(v).toFixed(2) : Math.round(v).toLocaleString()); }
+  const AGE_DATA = config.ageData !== false;
+  // Who is counted: children and teenagers, or (where the city has no age data) every resident.
+  const PEOPLE = AGE_DATA ? gettext("youth 0–17") : gettext("residents (no age data)");
+  const categoryName = (c) => (config.categoryLabels || {})[c] || c;
+  // "–" means no value: no layer computed for these choices, or nobody lives in the area.
+  function fmt(v) {
+    if (v === null || v === undefined || Number.isNaN(v)) { return "–"; }
+    return Math.abs(v) < 10 && !Number.isInteger(v)
+      ? Number(v).toLocaleString(config.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+      : Math.round(v).toLocaleString(config.language);
+  }
+  function whole(v) { return v === null || v === undefined ? "–" : Math.round(v).toLocaleString(config.language); }
+  function percent(v) { return v === null || v === undefined ? "–" : Math.round(v * 100) + "%"; }
+  const SHARE_INDICATORS = new Set(["youth_share_15", "youth_share_10"]);
+  const WHOLE_INDICATORS = new Set(["within_15", "within_10"]);
+  function valueText(indicator, v) {
+    if (SHARE_INDICATORS.has(indicator)) { return percent(v); }
+    if (WHOLE_INDICATORS.has(indicator)) { return whole(v); }
+    if (indicator === "nearest_1") { return v === null || v === undefined ? "–" : Math.round(v) + " min"; }
+    return fmt(v);
+  }
+  // An indicator in words: "sport places within 15 min", "share of youth within 15 min of a sport place".
+  function indicatorWords(category, indicator) {
+    const what = categoryName(category);
+    const words = {
+      within_15: gettext("%s places within 15 min"),
+      within_10: gettext("%s places within 10 min"),
+      nearest_1: gettext("minutes to the nearest %s place"),
+      gravity: gettext("gravity access to %s places (nearer places count more)"),
+      "2sfca": gettext("%s places per 1,000 young people who share them (2SFCA)"),
+      youth_share_15: AGE_DATA ? gettext("share of youth within 15 min of a %s place") : gettext("share of residents within 15 min of a %s place"),
+      youth_share_10: AGE_DATA ? gettext("share of youth within 10 min of a %s place") : gettext("share of residents within 10 min of a %s place"),
+    }[indicator];
+    return words ? interpolate(words, [what]) : category + "_" + indicator;
+  }
 
   async function draw() {
     const [level, category, indicator, profile, mode] = controls.map((c) => c.value);
@@ -36,72 +70,98 @@
       const column = category + "_" + indicator;
       if (showing !== "access") { return; }
       const values = data.features.map((f) => f.properties[column] ?? null);
-      const breaks = classBreaks(values);
+      const breaks = WHOLE_INDICATORS.has(indicator) ? Array.from(new Set(classBreaks(values).map(Math.round))) : classBreaks(values);
       const reverse = LOWER_IS_BETTER.has(indicator);
+      const title = indicatorWords(category, indicator);
       areas.clearLayers();
       L.geoJSON(data, {
         renderer: svg,
         style: (f) => ({ color: "#34495e", weight: 0.6, fillOpacity: 0.75, fillColor: colourFor(f.properties[column], breaks, reverse), className: "area" }),
         onEachFeature: (f, layer) => {
           const p = f.properties;
-          layer.bindTooltip("<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(column) + ": " + fmt(p[column]) + "<br>0–17: " + fmt(p.youth_0_17), { sticky: true });
+          const people = AGE_DATA ? p.youth_0_17 : p.population;
+          layer.bindTooltip("<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(title) + ": " + escapeHtml(valueText(indicator, p[column])) + "<br>" + escapeHtml(PEOPLE) + ": " + escapeHtml(whole(people)), { sticky: true });
         },
       }).addTo(areas);
-      hubLayer.eachLayer((hub) => hub.bringToFront());  // hub sites stay above the areas, to be hovered and read
-      drawLegend(column, breaks, reverse, data.properties);
+      drawLegend(title, indicator, breaks, reverse);
       const download = document.getElementById("download-map");
       if (download) { download.href = download.href.split("?")[0] + "?" + new URLSearchParams({ level, mode, profile, indicator: column }); }
-      drawGaps(data.features, category, column);
+      drawGaps((data.properties.gaps || {})[category] || [], category);
       drawEquity(data.properties.summary, category);
-      status(data.features.length + " · " + (data.properties.layer || gettext("no layer computed yet")) + (data.properties.estimate_note ? " · " + data.properties.estimate_note : ""));
+      status(interpolate(ngettext("%s area", "%s areas", data.features.length), [data.features.length]) + " · " + (data.properties.layer ? title : gettext("no layer computed yet for these choices")) + (data.properties.method === "straight_line" ? " · " + gettext("times are estimated from distance: real walks may be longer") : ""));
       document.body.dataset.areas = String(data.features.length);
     } catch (error) { status(error.message); }
   }
 
-  function drawLegend(column, breaks, reverse, properties) {
+  function drawLegend(title, indicator, breaks, reverse) {
     const legend = document.getElementById("legend");
-    const edges = ["min"].concat(breaks.map(fmt));
+    const show = (v) => valueText(indicator, v);
     const items = COLOURS.map((c, i) => {
       const colour = reverse ? COLOURS[COLOURS.length - 1 - i] : c;
-      const label = i < breaks.length ? edges[i] + " – " + fmt(breaks[i]) : "> " + fmt(breaks[breaks.length - 1]);
-      return "<li><span class=\"swatch\" style=\"background:" + colour + "\"></span>" + escapeHtml(label) + "</li>";
+      let label;
+      const isWhole = WHOLE_INDICATORS.has(indicator);
+      if (!breaks.length) {
+        label = null;
+      } else if (i === 0) {
+        label = isWhole && breaks[0] === 0 ? show(0) : interpolate(gettext("up to %s"), [show(breaks[0])]);
+      } else if (i < breaks.length) {
+        const low = isWhole ? breaks[i - 1] + 1 : breaks[i - 1];
+        label = isWhole && low === breaks[i] ? show(low) : show(low) + " – " + show(breaks[i]);
+      } else if (i === breaks.length) {
+        label = interpolate(gettext("more than %s"), [show(breaks[breaks.length - 1])]);
+      } else { label = null; }
+      return label === null ? "" : "<li><span class=\"swatch\" style=\"background:" + colour + "\"></span>" + escapeHtml(label) + "</li>";
     });
-    legend.innerHTML = "<h2>" + escapeHtml(column) + "</h2><ul>" + items.join("") + "<li><span class=\"swatch\" style=\"background:#d5d8dc\"></span>" + gettext("no data") + "</li></ul>";
+    legend.innerHTML = "<h2>" + escapeHtml(title) + "</h2><ul>" + items.join("") + "<li><span class=\"swatch\" style=\"background:#d5d8dc\"></span>" + gettext("– no data (no layer for these choices, or nobody lives there)") + "</li></ul>";
   }
 
-  function drawGaps(features, category, column) {
-    const share = category + "_youth_share_15";
-    const rows = features.map((f) => {
-      const p = f.properties;
-      const covered = p[share] ?? (p[category + "_within_15"] > 0 ? 1 : 0);
-      return { name: p.name, youth: p.youth_0_17 || 0, value: p[column], need: (p.youth_0_17 || 0) * (1 - covered) };
-    }).sort((a, b) => b.need - a.need).slice(0, 10);
-    document.querySelector("#gaps tbody").innerHTML = rows.map((r, i) =>
-      "<tr><td>" + (i + 1) + "</td><td>" + escapeHtml(r.name) + "</td><td>" + fmt(r.youth) + "</td><td>" + fmt(r.value) + "</td><td>" + fmt(r.need) + "</td></tr>").join("");
+  // The gap table comes computed from the server (the mission ranking's computation): the page only shows it.
+  function drawGaps(rows, category) {
+    document.querySelector("#gaps tbody").innerHTML = rows.length ? rows.map((r, i) =>
+      "<tr><td>" + (i + 1) + "</td><td>" + escapeHtml(r.name) + "</td><td>" + whole(r.people) + "</td><td>" + percent(r.access_share) + "</td><td>" + whole(r.without_access) + "</td></tr>").join("")
+      : "<tr><td colspan=\"5\">" + escapeHtml(interpolate(gettext("No gap table for %s: no share within 15 min is computed for these areas yet."), [categoryName(category)])) + "</td></tr>";
   }
 
   function drawEquity(summary, category) {
     const equity = (summary && summary.equity) || {};
     const coverage = (summary && summary.coverage_city) || {};
+    const within = equity[category + "_within_15"] || {};
+    const what = categoryName(category);
     const entries = [
-      [interpolate(gettext("Gini (%s within 15 min)"), [category]), equity[category + "_within_15"] && equity[category + "_within_15"].gini],
-      [interpolate(gettext("Palma ratio (%s within 15 min)"), [category]), equity[category + "_within_15"] && equity[category + "_within_15"].palma],
-      [gettext("Share of youth within 10 min"), coverage[category + "_youth_share_10"]],
-      [gettext("Share of youth within 15 min"), coverage[category + "_youth_share_15"]],
+      [interpolate(gettext("Gini (%s places within 15 min)"), [what]), fmt(within.gini),
+        gettext("Gini index: 0 = everyone reaches as many places as everyone else, 1 = one area has them all. Lower is fairer.")],
+      [interpolate(gettext("Palma ratio (%s places within 15 min)"), [what]), fmt(within.palma),
+        gettext("Palma ratio: all the places the best-served 10% of people reach, divided by all those the worst-served 40% reach. 0.25 = even (each person reaches as many); higher = less fair.")],
+      [AGE_DATA ? gettext("Share of youth within 10 min") : gettext("Share of residents within 10 min"), percent(coverage[category + "_youth_share_10"]), ""],
+      [AGE_DATA ? gettext("Share of youth within 15 min") : gettext("Share of residents within 15 min"), percent(coverage[category + "_youth_share_15"]), ""],
     ];
-    document.getElementById("equity").innerHTML = entries.map(([k, v]) => "<dt>" + escapeHtml(k) + "</dt><dd>" + fmt(v) + "</dd>").join("");
+    document.getElementById("equity").innerHTML = entries.map(([k, v, help]) =>
+      "<dt>" + (help ? "<abbr title=\"" + escapeHtml(help) + "\" tabindex=\"0\">" + escapeHtml(k) + "</abbr>" : escapeHtml(k)) + "</dt><dd" + (v === "–" ? " title=\"" + escapeHtml(gettext("– no value: not computed for these choices, or (Palma) the worst-served 40% reach none, and a ratio cannot divide by zero")) + "\"" : "") + ">" + escapeHtml(v) + "</dd>").join("");
   }
 
-  // Chosen hub sites of the scenario(s) shown: A as filled squares, B as rings.
+  // Chosen hub sites of the scenario(s) shown, in their own pane above every area layer: A filled, B as rings.
+  map.createPane("hubs");
+  map.getPane("hubs").style.zIndex = 650;
+  const hubRenderer = L.svg({ pane: "hubs" });
   const hubLayer = L.layerGroup().addTo(map);
   (config.scenarios || []).forEach((scenario, k) => {
     scenario.sites.forEach((site) => {
       L.circleMarker([site.lat, site.lon], {
-        renderer: svg, radius: site.fixed ? 6 : 9, weight: 3, color: k === 0 ? "#b03a2e" : "#6c3483",
+        pane: "hubs", renderer: hubRenderer, radius: site.fixed ? 6 : 9, weight: 3, color: k === 0 ? "#b03a2e" : "#6c3483",
         fillColor: k === 0 ? "#f5b041" : "#ffffff", fillOpacity: k === 0 ? 0.95 : 0.2, className: "hub-site",
       }).bindTooltip(textContent("#" + scenario.id + " · " + site.name + (site.fixed ? " (" + gettext("fixed") + ")" : ""))).addTo(hubLayer);
     });
   });
+  if ((config.scenarios || []).length) {
+    const hubLegend = L.control({ position: "bottomleft" });
+    hubLegend.onAdd = () => {
+      const box = L.DomUtil.create("div", "hub-legend");
+      box.innerHTML = (config.scenarios || []).map((scenario, k) =>
+        "<div><span class=\"hub-key hub-key-" + k + "\" aria-hidden=\"true\"></span>" + escapeHtml(interpolate(gettext("hub sites of scenario #%s"), [scenario.id])) + "</div>").join("");
+      return box;
+    };
+    hubLegend.addTo(map);
+  }
 
 
   // The pillar index: a choropleth of the composite, one pillar or a context indicator per NIL, and the table of
@@ -161,7 +221,7 @@
     const counts = params.opportunities_per_pillar || {};
     const thin = new Set(pillars.filter((p) => used.has(p) && counts[p] !== undefined && counts[p] < THIN_DATA));
     const head = ["<th scope=\"col\">" + gettext("Rank") + "<br><small>" + gettext("range") + "</small></th>",
-      "<th scope=\"col\" class=\"name\">" + gettext("Area") + "<br><small>" + gettext("youth 0–17") + "</small></th>",
+      "<th scope=\"col\" class=\"name\">" + gettext("Area") + "<br><small>" + escapeHtml(PEOPLE) + "</small></th>",
       "<th scope=\"col\"><abbr title=\"" + gettext("Composite (all pillars)") + "\">" + gettext("All") + "</abbr></th>"]
       .concat(pillars.map((p) => "<th scope=\"col\" class=\"pillar\"><span>" + escapeHtml(labels[p] || p) + (thin.has(p) ? " *" : "") + "</span></th>"));
     document.getElementById("pillar-head").innerHTML = head.join("");
@@ -181,7 +241,7 @@
           escapeHtml((labels[p] || p) + ": " + pct(v) + " · " + interpolate(gettext("rank %s of %s"), [r[p + "_rank"], pillarData.rows.length])) + "\">" + pct(v) + "</td>";
       });
       return "<tr><td><strong>" + r.rank + "</strong><br><small class=\"range\">" + r.rank_p5 + "–" + r.rank_p95 + "</small></td><td class=\"name\">" +
-        escapeHtml(r.name) + "<br><small>" + fmt(r.youth_0_17) + "</small></td><td class=\"score\">" + pct(r.composite) + "</td>" + cells.join("") + "</tr>";
+        escapeHtml(r.name) + "<br><small>" + whole(r.youth_0_17) + "</small></td><td class=\"score\">" + pct(r.composite) + "</td>" + cells.join("") + "</tr>";
     });
     document.querySelector("#pillar-table tbody").innerHTML = rows.join("");
     const notes = [];
@@ -240,7 +300,6 @@
         layer.bindTooltip("<strong>" + escapeHtml(f.properties.name) + "</strong><br>" + escapeHtml(legendTitle) + ": " + escapeHtml(r ? labelsFor(r) : "–"), { sticky: true });
       },
     }).addTo(pillarAreas);
-    hubLayer.eachLayer((layer) => layer.bringToFront());
     const steps = [gettext("the worst-served fifth"), gettext("second fifth"), gettext("middle fifth"), gettext("fourth fifth"), gettext("the best-served fifth")];
     const items = PILLAR_COLOURS.map((c, i) => "<li><span class=\"swatch\" style=\"background:" + c + "\"></span>" +
       escapeHtml(steps[i]) + (view.startsWith("context_") || view === "composite" ? "" : " (" + (i * 20) + "–" + (i * 20 + 20) + ")") + "</li>");
@@ -256,6 +315,21 @@
     pillarView.addEventListener("change", () => { showing = "pillars"; drawPillarMap(); });
     [pillarProfile, pillarMode].forEach((c) => c.addEventListener("change", async () => { showing = "pillars"; await loadPillars(); drawPillarMap(); }));
     loadPillars();
+  }
+
+  // After "Find sites" the page opens at its result (#result names no element, so the browser does not jump the
+  // whole window): the panel scrolls to the comparison table, and the table takes the focus.
+  const result = document.getElementById("scenario-table");
+  if (result && location.hash === "#result") {
+    const panel = result.closest(".panel");
+    if (panel && panel.scrollHeight > panel.clientHeight + 1 && getComputedStyle(panel).overflowY !== "visible") {
+      panel.scrollTop = result.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop - 8;
+      window.scrollTo(0, 0);
+    } else {
+      result.scrollIntoView({ block: "start" });
+    }
+    result.focus({ preventScroll: true });
+    document.body.dataset.scrolledTo = "scenario-table";
   }
 
   controls.forEach((c) => c.addEventListener("change", () => { showing = "access"; pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));

@@ -1,7 +1,7 @@
 // The school page: what a school's pupils reach after school, as a list, a map and a CSV download.
 (function () {
   "use strict";
-  const { config, createMap, status, getJSON, numberedIcon, escapeHtml, textContent, svg } = Vicino;
+  const { config, createMap, status, getJSON, numberedIcon, spreadOffsets, escapeHtml, textContent, svg } = Vicino;
   const map = createMap();
   const markers = L.layerGroup().addTo(map);
   const schoolLayer = L.layerGroup().addTo(map);
@@ -47,20 +47,23 @@
     if (data.get("category")) { query.set("category", data.get("category")); }
     const base = config.api + "/schools/" + encodeURIComponent(select.value) + "/reachable?" + query.toString();
     status("…");
+    csvLink.hidden = true;
     try {
       const result = await getJSON(base);
       list.innerHTML = "";
       markers.clearLayers();
       const school = result.properties.school;
+      const shifts = spreadOffsets(result.features);
       result.features.forEach((feature, index) => {
         const p = feature.properties;
         const item = document.createElement("li");
         item.className = "result cat-" + p.category;
         item.dataset.minutes = p.minutes;
+        item.dataset.id = p.id;
         item.innerHTML = "<span class=\"rank\">" + (index + 1) + "</span> <strong>" + escapeHtml(p.name) + "</strong><p class=\"explanation\">" + escapeHtml(p.explanation) + "</p>";
         list.appendChild(item);
         const [lon, lat] = feature.geometry.coordinates;
-        markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category), title: p.name }));
+        markers.addLayer(L.marker([lat, lon], { icon: numberedIcon(index + 1, p.category, shifts[index]), title: p.name }));
       });
       // zoom to the school and what its pupils reach, so the numbered markers can be told apart
       const chosen = schoolLayer.getLayers().find((layer) => layer.options.code === select.value);
@@ -74,12 +77,24 @@
       const total = result.properties.total || result.features.length;
       const shown = total > result.features.length ? interpolate(gettext("%s of %s"), [result.features.length, total]) : String(total);
       const note = result.properties.estimate_note ? " · " + result.properties.estimate_note : "";
-      status(school.name + ": " + shown + note);
+      const words = interpolate(ngettext("%(count)s place within %(minutes)s min", "%(count)s places within %(minutes)s min", total),
+        { count: shown, minutes: result.properties.minutes }, true);
+      status(school.name + ": " + (result.features.length ? words : gettext("nothing within reach with these choices: try a longer time or all categories")) + note);
       csvLink.href = base + "&format=csv";
-      csvLink.hidden = false;
+      csvLink.hidden = result.features.length === 0;  // a CSV only when there is something to put in it
       document.body.dataset.results = String(result.features.length);
-    } catch (error) { status(error.message); }
+    } catch (error) {
+      list.innerHTML = "";
+      markers.clearLayers();
+      status(error.message);
+    }
   }
+
+  // Choosing a school shows it at once (before its answer).
+  select.addEventListener("change", () => {
+    const chosen = schoolLayer.getLayers().find((layer) => layer.options.code === select.value);
+    if (chosen) { map.setView(chosen.getLatLng(), 15, { animate: false }); document.body.dataset.zoomedTo = select.value; }
+  });
 
   form.addEventListener("submit", (event) => { event.preventDefault(); show(); });
 })();
