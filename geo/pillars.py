@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from data_sources.cities import city_config_from_slug
 from data_sources.contracts import PILLARS
@@ -387,3 +388,16 @@ def pillar_index_csv(payload: dict[str, Any]) -> str:
             cells.append("" if value is None else value)
         writer.writerow(cells)
     return buffer.getvalue()
+
+
+def pillar_labels() -> dict[str, str]:
+    """The seven WISH-MI wellbeing pillars, in the request's language (pages and shareable maps)."""
+    return {
+        "social_relations": _("Social relations"),
+        "physical_activity": _("Physical activity"),
+        "healthcare": _("Healthcare"),
+        "education_training": _("Education and training"),
+        "talents_creativity": _("Talents and creativity"),
+        "self_determination": _("Self-determination"),
+        "common_spaces": _("Quality common spaces"),
+    }

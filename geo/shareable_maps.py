@@ -279,7 +279,7 @@ def _pillar_rows(release: DataRelease, layer: AccessLayer, code: str, language: 
     import numpy as np
 
     from data_sources.contracts import PILLARS
-    from geo.pillars import pillar_layer
+    from geo.pillars import pillar_labels, pillar_layer
 
     profile = layer.profile if layer.profile != "adult" else "age_11_13"
     index = pillar_layer(release, layer.origin_kind, layer.mode, profile)
@@ -289,15 +289,7 @@ def _pillar_rows(release: DataRelease, layer: AccessLayer, code: str, language: 
     mine = rows.get(code)
     if mine is None:
         return []
-    labels = {
-        "social_relations": _("Social relations"),
-        "physical_activity": _("Physical activity"),
-        "healthcare": _("Healthcare"),
-        "education_training": _("Education and training"),
-        "talents_creativity": _("Talents and creativity"),
-        "self_determination": _("Self-determination"),
-        "common_spaces": _("Quality common spaces"),
-    }
+    labels = pillar_labels()
     out = []
     for pillar in PILLARS:
         scores = np.array([r.get(f"{pillar}_score") for r in rows.values()], dtype=float)

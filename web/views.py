@@ -19,7 +19,7 @@ from geo.basemap import basemap_file
 from geo.catalog import city_detail, layer_list
 from geo.gaps import has_age_data
 from geo.models import City, DataRelease, SitingScenario
-from geo.pillars import DEFAULT_HUB_PILLARS, scenario_before_after
+from geo.pillars import DEFAULT_HUB_PILLARS, pillar_labels, scenario_before_after
 from geo.shareable_maps import (
     ShareableMapError,
     category_label,
@@ -190,19 +190,6 @@ def _level_label(level: str) -> str:
         "census_section": _("census sections"),
         "bairro": _("neighbourhoods (bairros)"),
     }.get(level, level)
-
-
-def pillar_labels() -> dict[str, str]:
-    """The seven WISH-MI wellbeing pillars, in the page's language."""
-    return {
-        "social_relations": _("Social relations"),
-        "physical_activity": _("Physical activity"),
-        "healthcare": _("Healthcare"),
-        "education_training": _("Education and training"),
-        "talents_creativity": _("Talents and creativity"),
-        "self_determination": _("Self-determination"),
-        "common_spaces": _("Quality common spaces"),
-    }
 
 
 def _pillar_change(request: HttpRequest, release: DataRelease, scenario: SitingScenario) -> dict[str, object]:
