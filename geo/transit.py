@@ -87,6 +87,13 @@ def service_date(release: DataRelease, weekday: int = WEEKDAY_WEDNESDAY, date: d
         A feed has no service day at all (its calendars cover no date), the feeds' service periods do not
         overlap, or no feed runs on ``date``.
     """
+    return _service_date(release.pk, release.input_hash, weekday, date)
+
+
+@lru_cache(maxsize=64)
+def _service_date(release_id: int, input_hash: str, weekday: int, date: dt.date | None) -> dt.date:
+    """Kept per process: a release's feeds never change, and every transit point query asks (~1 ms each)."""
+    release = DataRelease.objects.select_related("city").get(pk=release_id)
     records = list(release.transit_feeds.filter(has_timetables=True).order_by("name"))
     feeds = {feed.name: feed for feed in timetabled_feeds(release)}
     for record in records:
