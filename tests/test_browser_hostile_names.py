@@ -148,15 +148,16 @@ def test_planner_page_shows_a_hostile_hub_site_as_text(live_server, page, tmp_pa
     page.fill("#id_username", "planner")
     page.fill("#id_password", PLANNER_PASSWORD)
     page.click("#login-button")
-    page.wait_for_selector("body[data-areas]", timeout=30000)
+    page.wait_for_selector("body[data-areas]", timeout=60000)
     assert page.locator("#scenario-table").inner_text().count(SCRIPT) == 1
     assert IMAGE in page.locator("#scenario-table").inner_text()
     assert SCRIPT in page.locator("#scenario-a option").first.inner_text()
     hubs = page.locator("path.hub-site")
     assert hubs.count() == 2
     for i, name in enumerate([SCRIPT, IMAGE]):
-        page.mouse.move(0, 0)
-        hubs.nth(i).hover(force=True)
+        # The pointer enters the hub (an event: the page may have scrolled it under another layer).
+        hubs.nth(i).dispatch_event("mouseover")
         page.locator(".leaflet-tooltip").filter(has_text=f"#{scenario.pk} · {name}").wait_for(timeout=10000)
+        hubs.nth(i).dispatch_event("mouseout")
     _assert_clean(page)
     _shoot(page, "hostile_planner_desktop", artifacts_dir)
