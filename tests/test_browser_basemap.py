@@ -35,14 +35,18 @@ def _open(browser, url: str, size: str):  # type: ignore[no-untyped-def]
 
 
 def _zoom_in(page, clicks: int) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(clicks):
-        page.click(".leaflet-control-zoom-in")
-        page.wait_for_timeout(400)
+    # Zoom in ``clicks`` levels at once, without animation (a zoom button ignores clicks while a slow machine is
+    # still animating the previous zoom); the labels are placed on Leaflet's zoomend/moveend.
+    page.evaluate(
+        "n => { const m = document.getElementById('map').leafletMap; m.setZoom(m.getZoom() + n, {animate: false}); }",
+        clicks,
+    )
     page.wait_for_timeout(400)
 
 
 def _labels(page, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
     # A long neighbourhood name is shown on a few lines ("... -\nPONTE SEVESO"): one space each.
+    page.wait_for_selector(f".basemap-label-{kind}", state="attached", timeout=30000)
     return page.locator(f".basemap-label-{kind}").evaluate_all(
         "els => els.map(e => e.textContent.replace(/\\n/g, ' '))"
     )
