@@ -51,9 +51,12 @@ def test_a_success_clears_the_count(planner: object) -> None:
 
 
 def test_without_next_a_login_goes_home_when_no_city_is_loaded(planner: object, settings: object) -> None:
-    from geo.models import City
+    from geo.models import City, DataRelease
 
-    City.objects.create(slug="porto_alegre", name="Porto Alegre", metric_epsg=32722)
+    # Two other cities with published data (the home page opens a lone city's family page directly).
+    for slug, name, epsg in (("porto_alegre", "Porto Alegre", 31982), ("sao_paulo", "São Paulo", 31983)):
+        city = City.objects.create(slug=slug, name=name, metric_epsg=epsg)
+        DataRelease.objects.create(city=city, input_hash=slug * 4, status=DataRelease.Status.READY)
     settings.VICINO_DEFAULT_CITY = "milan"  # type: ignore[attr-defined]
     client = Client()
     response = client.post("/accounts/login/", {"username": "planner", "password": PASSWORD})

@@ -35,6 +35,13 @@ class CityLanguageMiddleware:
 
 
 def _city_language(slug: str) -> str:
+    """The city's language, or "" when it is unknown or the database does not answer (the API then answers its
+    own 404 or 503 in the default language)."""
+    from django.db import Error as DatabaseError
+
     from geo.models import City
 
-    return City.objects.filter(slug=slug).values_list("language", flat=True).first() or ""
+    try:
+        return City.objects.filter(slug=slug).values_list("language", flat=True).first() or ""
+    except DatabaseError:
+        return ""
