@@ -17,13 +17,11 @@ from shapely import ops
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
 from data_sources.errors import VicinoError
+from routing.isochrone_areas import ISOCHRONE_BAND_M, isochrone_areas
 from routing.kernels import single_search_distances
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
 from routing.snapping import DEFAULT_MAX_SNAP_M, Locations, locations_from_points
-
-#: Half-width of the walkable band drawn around reached streets in isochrones (metres).
-ISOCHRONE_BAND_M = 50.0
 
 
 class PointNotOnNetworkError(VicinoError, ValueError):
@@ -112,40 +110,6 @@ def travel_times_from_reach(reach: Reach, destinations: Locations) -> pd.DataFra
     return frame.sort_values("travel_time", kind="stable", ignore_index=True)
 
 
-def _distance_samples(reach: Reach, budget_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The network's sample points on the streets reached within ``budget_m``, with their walking distance."""
-    net = reach.network
-    du, dv = reach.dist[net.seg_u], reach.dist[net.seg_v]
-    near = np.minimum(du, dv) <= budget_m
-    o_seg = int(reach.origin.segment[0])
-    near[o_seg] = True
-    # Only the reached segments' samples (stored by segment): a ragged gather, not a mask over every sample.
-    chosen_segments = np.flatnonzero(near)
-    ptr = net.segment_sample_ptr
-    starts = ptr[chosen_segments]
-    counts = ptr[chosen_segments + 1] - starts
-    offsets = np.cumsum(counts) - counts
-    chosen = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
-    all_segments, all_fractions, all_x, all_y = net.segment_samples
-    seg, fraction, x, y = all_segments[chosen], all_fractions[chosen], all_x[chosen], all_y[chosen]
-    position = fraction * net.seg_length[seg]
-    via_u = np.where(net.seg_forward[seg], du[seg] + position, np.inf)
-    via_v = np.where(net.seg_backward[seg], dv[seg] + (net.seg_length[seg] - position), np.inf)
-    metres = np.minimum(via_u, via_v)
-    on_origin = seg == o_seg
-    if on_origin.any():
-        start = reach.origin.fraction[0] * net.seg_length[o_seg]
-        delta = position[on_origin] - start
-        direct = np.where(
-            delta >= 0,
-            np.where(net.seg_forward[o_seg], delta, np.inf),
-            np.where(net.seg_backward[o_seg], -delta, np.inf),
-        )
-        metres[on_origin] = np.minimum(metres[on_origin], direct)
-    keep = metres <= budget_m
-    return x[keep], y[keep], metres[keep]
-
-
 def isochrones_from_reach(
     reach: Reach,
     cutoffs_s: list[float],
@@ -154,77 +118,16 @@ def isochrones_from_reach(
     band_m: float = ISOCHRONE_BAND_M,
     decimals: int | None = 6,
 ) -> pd.DataFrame:
-    """Areas walkable within each cutoff, as WGS84 (Multi)Polygons, largest first.
+    """Areas walkable within each cutoff, as WGS84 (Multi)Polygons, largest first: ``cutoff_s, geometry``.
 
-    The walking distance is sampled along the reached streets (every
-    :data:`routing.network.SAMPLE_SPACING_M`), written to a ``cell_m`` raster (each cell keeps
-    its smallest distance), widened by ``band_m`` on each side of the streets, and the areas within each cutoff
-    are traced as filled contours. An area follows the street network (it does not cross a river or a rail
-    yard the streets do not cross) and costs a few milliseconds. Coordinates are rounded to ``decimals`` (6: about
-    0.1 m, what a map needs) and the few areas the rounding makes invalid are repaired: together a fraction of a
-    millisecond, where ``shapely.set_precision`` cost two.
+    Drawn by :func:`routing.isochrone_areas.isochrone_areas` (which also gives each area as GeoJSON): a band of
+    ``band_m`` around the streets reached, traced from a ``cell_m`` raster of walking distances, coordinates
+    rounded to ``decimals``.
     """
-    import contourpy
-    from scipy import ndimage
-
-    cutoffs = sorted((float(c) for c in cutoffs_s), reverse=True)
-    budgets = [min(reach.max_metres, reach.profile.metres_in(c)) for c in cutoffs]
-    x, y, metres = _distance_samples(reach, max(budgets))
-    margin = band_m + 2 * cell_m
-    x0, y0 = x.min() - margin, y.min() - margin
-    nx_cells = int(np.ceil((x.max() + margin - x0) / cell_m)) + 1
-    ny_cells = int(np.ceil((y.max() + margin - y0) / cell_m)) + 1
-    unreached = max(budgets) * 10 + 1
-    grid = np.full((ny_cells, nx_cells), unreached)
-    np.minimum.at(grid, (((y - y0) / cell_m).astype(np.int64), ((x - x0) / cell_m).astype(np.int64)), metres)
-    radius = max(1, int(round(band_m / cell_m)))
-    yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
-    grid = ndimage.grey_erosion(grid, footprint=(xx**2 + yy**2) <= radius**2)
-    generator = contourpy.contour_generator(
-        x0 + (np.arange(nx_cells) + 0.5) * cell_m,
-        y0 + (np.arange(ny_cells) + 0.5) * cell_m,
-        grid,
-        fill_type=contourpy.FillType.OuterOffset,
-    )
-    traced = [generator.filled(-1.0, budget) for budget in budgets]
-    # All rings of all cutoffs: to WGS84 in one transformation and to polygons in one call (from ragged arrays).
-    blocks = [points for outers, _ in traced for points in outers]
-    ring_ends: list[np.ndarray] = []
-    polygon_rings: list[int] = []
-    polygons_per_cutoff: list[int] = []
-    start = 0
-    for outers, offsets in traced:
-        for points, offset in zip(outers, offsets, strict=True):
-            ring_ends.append(start + np.asarray(offset[1:], dtype=np.int64))
-            polygon_rings.append(len(offset) - 1)
-            start += len(points)
-        polygons_per_cutoff.append(len(outers))
-    if blocks:
-        stacked = np.concatenate(blocks)
-        lon, lat = reach.network.to_wgs84.transform(stacked[:, 0], stacked[:, 1])
-        if decimals is not None:
-            lon, lat = np.round(lon, decimals), np.round(lat, decimals)
-        ring_offsets = np.concatenate([[0], *ring_ends])
-        polygon_offsets = np.concatenate([[0], np.cumsum(polygon_rings)])
-        polygons = shapely.from_ragged_array(
-            shapely.GeometryType.POLYGON, np.column_stack([lon, lat]), (ring_offsets, polygon_offsets)
-        )
-    else:
-        polygons = np.empty(0, dtype=object)
-    areas = []
-    first = 0
-    for count in polygons_per_cutoff:
-        part = polygons[first : first + count]
-        first += count
-        areas.append(part[0] if count == 1 else shapely.MultiPolygon(list(part)))
-    geometry = np.array(areas, dtype=object)
-    if decimals is not None:
-        # Rounding can fold a ring onto itself where contour points lie closer than the rounding step: repair only
-        # those areas, rebuilding their polygons from the rings (no collapsed slivers, still polygons).
-        invalid = ~shapely.is_valid(geometry)
-        if invalid.any():
-            geometry[invalid] = shapely.make_valid(geometry[invalid], method="structure", keep_collapsed=False)
-    return pd.DataFrame({"cutoff_s": cutoffs, "geometry": geometry})
+    areas = isochrone_areas(reach, cutoffs_s, cell_m=cell_m, band_m=band_m, decimals=decimals)
+    geometry = np.empty(len(areas), dtype=object)
+    geometry[:] = [area.geometry for area in areas]
+    return pd.DataFrame({"cutoff_s": [area.cutoff_s for area in areas], "geometry": geometry})
 
 
 def _seed_side(ptr_start: int, seed: int, first_allowed: bool) -> str:
