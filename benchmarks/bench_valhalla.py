@@ -12,9 +12,9 @@ One run, same machine, same inputs:
 2. ``--points`` home points: centres of populated H3 cells (seeded shuffle) that snap to a walkable street.
    Targets of the matrix: the centres of the cells with a school (IPEA grid).
 3. **Isochrones** 5/10/15 min at the adult walking speed (1.3 m/s = 4.68 km/h for both): Vicino's
-   ``reach_from_point`` + ``isochrones_from_reach`` + the API's rounded GeoJSON features (what
-   ``geo.point_query.isochrones`` returns) in-process against Valhalla's ``Actor.isochrone`` in-process (its
-   GeoJSON text), each point timed alone after a warm-up.
+   ``reach_from_point`` + ``isochrone_areas`` + the API's GeoJSON features (the walking branch of
+   ``geo.point_query.isochrones``: features with coordinates rounded to 6 decimals) in-process against Valhalla's
+   ``Actor.isochrone`` in-process (its GeoJSON text), each point timed alone after a warm-up.
    The areas are compared per point and cutoff as intersection over union (in the city's metric CRS).
 4. **Matrix** 1 × schools: Vicino's ``reach_from_point`` + ``travel_times_from_reach`` against Valhalla's
    pedestrian ``Actor.matrix`` (which snaps the targets in each call, where Vicino's are snapped once, as the
@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -47,11 +48,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from data_sources.osm import graph_from_osm_file  # noqa: E402
+from routing.isochrone_areas import isochrone_areas  # noqa: E402
 from routing.network import network_from_graph, transformer_between  # noqa: E402
 from routing.profiles import ADULT  # noqa: E402
 from routing.reach import (  # noqa: E402
     PointNotOnNetworkError,
-    isochrones_from_reach,
     reach_from_point,
     travel_times_from_reach,
 )
@@ -97,16 +98,23 @@ def vicino_side(network: Any, points: list[tuple[float, float]], schools: pd.Dat
     targets = locations_from_points(
         network, schools["id"].to_numpy(), schools["lon"].to_numpy(), schools["lat"].to_numpy()
     )
+
+    def answer(lon: float, lat: float) -> tuple[list[Any], list[dict[str, Any]]]:
+        """What the API's walking isochrones() builds from a point (after its checks): the areas and their
+        GeoJSON features."""
+        areas = isochrone_areas(reach_from_point(network, lon, lat, max(cutoffs), ADULT), cutoffs)
+        return areas, [{"type": "Feature", "geometry": area.geojson,
+                        "properties": {"minutes": int(area.cutoff_s // 60), "method": "network"}}
+                       for area in areas]  # fmt: skip
+
     for lon, lat in points[:10]:
-        isochrones_from_reach(reach_from_point(network, lon, lat, max(cutoffs), ADULT), cutoffs)
+        answer(lon, lat)
     iso_ms, areas = [], []
     for lon, lat in points:
         started = time.perf_counter()
-        frame = isochrones_from_reach(reach_from_point(network, lon, lat, max(cutoffs), ADULT), cutoffs)
-        # What the API's isochrones() returns: GeoJSON-like features (rounded to 1e-6 degrees by the routing).
-        [shapely.geometry.mapping(g) for g in frame["geometry"].to_numpy()]
+        drawn, _ = answer(lon, lat)
         iso_ms.append((time.perf_counter() - started) * 1000)
-        areas.append(dict(zip(frame["cutoff_s"] / 60, frame["geometry"], strict=True)))
+        areas.append({area.cutoff_s / 60: area.geometry for area in drawn})
     # The matrix: Valhalla's answers any distance, so the search is bounded only by the farthest school
     # (a generous 3 hours of walking covers the whole extract).
     matrix_ms, matrix_s = [], []
@@ -266,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             "network_build_s": round(network_s, 2),
             "isochrone": percentiles(ours["isochrone_ms"]),
             "matrix": percentiles(ours["matrix_ms"]),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         },
     }
     print(f"\n{'job':<28} {'Vicino p50':>11} {'p95':>8} {'Valhalla p50':>13} {'p95':>8} {'ratio p50':>10}")
@@ -278,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             "isochrone": v_iso,
             "isochrone_errors": theirs["isochrone_errors"][:5],
             "matrix": v_mat,
+            "peak_rss_mb": theirs.get("peak_rss_mb"),
         }
         report["isochrone_speedup_p50"] = round(v_iso["p50_ms"] / report["vicino"]["isochrone"]["p50_ms"], 2)
         report["isochrone_speedup_p95"] = round(v_iso["p95_ms"] / report["vicino"]["isochrone"]["p95_ms"], 2)
@@ -290,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         ):
             print(f"{job:<28} {mine['p50_ms']:>9.2f}ms {mine['p95_ms']:>6.2f}ms {other['p50_ms']:>11.2f}ms "
                   f"{other['p95_ms']:>6.2f}ms {other['p50_ms'] / mine['p50_ms']:>9.2f}x")  # fmt: skip
-        print(f"\nValhalla {theirs['version']}: tiles built in {theirs['build_tiles_s']:.2f} s")
+        print(f"\nValhalla {theirs['version']}: tiles built in {theirs['build_tiles_s']:.2f} s; peak memory: "
+              f"Vicino {report['vicino']['peak_rss_mb']} MB (with the driver's data), Valhalla worker "
+              f"{theirs.get('peak_rss_mb')} MB")  # fmt: skip
         print(f"Areas (IoU per point, median / p10): {json.dumps(report['areas'])}")
         comparison = {k: v for k, v in report["matrix_comparison"].items() if k != "worst"}
         print(f"Matrix: {json.dumps(comparison)}")

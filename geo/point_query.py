@@ -22,6 +22,7 @@ from opening_hours import OpeningHours
 from data_sources.errors import InvalidRequestError
 from geo.models import DataRelease, Opportunity
 from geo.networks import network_for_release
+from routing.isochrone_areas import isochrone_areas
 from routing.network import Network, transformer_between
 from routing.profiles import WalkProfile, profile_for_age
 from routing.raptor import (
@@ -36,7 +37,6 @@ from routing.raptor import (
 )
 from routing.reach import (
     PointNotOnNetworkError,
-    isochrones_from_reach,
     metres_to_places,
     reach_from_point,
     route_from_reach,
@@ -578,10 +578,10 @@ def isochrones(
         except PointNotOnNetworkError as error:
             raise QueryError(str(error)) from None
         departure = window.label
-        for row in isochrones_from_reach(reach, [m * 60 for m in minutes]).itertuples():
-            features.append(
-                _area_feature(row.geometry, int(row.cutoff_s // 60), method="network_transit", rounded=True)
-            )
+        features = [
+            _geojson_feature(area.geojson, int(area.cutoff_s // 60), method="network_transit")
+            for area in isochrone_areas(reach, [m * 60 for m in minutes])
+        ]
     elif index.network is None:
         x, y = transformer_between(4326, index.metric_epsg).transform(lon, lat)
         to_wgs = transformer_between(index.metric_epsg, 4326)
@@ -594,8 +594,10 @@ def isochrones(
             reach = reach_from_point(index.network, lon, lat, max(minutes) * 60, profile, max_snap_m=MAX_SNAP_M)
         except PointNotOnNetworkError as error:
             raise QueryError(str(error)) from None
-        for row in isochrones_from_reach(reach, [m * 60 for m in minutes]).itertuples():
-            features.append(_area_feature(row.geometry, int(row.cutoff_s // 60), method="network", rounded=True))
+        features = [
+            _geojson_feature(area.geojson, int(area.cutoff_s // 60), method="network")
+            for area in isochrone_areas(reach, [m * 60 for m in minutes])
+        ]
     return {
         "type": "FeatureCollection",
         "features": features,
@@ -608,17 +610,16 @@ def isochrones(
     }
 
 
-def _area_feature(geometry: shapely.Geometry, minutes: int, *, method: str, rounded: bool = False) -> dict[str, Any]:
-    """An area as a GeoJSON feature, coordinates to 6 decimals (``rounded``: they already are, as
-    :func:`routing.reach.isochrones_from_reach` gives them; rounding vertices in numpy costs far less than
-    ``shapely.set_precision``, which re-noded every polygon and was most of an isochrone's time)."""
-    if not rounded:
-        geometry = shapely.transform(geometry, lambda xy: np.round(xy, 6))
-    return {
-        "type": "Feature",
-        "geometry": shapely.geometry.mapping(geometry),
-        "properties": {"minutes": minutes, "method": method},
-    }
+def _area_feature(geometry: shapely.Geometry, minutes: int, *, method: str) -> dict[str, Any]:
+    """An area drawn without the street network as a GeoJSON feature, coordinates rounded to 6 decimals."""
+    geometry = shapely.transform(geometry, lambda xy: np.round(xy, 6))
+    return _geojson_feature(shapely.geometry.mapping(geometry), minutes, method=method)
+
+
+def _geojson_feature(geometry: dict[str, Any], minutes: int, *, method: str) -> dict[str, Any]:
+    """An area's GeoJSON geometry as a feature (network areas come as GeoJSON from
+    :func:`routing.isochrone_areas.isochrone_areas`, coordinates already rounded to 6 decimals)."""
+    return {"type": "Feature", "geometry": geometry, "properties": {"minutes": minutes, "method": method}}
 
 
 def walking_route(

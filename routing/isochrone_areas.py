@@ -7,7 +7,7 @@ the street network: it does not cross a river or a rail yard the streets do not 
 
 One query costs well under a millisecond on Porto Alegre: the sampling, the raster and the band are one compiled
 pass over the reached segments (:func:`distance_raster`), the contours come from contourpy's C++ generator, and the
-areas go to WGS84 through a quadratic fitted to a few exact points (:mod:`routing.local_transform`) and to GeoJSON
+areas go to WGS84 through a biquadratic interpolating a few exact points (:mod:`routing.local_transform`) and to GeoJSON
 straight from the coordinate arrays, with no shapely object per vertex.
 """
 
@@ -43,8 +43,25 @@ class IsochroneArea:
 
 
 @njit(cache=True, nogil=True)
+def _segments_within(dist, node_ptr, node_segments, seg_u, budget, origin_segment):  # type: ignore[no-untyped-def]
+    """The origin's segment (walked from the origin even if neither end is within budget), then every segment
+    with an end within ``budget``, once (from its u end if that is within budget, else from its v end)."""
+    out = [origin_segment]
+    for node in range(dist.shape[0]):
+        if not dist[node] <= budget:
+            continue
+        for j in range(node_ptr[node], node_ptr[node + 1]):
+            s = node_segments[j]
+            if s != origin_segment and (seg_u[s] == node or not dist[seg_u[s]] <= budget):
+                out.append(s)
+    return np.array(out, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
 def distance_raster(  # type: ignore[no-untyped-def]
     dist,
+    node_ptr,
+    node_segments,
     seg_u,
     seg_v,
     seg_length,
@@ -67,6 +84,9 @@ def distance_raster(  # type: ignore[no-untyped-def]
     ----------
     dist
         Metres to every node (inf where not reached).
+    node_ptr, node_segments
+        The segments at each node (:attr:`routing.network.Network.segments_at_node`): only the segments at the
+        nodes reached are visited.
     seg_u, seg_v, seg_length, seg_forward, seg_backward
         The network's segments.
     sample_ptr, sample_fraction, sample_x, sample_y
@@ -87,39 +107,31 @@ def distance_raster(  # type: ignore[no-untyped-def]
         none), cell (0, 0) starts at (``x0``, ``y0``). The same as sampling the reached segments, taking each
         cell's minimum and ``scipy.ndimage.grey_erosion`` with a disc footprint (tested against it).
     """
-    n_segments = seg_u.shape[0]
-    xs = np.empty(1024, dtype=np.float64)
-    ys = np.empty(1024, dtype=np.float64)
-    ms = np.empty(1024, dtype=np.float64)
+    segments = _segments_within(dist, node_ptr, node_segments, seg_u, budget, origin_segment)
+    capacity = 0
+    for s in segments:
+        capacity += sample_ptr[s + 1] - sample_ptr[s]
+    xs = np.empty(capacity, dtype=np.float64)
+    ys = np.empty(capacity, dtype=np.float64)
+    ms = np.empty(capacity, dtype=np.float64)
     count = 0
     x_min, y_min, x_max, y_max = np.inf, np.inf, -np.inf, -np.inf
-    for s in range(n_segments):
-        du = dist[seg_u[s]]
-        dv = dist[seg_v[s]]
-        if not (min(du, dv) <= budget or s == origin_segment):
-            continue
-        length = seg_length[s]
+    for s in segments:
+        du, dv, length = dist[seg_u[s]], dist[seg_v[s]], seg_length[s]
+        forward, backward = seg_forward[s], seg_backward[s]
         for k in range(sample_ptr[s], sample_ptr[s + 1]):
             position = sample_fraction[k] * length
-            via_u = du + position if seg_forward[s] else np.inf
-            via_v = dv + (length - position) if seg_backward[s] else np.inf
+            via_u = du + position if forward else np.inf
+            via_v = dv + (length - position) if backward else np.inf
             metres = min(via_u, via_v)
             if s == origin_segment:
                 delta = position - origin_fraction * length
-                allowed = seg_forward[s] if delta >= 0 else seg_backward[s]
-                direct = abs(delta) if allowed else np.inf
-                metres = min(metres, direct)
+                allowed = forward if delta >= 0 else backward
+                metres = min(metres, abs(delta) if allowed else np.inf)
             if not metres <= budget:
                 continue
-            if count == xs.shape[0]:
-                xs = np.concatenate((xs, np.empty(count, dtype=np.float64)))
-                ys = np.concatenate((ys, np.empty(count, dtype=np.float64)))
-                ms = np.concatenate((ms, np.empty(count, dtype=np.float64)))
-            x = sample_x[k]
-            y = sample_y[k]
-            xs[count] = x
-            ys[count] = y
-            ms[count] = metres
+            x, y = sample_x[k], sample_y[k]
+            xs[count], ys[count], ms[count] = x, y, metres
             count += 1
             x_min, x_max = min(x_min, x), max(x_max, x)
             y_min, y_max = min(y_min, y), max(y_max, y)
@@ -136,17 +148,28 @@ def distance_raster(  # type: ignore[no-untyped-def]
         if ms[i] < cells[row, column]:
             cells[row, column] = ms[i]
     # The band: every cell takes the smallest value within the disc around it (the margin keeps the disc inside).
+    # The disc is a stack of rows, row dy spanning |dx| <= width[dy]: the minimum over each half-width is taken
+    # along the rows first (spans[w]), then over the disc's rows.
+    r = radius_cells
+    spans = np.empty((r + 1, ny, nx))
+    spans[0] = cells
+    for w in range(1, r + 1):
+        for row in range(ny):
+            for column in range(nx):
+                best = spans[w - 1, row, column]
+                if column >= w:
+                    best = min(best, cells[row, column - w])
+                if column + w < nx:
+                    best = min(best, cells[row, column + w])
+                spans[w, row, column] = best
     grid = np.full((ny, nx), unreached)
-    r2 = radius_cells * radius_cells
-    for row in range(ny):
-        for column in range(nx):
-            value = cells[row, column]
-            if value == unreached:
-                continue
-            for dy in range(-radius_cells, radius_cells + 1):
-                for dx in range(-radius_cells, radius_cells + 1):
-                    if dx * dx + dy * dy <= r2 and value < grid[row + dy, column + dx]:
-                        grid[row + dy, column + dx] = value
+    for dy in range(-r, r + 1):
+        width = int(np.floor(np.sqrt(r * r - dy * dy) + 1e-9))
+        for row in range(max(0, -dy), min(ny, ny - dy)):
+            for column in range(nx):
+                value = spans[width, row + dy, column]
+                if value < grid[row, column]:
+                    grid[row, column] = value
     return grid, x0, y0, unreached
 
 
@@ -216,10 +239,11 @@ def isochrone_areas(
     net = reach.network
     _, fractions, sample_x, sample_y = net.segment_samples
     radius = max(1, int(round(band_m / cell_m)))
+    node_ptr, node_segments = net.segments_at_node
     grid, x0, y0, _ = distance_raster(
-        reach.dist, net.seg_u, net.seg_v, net.seg_length, net.seg_forward, net.seg_backward, net.segment_sample_ptr,
-        fractions, sample_x, sample_y, int(reach.origin.segment[0]), float(reach.origin.fraction[0]), max(budgets),
-        cell_m, band_m + 2 * cell_m, radius,
+        reach.dist, node_ptr, node_segments, net.seg_u, net.seg_v, net.seg_length, net.seg_forward,
+        net.seg_backward, net.segment_sample_ptr, fractions, sample_x, sample_y, int(reach.origin.segment[0]),
+        float(reach.origin.fraction[0]), max(budgets), cell_m, band_m + 2 * cell_m, radius,
     )  # fmt: skip
     generator = _contour_generator(x0, y0, cell_m, grid)
     # All rings of all cutoffs as one array: thinned, to WGS84 and rounded at once, polygons made in one call.

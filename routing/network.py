@@ -135,6 +135,16 @@ class Network:
         segment = self.segment_samples[0]
         return np.searchsorted(segment, np.arange(len(self.seg_u) + 1)).astype(np.int64)
 
+    @cached_property
+    def segments_at_node(self) -> tuple[IntArray, IntArray]:
+        """The segments that end at each node, as CSR ``(ptr, segment)``: node ``n``'s are
+        ``segment[ptr[n]:ptr[n + 1]]``, those that start at ``n`` (``seg_u``) first; a loop is listed once."""
+        ends = np.concatenate([self.seg_u, self.seg_v[self.seg_v != self.seg_u]])
+        segments = np.concatenate([np.arange(len(self.seg_u)), np.flatnonzero(self.seg_v != self.seg_u)])
+        order = np.argsort(ends, kind="stable")
+        ptr = np.searchsorted(ends[order], np.arange(self.n_nodes + 1)).astype(np.int64)
+        return ptr, segments[order].astype(np.int64)
+
     def _adjacency(self, *, reverse: bool) -> sparse.csr_matrix:
         rows = np.concatenate([self.seg_u[self.seg_forward], self.seg_v[self.seg_backward]])
         cols = np.concatenate([self.seg_v[self.seg_forward], self.seg_u[self.seg_backward]])

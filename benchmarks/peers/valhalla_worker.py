@@ -14,6 +14,7 @@ finds no route). Only the standard library and the ``valhalla`` package are used
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -111,6 +112,7 @@ def main(request_path: str, result_path: str) -> int:
                 "isochrone_errors": iso_errors,
                 "matrix_ms": matrix_ms,
                 "matrix_s": matrix_s,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
     )
