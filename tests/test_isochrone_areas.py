@@ -32,9 +32,7 @@ _TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True
 
 def local(geometry: shapely.Geometry) -> shapely.Geometry:
     """A lon/lat geometry in the hand-built graphs' local metres."""
-    return shapely.transform(
-        geometry, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0], xy[:, 1])) - [X0, Y0]
-    )
+    return shapely.transform(geometry, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0], xy[:, 1])) - [X0, Y0])
 
 
 @pytest.fixture(scope="module")

@@ -104,9 +104,7 @@ def test_same_raster_as_numpy_and_scipy_on_porto_alegre(poa: tuple[Network, list
 def test_same_raster_on_a_one_way_street_walked_from_its_middle() -> None:
     # A 400 m one-way street 1 -> 2 (east), a two-way street 2 -> 3 north, and a two-way street 3 -> 1 back:
     # from the middle of the one-way street, its western half is walked only round the block.
-    graph = build_graph(
-        {1: (0.0, 0.0), 2: (400.0, 0.0), 3: (400.0, 300.0)}, two_way=[(2, 3), (3, 1)], one_way=[(1, 2)]
-    )
+    graph = build_graph({1: (0.0, 0.0), 2: (400.0, 0.0), 3: (400.0, 300.0)}, two_way=[(2, 3), (3, 1)], one_way=[(1, 2)])
     network = network_from_graph(graph, "EPSG:32632")
     reach = reach_from_point(network, *lonlat(200.0, 0.0), 600.0, EXACT)
     for budget in (150.0, 600.0, reach.max_metres):
