@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,8 @@ import shapely
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _harness import reset_peak  # noqa: E402
 
 from data_sources.osm import graph_from_osm_file  # noqa: E402
 from routing.isochrone_areas import isochrone_areas  # noqa: E402
@@ -67,6 +68,19 @@ HEXGRID = Path("porto_alegre") / "poa_hexgrid.csv"
 EPSG = 31982
 CONTOURS_MIN = (5, 10, 15)
 SEED = 20_261_130
+#: The pairs that differ most, explained (checked in the OSM extract and with Valhalla's locate, route and
+#: trace_attributes; see the README's benchmark section).
+EXPLAINED = {
+    (-51.174425, -30.002512): (
+        "snapping to a private road: this cell centre is 9.7 m from way 98458720 (highway=service, access=private, "
+        "an enclosed compound) and 75 m from Avenida Sertório (way 356396252, primary, sidewalk=right). Vicino's "
+        "walk graph leaves access=private ways out (osmnx's walk filter), so the home snaps to the avenue and walks "
+        "on from there (0.63 km to the nearest school cell); Valhalla snaps to the private road (allowed at a "
+        "route's ends), walks 1,054 m along it and 47 m of driveways (ways 98458810, 806000519, 98458926) to join "
+        "the avenue 1 km west of Vicino's snap point, and walks back east (2.3 km, 22 minutes more). From there "
+        "both follow the same streets (Avenida Sertório, Rua Piauí)."
+    ),
+}
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:
@@ -80,6 +94,13 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
         "mean_ms": round(float(data.mean()), 2),
         "n": int(len(data)),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM, MB): unlike ``ru_maxrss``, not inherited across fork + exec."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return round(int(line.split()[1]) / 1024, 1)
 
 
 def home_points(network: Any, hexgrid: pd.DataFrame, wanted: int) -> list[tuple[float, float]]:
@@ -125,7 +146,12 @@ def vicino_side(network: Any, points: list[tuple[float, float]], schools: pd.Dat
         seconds = dict(zip(table["to_id"].astype(str), table["travel_time"], strict=True))
         matrix_s.append([seconds.get(str(i)) for i in schools["id"]])
     snap_m = dict(zip(schools["id"].astype(str), targets.snap_distance, strict=True))
-    return {"isochrone_ms": iso_ms, "areas": areas, "matrix_ms": matrix_ms, "matrix_s": matrix_s, "snap_m": snap_m}
+    origin_snap_m = [
+        float(locations_from_points(network, ["o"], np.array([lon]), np.array([lat])).snap_distance[0])
+        for lon, lat in points
+    ]
+    return {"isochrone_ms": iso_ms, "areas": areas, "matrix_ms": matrix_ms, "matrix_s": matrix_s, "snap_m": snap_m,
+            "origin_snap_m": origin_snap_m}  # fmt: skip
 
 
 def valhalla_side(
@@ -224,11 +250,13 @@ def compare_matrix(
         "worst": [
             {
                 "from": [round(c, 6) for c in points[int(r.point)]],
+                "from_snap_m": round(ours["origin_snap_m"][int(r.point)], 1),
                 "to_school_cell": str(schools["id"].iloc[int(r.target)]),
                 "to_snap_m": round(float(ours["snap_m"][str(schools["id"].iloc[int(r.target)])]), 1),
                 "vicino_min": round(r.vicino_s / 60, 1),
                 "valhalla_min": round(r.valhalla_s / 60, 1),
                 "relative": round(float(r.relative), 3),
+                "explanation": EXPLAINED.get(tuple(round(c, 6) for c in points[int(r.point)]), ""),
             }
             for r in worst.itertuples()
         ],
@@ -255,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         reach_from_point(network, *points[0], 60.0, ADULT)
     except PointNotOnNetworkError as error:
         raise SystemExit(f"first point does not snap: {error}") from None
+    reset_peak()  # the peak of the queries, with the network and the data loaded (not of building the graph)
     ours = vicino_side(network, points, schools)
+    vicino_peak_mb = peak_rss_mb()
     with tempfile.TemporaryDirectory(prefix="vicino-valhalla-") as workdir:
         theirs = valhalla_side(args.valhalla_python, points, schools, Path(workdir))
 
@@ -274,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             "network_build_s": round(network_s, 2),
             "isochrone": percentiles(ours["isochrone_ms"]),
             "matrix": percentiles(ours["matrix_ms"]),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": vicino_peak_mb,
         },
     }
     print(f"\n{'job':<28} {'Vicino p50':>11} {'p95':>8} {'Valhalla p50':>13} {'p95':>8} {'ratio p50':>10}")
@@ -301,13 +331,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{job:<28} {mine['p50_ms']:>9.2f}ms {mine['p95_ms']:>6.2f}ms {other['p50_ms']:>11.2f}ms "
                   f"{other['p95_ms']:>6.2f}ms {other['p50_ms'] / mine['p50_ms']:>9.2f}x")  # fmt: skip
         print(f"\nValhalla {theirs['version']}: tiles built in {theirs['build_tiles_s']:.2f} s; peak memory: "
-              f"Vicino {report['vicino']['peak_rss_mb']} MB (with the driver's data), Valhalla worker "
-              f"{theirs.get('peak_rss_mb')} MB")  # fmt: skip
+              f"Vicino {report['vicino']['peak_rss_mb']} MB (queries, network loaded), Valhalla worker "
+              f"{theirs.get('peak_rss_mb')} MB (actor and tiles loaded)")  # fmt: skip
         print(f"Areas (IoU per point, median / p10): {json.dumps(report['areas'])}")
         comparison = {k: v for k, v in report["matrix_comparison"].items() if k != "worst"}
         print(f"Matrix: {json.dumps(comparison)}")
+        explained = set()
         for row in report["matrix_comparison"].get("worst", [])[:5]:
-            print(f"  differs most: {row}")
+            print(f"  differs most: { {k: v for k, v in row.items() if k != 'explanation'} }")
+            if row["explanation"] and row["explanation"] not in explained:
+                explained.add(row["explanation"])
+                print(f"    why: {row['explanation']}")
     else:
         for job, mine in (("isochrone 5/10/15 min", report["vicino"]["isochrone"]),
                           (f"matrix 1 x {len(schools)}", report["vicino"]["matrix"])):  # fmt: skip
