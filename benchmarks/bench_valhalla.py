@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -46,7 +47,7 @@ import shapely
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _harness import reset_peak  # noqa: E402
+from _harness import reset_peak, rss_mb  # noqa: E402
 
 from data_sources.osm import graph_from_osm_file  # noqa: E402
 from routing.isochrone_areas import isochrone_areas  # noqa: E402
@@ -274,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     graph = graph_from_osm_file(DATA_DIR / PBF)
     network = network_from_graph(graph, EPSG)
     network_s = time.perf_counter() - started
+    del graph  # a server keeps the network's arrays, not the networkx graph they were built from
+    gc.collect()
     hexgrid = pd.read_csv(DATA_DIR / HEXGRID, dtype={"id": str})
     points = home_points(network, hexgrid, args.points)
     schools = hexgrid[hexgrid["schools"] > 0][["id", "lon", "lat"]].reset_index(drop=True)
@@ -284,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     except PointNotOnNetworkError as error:
         raise SystemExit(f"first point does not snap: {error}") from None
     reset_peak()  # the peak of the queries, with the network and the data loaded (not of building the graph)
+    resident_mb = rss_mb()
     ours = vicino_side(network, points, schools)
     vicino_peak_mb = peak_rss_mb()
     with tempfile.TemporaryDirectory(prefix="vicino-valhalla-") as workdir:
@@ -305,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             "isochrone": percentiles(ours["isochrone_ms"]),
             "matrix": percentiles(ours["matrix_ms"]),
             "peak_rss_mb": vicino_peak_mb,
+            "rss_before_queries_mb": round(resident_mb, 1),
         },
     }
     print(f"\n{'job':<28} {'Vicino p50':>11} {'p95':>8} {'Valhalla p50':>13} {'p95':>8} {'ratio p50':>10}")
