@@ -81,6 +81,12 @@ EXPLAINED = {
         "the avenue 1 km west of Vicino's snap point, and walks back east (2.3 km, 22 minutes more). From there "
         "both follow the same streets (Avenida Sertório, Rua Piauí)."
     ),
+    (-51.184473, -30.025254): (
+        "a snapping tie: this cell centre is 94.6 m from Rua Anita Garibaldi (way 356397849) and 94.9 m from Rua "
+        "Pedro Chaves Barcelos (way 69741290). Vicino snaps to the nearer, Anita Garibaldi (846 m, 10.8 min to "
+        "the school cell); Valhalla snaps to Pedro Chaves Barcelos from these coordinates (565 m, 7.3 min) but to "
+        "Anita Garibaldi from the same point rounded to 6 decimals, and then answers 10.9 min (846 m), as Vicino."
+    ),
 }
 
 
