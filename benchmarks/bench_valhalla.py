@@ -82,9 +82,10 @@ EXPLAINED = {
         "both follow the same streets (Avenida Sertório, Rua Piauí)."
     ),
     (-51.184473, -30.025254): (
-        "a snapping tie: this cell centre is 94.6 m from Rua Anita Garibaldi (way 356397849) and 94.9 m from Rua "
-        "Pedro Chaves Barcelos (way 69741290). Vicino snaps to the nearer, Anita Garibaldi (846 m, 10.8 min to "
-        "the school cell); Valhalla snaps to Pedro Chaves Barcelos from these coordinates (565 m, 7.3 min) but to "
+        "a snapping tie: this cell centre is about 95 m from both Rua Anita Garibaldi (way 356397849: 94.6 m in "
+        "Vicino's projection, the next street 94.9 m) and Rua Pedro Chaves Barcelos (way 69741290; Valhalla's "
+        "locate gives 94.8 m for both). Vicino snaps to Anita Garibaldi (846 m, 10.8 min to the school cell); "
+        "Valhalla snaps to Pedro Chaves Barcelos from these coordinates (565 m, 7.3 min) but to "
         "Anita Garibaldi from the same point rounded to 6 decimals, and then answers 10.9 min (846 m), as Vicino."
     ),
 }
