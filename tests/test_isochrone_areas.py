@@ -100,6 +100,8 @@ def test_porto_alegre_areas_are_valid_and_their_geojson_is_the_area(
             assert area.geometry.is_valid
             assert shape(area.geojson).equals(area.geometry)
             assert area.geojson["type"] in ("Polygon", "MultiPolygon")
+            # Thinned before rounding, no area needed a repair (a repaired one's GeoJSON comes as tuples).
+            assert isinstance(area.geojson["coordinates"], list)
             # Thinning vertices < 0.25 m apart and rounding to 1e-6 degrees move the outline by centimetres.
             union = shapely.union(area.geometry, reference.geometry).area
             assert shapely.intersection(area.geometry, reference.geometry).area / union > 0.999
@@ -107,3 +109,22 @@ def test_porto_alegre_areas_are_valid_and_their_geojson_is_the_area(
         snapped = shapely.line_interpolate_point(home_segment, reach.origin.fraction[0], normalized=True)
         home = shapely.Point(network.to_wgs84.transform(snapped.x, snapped.y))
         assert all(area.geometry.contains(home) for area in areas)
+
+
+def test_areas_the_rounding_breaks_are_repaired_and_their_geojson_follows(
+    poa: tuple[Network, list[tuple[float, float]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without thinning, rounding to 1e-6 degrees folds rings where contour vertices crowd a cell centre (most
+    # areas on Porto Alegre): each such area is rebuilt valid, and its GeoJSON is the rebuilt area.
+    import routing.isochrone_areas as drawing
+
+    monkeypatch.setattr(drawing, "MIN_VERTEX_SPACING_M", 0.0)
+    network, points = poa
+    repaired = 0
+    for lon, lat in points[:30]:
+        reach = reach_from_point(network, lon, lat, 900.0, ADULT)
+        for area in isochrone_areas(reach, [300.0, 600.0, 900.0]):
+            assert area.geometry.is_valid and area.geometry.geom_type in ("Polygon", "MultiPolygon")
+            assert shape(area.geojson).equals(area.geometry)
+            repaired += isinstance(area.geojson["coordinates"], tuple)  # shapely's mapping gives tuples
+    assert repaired > 0, "no area needed a repair: the check exercised nothing"
