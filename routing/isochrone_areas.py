@@ -212,7 +212,9 @@ def _contour_generator(x0: float, y0: float, cell_m: float, grid: np.ndarray) ->
     """contourpy's serial generator over cell centres, made directly (its factory's checks and masked-array
     handling cost more than the contours; the grid has no NaN or inf to mask)."""
     ny, nx = grid.shape
-    x, y = np.meshgrid(x0 + (np.arange(nx) + 0.5) * cell_m, y0 + (np.arange(ny) + 0.5) * cell_m)
+    x, y = np.empty((ny, nx)), np.empty((ny, nx))  # np.meshgrid's own overhead was a tenth of the call
+    x[:] = x0 + (np.arange(nx) + 0.5) * cell_m
+    y[:] = (y0 + (np.arange(ny) + 0.5) * cell_m)[:, np.newaxis]
     return contourpy.SerialContourGenerator(
         x, y, grid, None, corner_mask=True, line_type=contourpy.LineType.Separate,
         fill_type=contourpy.FillType.OuterOffset, quad_as_tri=False, z_interp=contourpy.ZInterp.Linear,
