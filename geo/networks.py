@@ -14,8 +14,9 @@ def _network_from_cache_file(graph_path: str, metric_epsg: int) -> Network:
     with open(graph_path, "rb") as handle:
         graph = pickle.load(handle)
     network = network_from_graph(graph, metric_epsg)
-    # Build the lazy parts now, so the first request does not pay for them.
+    # Build the lazy parts now, so the first request does not pay for them (the last three draw isochrones).
     _ = network.csr_arrays, network.csr_reverse_arrays, network.strtree, network.to_metric, network.to_wgs84
+    _ = network.segment_samples, network.segment_sample_ptr, network.segments_at_node
     return network
 
 
