@@ -175,8 +175,8 @@ def resolve_sources(
 ) -> tuple[dict[str, tuple[SourceConfig, Path]], dict[str, str]]:
     """Local paths of a city's sources (local file, override, or cached download), and the optional ones missing.
 
-    A source marked ``optional = true`` that cannot be found or downloaded is skipped with its reason (Milan has
-    no schools file offline); any other missing source stops the import.
+    A source marked ``optional = true`` that cannot be found or downloaded is skipped with its reason (a schools file
+    that is not offline); any other missing source stops the import.
     """
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(config.sources))
@@ -433,7 +433,9 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
 def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A published list of facilities, read by the registered reader the city configuration names."""
     where = f"{context.config.path.name}: source {source.name!r}"
-    reader = readers.reader_named(str(source.options.get("reader", "")), "opportunities", where=where)
+    reader = readers.reader_named(
+        str(source.options.get("reader", "")), "opportunities", where=where, modules=context.config.reader_modules
+    )
     same_as = source.options.get("same_places_as")
     same_places = None
     if same_as:
@@ -462,11 +464,14 @@ def load_catalogue(context: LoadContext, source: SourceConfig, path: Path) -> Lo
 def load_schools(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A schools file: Vicino's documented format (:mod:`data_sources.schools`) or a city's own reader.
 
-    ``reader = "<name>"`` names a reader of :data:`data_sources.readers.READERS` (``schools_from_yearly_file``);
+    ``reader = "<name>"`` names a registered reader (:func:`data_sources.readers.registered_readers`);
     the options it declares (``level``, ``school_year``) are passed to it as keyword arguments.
     """
     where = f"{context.config.path.name}: source {source.name!r}"
-    reader = readers.reader_named(str(source.options.get("reader", "schools_from_file")), "schools", where=where)
+    reader = readers.reader_named(
+        str(source.options.get("reader", "schools_from_file")), "schools", where=where,
+        modules=context.config.reader_modules,
+    )  # fmt: skip
     frame, report = reader(path, boundary=context.boundary, source=source.name, options=source.options)
     frame = without_overlong_text(frame, report, source.name, path)
     return Loaded({source.name: summary_line(report, store_schools(context.release, frame))}, report)

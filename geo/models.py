@@ -66,7 +66,7 @@ class DataRelease(models.Model):
 
 
 class Neighbourhood(models.Model):
-    """A neighbourhood or administrative zone (Milan: 88 NIL, 9 Municipi)."""
+    """A neighbourhood or administrative zone of one of the city's ``[zones] levels``."""
 
     release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="neighbourhoods")
     level = models.CharField(max_length=32, help_text="e.g. nil, municipio")
@@ -183,7 +183,7 @@ class School(models.Model):
 
 
 class TransitFeed(models.Model):
-    """A GTFS feed of a release; ``has_timetables`` is False for stops-only feeds (Milan's 2019 AMAT extract)."""
+    """A GTFS feed of a release; ``has_timetables`` is False for stops-only feeds (stops and routes only)."""
 
     release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="transit_feeds")
     name = models.CharField(max_length=64)

@@ -26,6 +26,7 @@ from geo.gaps import gap_rows, has_age_data
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
 from geo.transit_route import transit_route
+from geo.zones import zone_level_order
 from layers.exports import FORMATS
 from web.access import Access, neighbourhoods_group, pillars_group
 from web.api_params import (
@@ -307,7 +308,8 @@ def tiles(request: HttpRequest, city: str, layer: str, z: int, x: int, y: int) -
 # ---------------------------------------------------------------------------------------------------------------
 # The pillar index (README, "The pillar index"): a self-contained block with its own parameter checks.
 
-_PILLAR_ORIGINS = ("nil", "municipio", "school", "census_section", "h3")
+#: Origin kinds besides the city's own zone levels (``[zones] levels`` in its TOML).
+_PILLAR_UNIT_ORIGINS = ("school", "census_section", "h3")
 _PILLAR_PROFILES = ("age_0_5", "age_6_10", "age_11_13", "age_14_17")
 
 
@@ -325,8 +327,10 @@ def pillars(
 
     city_obj, release = city_release(city)
     origin_kind = origins or None
-    if origin_kind is not None and origin_kind not in _PILLAR_ORIGINS:
-        raise ApiError(f"origins={origin_kind!r}: use one of {', '.join(_PILLAR_ORIGINS)}")
+    origin_kinds = (*(level for level in zone_level_order(city_obj) if level not in _PILLAR_UNIT_ORIGINS),
+                    *_PILLAR_UNIT_ORIGINS)  # fmt: skip
+    if origin_kind is not None and origin_kind not in origin_kinds:
+        raise ApiError(f"origins={origin_kind!r}: use one of {', '.join(origin_kinds)}")
     chosen_profile = profile or "age_11_13"
     if chosen_profile not in _PILLAR_PROFILES:
         raise ApiError(f"profile={chosen_profile!r}: use one of {', '.join(_PILLAR_PROFILES)}")
