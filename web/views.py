@@ -118,17 +118,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @page_access("families")
 @require_GET
 def family(request: HttpRequest, city: str) -> HttpResponse:
-    city_obj, release = _city_and_release(city)
-    _activate_city_language(request, city_obj)
-    return render(request, "web/family.html", _context(request, city_obj, release, "family"))
+    return _simple_page(request, city, "family")
 
 
 @page_access("schools")
 @require_GET
 def schools(request: HttpRequest, city: str) -> HttpResponse:
+    return _simple_page(request, city, "schools")
+
+
+def _simple_page(request: HttpRequest, city: str, page: str) -> HttpResponse:
+    """A page that needs nothing but the common context: ``web/<page>.html`` in the city's language."""
     city_obj, release = _city_and_release(city)
     _activate_city_language(request, city_obj)
-    return render(request, "web/schools.html", _context(request, city_obj, release, "schools"))
+    return render(request, f"web/{page}.html", _context(request, city_obj, release, page))
 
 
 @page_access("planner")
