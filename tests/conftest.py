@@ -87,6 +87,20 @@ def milan_loaded(db: None) -> object:
     return import_city(city_config_from_slug("milan"))
 
 
+def log_in(page: Any, base_url: str, next_path: str, username: str = "planner") -> None:
+    """Create the user ``username`` (once, with :data:`PLANNER_PASSWORD`) and log in through the login page, which
+    then goes to ``next_path``."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    if not users.filter(username=username).exists():
+        users.create_user(username, password=PLANNER_PASSWORD)
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PLANNER_PASSWORD)
+    page.click("#login-button")
+
+
 def city_with_layers_fixture(
     slug: str, profiles: tuple[str, ...], origin_kinds: set[str], then: Callable[[Any], object] | None = None
 ) -> Callable[..., Iterator[object]]:

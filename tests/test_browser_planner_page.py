@@ -12,20 +12,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_helpers import new_page, serious_violations, shoot
-from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+from tests.conftest import load_city_with_layers, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, live_server, next_path: str) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-
-    if not get_user_model().objects.filter(username="planner").exists():
-        get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+    log_in(page, live_server.url, next_path)
 
 
 def _python_gaps(slug: str, level: str, category: str) -> list[dict[str, object]]:
