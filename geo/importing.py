@@ -316,6 +316,16 @@ def store_population_units(release: DataRelease, units: gpd.GeoDataFrame) -> int
     return len(units)
 
 
+def _place_fields(release: DataRelease, row: Any) -> dict[str, Any]:
+    """The fields every stored place has (opportunities and schools): its source and id there, name, address,
+    capacity and point."""
+    return {
+        "release": release, "source": str(row.source), "source_id": str(row.id), "name": _text(row.name, "name"),
+        "address": _text(row.address, "address"), "capacity": _value(row.capacity),
+        "geom": geos_from_shapely(row.geometry),
+    }  # fmt: skip
+
+
 def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
     """Store an opportunities frame (:data:`OPPORTUNITY_COLUMNS`)."""
     rows = []
@@ -323,10 +333,7 @@ def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
         price = _value(row.price)
         rows.append(
             Opportunity(
-                release=release,
-                source=str(row.source),
-                source_id=str(row.id),
-                name=_text(row.name, "name"),
+                **_place_fields(release, row),
                 provider=_text(row.provider, "provider"),
                 category=row.category,
                 pillars=str(_value(row.pillars) or ""),
@@ -336,10 +343,7 @@ def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 price=None if price is None else round(float(price), 2),
                 voucher=_value(row.voucher),
                 opening_hours=_text(row.opening_hours, "opening_hours"),
-                capacity=_value(row.capacity),
-                address=_text(row.address, "address"),
                 website=_text(row.website, "website"),
-                geom=geos_from_shapely(row.geometry),
             )
         )
     Opportunity.objects.bulk_create(rows, batch_size=1000)
@@ -351,17 +355,11 @@ def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
     School.objects.bulk_create(
         [
             School(
-                release=release,
-                source=str(row.source),
-                source_id=str(row.id),
-                name=_text(row.name, "name"),
+                **_place_fields(release, row),
                 level=_text(row.level, "level"),
-                address=_text(row.address, "address"),
-                capacity=_value(row.capacity),
                 management=_text(getattr(row, "management", None), "management"),
                 operator=_text(getattr(row, "operator", None), "operator"),
                 nil=_text(getattr(row, "nil", None), "nil"),
-                geom=geos_from_shapely(row.geometry),
             )
             for row in frame.itertuples(index=False)
         ],

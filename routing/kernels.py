@@ -64,6 +64,44 @@ def _heap_pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _lower(dist, touched, n_touched, heap_d, heap_n, size, node, d):  # type: ignore[no-untyped-def]
+    """Lower ``dist[node]`` to ``d`` (noting the node as touched the first time) and push it, growing the heap
+    when full; returns the new ``n_touched``, heap arrays and heap size."""
+    if dist[node] == INF:
+        touched[n_touched] = node
+        n_touched += 1
+    dist[node] = d
+    if size >= heap_d.shape[0]:
+        heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
+        heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
+    return n_touched, heap_d, heap_n, _heap_push(heap_d, heap_n, size, d, node)
+
+
+@njit(cache=True, nogil=True)
+def _search(indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size):  # type: ignore[no-untyped-def]
+    """Dijkstra from the seeds already in the heap, to ``limit``: the one search both kernels run.
+
+    Settles nodes nearest first (``settled``, in that order), records each node's predecessor (``pred``) and
+    every node it touches (``touched``); returns ``n_touched``, the number settled and the (maybe grown) heap.
+    """
+    n_settled = 0
+    while size > 0:
+        d, node, size = _heap_pop(heap_d, heap_n, size)
+        if done[node] or d > dist[node]:
+            continue
+        done[node] = True
+        settled[n_settled] = node
+        n_settled += 1
+        for e in range(indptr[node], indptr[node + 1]):
+            target = indices[e]
+            nd = d + weights[e]
+            if nd <= limit and nd < dist[target]:
+                pred[target] = node
+                n_touched, heap_d, heap_n, size = _lower(dist, touched, n_touched, heap_d, heap_n, size, target, nd)
+    return n_touched, n_settled, heap_d, heap_n
+
+
+@njit(cache=True, nogil=True)
 def bounded_searches(  # type: ignore[no-untyped-def]
     indptr,
     indices,
@@ -105,7 +143,9 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     n_searches = seed_ptr.shape[0] - 1
     dist = np.full(n_nodes, INF)
     done = np.zeros(n_nodes, dtype=np.bool_)
+    pred = np.empty(n_nodes, dtype=np.int64)  # the shared search records it; never read here
     touched = np.empty(n_nodes, dtype=np.int64)
+    settled = np.empty(n_nodes, dtype=np.int64)
     place_best = np.full(n_places, INF)
     reached = np.empty(n_places, dtype=np.int64)
     capacity = max(16, min(indices.shape[0] + n_searches, 1 << 14))  # grows when needed
@@ -119,45 +159,27 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     for s in range(n_searches):
         limit = limits[s]
         n_touched = 0
-        n_reached = 0
         size = 0
         for k in range(seed_ptr[s], seed_ptr[s + 1]):
             node = seed_nodes[k]
             d0 = seed_dists[k]
             if d0 <= limit and d0 < dist[node]:
-                if dist[node] == INF:
-                    touched[n_touched] = node
-                    n_touched += 1
-                dist[node] = d0
-                if size >= heap_d.shape[0]:
-                    heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
-                    heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
-                size = _heap_push(heap_d, heap_n, size, d0, node)
-        while size > 0:
-            d, node, size = _heap_pop(heap_d, heap_n, size)
-            if done[node] or d > dist[node]:
-                continue
-            done[node] = True
+                n_touched, heap_d, heap_n, size = _lower(dist, touched, n_touched, heap_d, heap_n, size, node, d0)
+        n_touched, n_settled, heap_d, heap_n = _search(
+            indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size
+        )
+        # Places in the order their nodes were settled (nearest first), as the search reached them.
+        n_reached = 0
+        for i in range(n_settled):
+            node = settled[i]
             for k in range(place_ptr[node], place_ptr[node + 1]):
                 place = place_index[k]
-                value = d + place_cost[k]
+                value = dist[node] + place_cost[k]
                 if value <= limit and value < place_best[place]:
                     if place_best[place] == INF:
                         reached[n_reached] = place
                         n_reached += 1
                     place_best[place] = value
-            for e in range(indptr[node], indptr[node + 1]):
-                target = indices[e]
-                nd = d + weights[e]
-                if nd <= limit and nd < dist[target]:
-                    if dist[target] == INF:
-                        touched[n_touched] = target
-                        n_touched += 1
-                    dist[target] = nd
-                    if size >= heap_d.shape[0]:
-                        heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
-                        heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
-                    size = _heap_push(heap_d, heap_n, size, nd, target)
         if count + n_reached > out_capacity:
             out_capacity = max(2 * out_capacity, count + n_reached)
             out_s = np.concatenate((out_s[:count], np.empty(out_capacity - count, dtype=np.int64)))
@@ -182,25 +204,18 @@ def single_search_distances(indptr, indices, weights, n_nodes, seed_nodes, seed_
     dist = np.full(n_nodes, INF)
     pred = np.full(n_nodes, -1, dtype=np.int64)
     done = np.zeros(n_nodes, dtype=np.bool_)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    settled = np.empty(n_nodes, dtype=np.int64)
     heap_d = np.empty(max(16, indices.shape[0] + seed_nodes.shape[0]), dtype=np.float64)
     heap_n = np.empty(heap_d.shape[0], dtype=np.int64)
+    n_touched = 0
     size = 0
     for k in range(seed_nodes.shape[0]):
         node = seed_nodes[k]
         if seed_dists[k] <= limit and seed_dists[k] < dist[node]:
-            dist[node] = seed_dists[k]
             pred[node] = -2 - k  # seeds point to "seed k"
-            size = _heap_push(heap_d, heap_n, size, seed_dists[k], node)
-    while size > 0:
-        d, node, size = _heap_pop(heap_d, heap_n, size)
-        if done[node] or d > dist[node]:
-            continue
-        done[node] = True
-        for e in range(indptr[node], indptr[node + 1]):
-            target = indices[e]
-            nd = d + weights[e]
-            if nd <= limit and nd < dist[target]:
-                dist[target] = nd
-                pred[target] = node
-                size = _heap_push(heap_d, heap_n, size, nd, target)
+            n_touched, heap_d, heap_n, size = _lower(
+                dist, touched, n_touched, heap_d, heap_n, size, node, seed_dists[k]
+            )
+    _search(indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size)
     return dist, pred
