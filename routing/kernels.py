@@ -63,42 +63,86 @@ def _heap_pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
     return d, n, size
 
 
-@njit(cache=True, nogil=True)
-def _lower(dist, touched, n_touched, heap_d, heap_n, size, node, d):  # type: ignore[no-untyped-def]
-    """Lower ``dist[node]`` to ``d`` (noting the node as touched the first time) and push it, growing the heap
-    when full; returns the new ``n_touched``, heap arrays and heap size."""
+@njit(cache=True, nogil=True, inline="always")
+def _touch(dist, touched, n_touched, node, d):  # type: ignore[no-untyped-def]
+    """Lower ``dist[node]`` to ``d``, noting the node as touched the first time; returns the new ``n_touched``."""
     if dist[node] == INF:
         touched[n_touched] = node
         n_touched += 1
     dist[node] = d
-    if size >= heap_d.shape[0]:
-        heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
-        heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
-    return n_touched, heap_d, heap_n, _heap_push(heap_d, heap_n, size, d, node)
+    return n_touched
 
 
 @njit(cache=True, nogil=True)
-def _search(indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size):  # type: ignore[no-untyped-def]
+def _grown(heap_d, heap_n):  # type: ignore[no-untyped-def]
+    """The heap's arrays at twice their size (the entries kept)."""
+    return (
+        np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64))),
+        np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64))),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _search(  # type: ignore[no-untyped-def]
+    indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size, max_degree,
+    track,
+):  # fmt: skip
     """Dijkstra from the seeds already in the heap, to ``limit``: the one search both kernels run.
 
-    Settles nodes nearest first (``settled``, in that order), records each node's predecessor (``pred``) and
-    every node it touches (``touched``); returns ``n_touched``, the number settled and the (maybe grown) heap.
+    Records each node's predecessor (``pred``) and, when ``track``, the nodes settled, nearest first (``settled``),
+    and every node touched (``touched``, for a cheap reset); returns ``n_touched``, the number settled and the
+    heap, grown whenever it might not hold one more node's edges (``max_degree``; 0 for a heap sized for every
+    edge, which never grows).
     """
     n_settled = 0
+    while True:
+        n_touched, n_settled, size = _settle(
+            indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, n_settled,
+            heap_d, heap_n, size, max_degree, track,
+        )  # fmt: skip
+        if size == 0:
+            return n_touched, n_settled, heap_d, heap_n
+        heap_d, heap_n = _grown(heap_d, heap_n)
+
+
+@njit(cache=True, nogil=True)
+def _settle(  # type: ignore[no-untyped-def]
+    indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, n_settled, heap_d, heap_n, size,
+    max_degree, track,
+):  # fmt: skip
+    """:func:`_search`'s loop, until the heap is empty or might not hold one more node's edges (then it returns
+    early, the heap is grown and the loop resumes): no array is replaced inside the hot loop."""
+    capacity = heap_d.shape[0]
     while size > 0:
+        if size + max_degree > capacity:
+            return n_touched, n_settled, size
         d, node, size = _heap_pop(heap_d, heap_n, size)
         if done[node] or d > dist[node]:
             continue
         done[node] = True
-        settled[n_settled] = node
-        n_settled += 1
+        if track:
+            settled[n_settled] = node
+            n_settled += 1
         for e in range(indptr[node], indptr[node + 1]):
             target = indices[e]
             nd = d + weights[e]
             if nd <= limit and nd < dist[target]:
                 pred[target] = node
-                n_touched, heap_d, heap_n, size = _lower(dist, touched, n_touched, heap_d, heap_n, size, target, nd)
-    return n_touched, n_settled, heap_d, heap_n
+                if track:
+                    n_touched = _touch(dist, touched, n_touched, target, nd)
+                else:
+                    dist[target] = nd
+                size = _heap_push(heap_d, heap_n, size, nd, target)
+    return n_touched, n_settled, size
+
+
+@njit(cache=True, nogil=True)
+def _max_degree(indptr):  # type: ignore[no-untyped-def]
+    """The most edges leaving one node."""
+    most = 0
+    for node in range(indptr.shape[0] - 1):
+        most = max(most, indptr[node + 1] - indptr[node])
+    return most
 
 
 @njit(cache=True, nogil=True)
@@ -156,6 +200,7 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     out_p = np.empty(out_capacity, dtype=np.int64)
     out_d = np.empty(out_capacity, dtype=np.float64)
     count = 0
+    max_degree = _max_degree(indptr)
     for s in range(n_searches):
         limit = limits[s]
         n_touched = 0
@@ -164,10 +209,14 @@ def bounded_searches(  # type: ignore[no-untyped-def]
             node = seed_nodes[k]
             d0 = seed_dists[k]
             if d0 <= limit and d0 < dist[node]:
-                n_touched, heap_d, heap_n, size = _lower(dist, touched, n_touched, heap_d, heap_n, size, node, d0)
+                n_touched = _touch(dist, touched, n_touched, node, d0)
+                if size >= heap_d.shape[0]:
+                    heap_d, heap_n = _grown(heap_d, heap_n)
+                size = _heap_push(heap_d, heap_n, size, d0, node)
         n_touched, n_settled, heap_d, heap_n = _search(
-            indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size
-        )
+            indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size,
+            max_degree, True,
+        )  # fmt: skip
         # Places in the order their nodes were settled (nearest first), as the search reached them.
         n_reached = 0
         for i in range(n_settled):
@@ -204,18 +253,16 @@ def single_search_distances(indptr, indices, weights, n_nodes, seed_nodes, seed_
     dist = np.full(n_nodes, INF)
     pred = np.full(n_nodes, -1, dtype=np.int64)
     done = np.zeros(n_nodes, dtype=np.bool_)
-    touched = np.empty(n_nodes, dtype=np.int64)
-    settled = np.empty(n_nodes, dtype=np.int64)
+    untracked = np.empty(0, dtype=np.int64)
     heap_d = np.empty(max(16, indices.shape[0] + seed_nodes.shape[0]), dtype=np.float64)
     heap_n = np.empty(heap_d.shape[0], dtype=np.int64)
-    n_touched = 0
     size = 0
     for k in range(seed_nodes.shape[0]):
         node = seed_nodes[k]
         if seed_dists[k] <= limit and seed_dists[k] < dist[node]:
+            dist[node] = seed_dists[k]
             pred[node] = -2 - k  # seeds point to "seed k"
-            n_touched, heap_d, heap_n, size = _lower(
-                dist, touched, n_touched, heap_d, heap_n, size, node, seed_dists[k]
-            )
-    _search(indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size)
+            size = _heap_push(heap_d, heap_n, size, seed_dists[k], node)
+    # The heap holds every push (seeds + edges), so it never grows (max_degree 0); nothing to reset afterwards.
+    _search(indptr, indices, weights, limit, dist, done, pred, untracked, 0, untracked, heap_d, heap_n, size, 0, False)
     return dist, pred
