@@ -315,29 +315,23 @@ def _chunk_state(n_stops, n_patterns, n_stop_patterns, n_dest, n_minutes, max_ri
 
 @njit(cache=True, nogil=True)
 def _percentiles_chunk(  # type: ignore[no-untyped-def]
-    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s,
-    p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
+    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s, legs,
     n_stops, n_dest, max_rides, max_trip, slack, pct_index,
 ):  # fmt: skip
-    """Percentiles of min(walk, transit) over the departure minutes, shaped (origins, destinations, percentiles)."""
+    """Percentiles of min(walk, transit) over the departure minutes, shaped (origins, destinations, percentiles).
+
+    ``legs`` is the tuple of timetable, transfer and egress arrays (:func:`_kernel_arguments`)."""
     unreached = 1 << 30
-    n_patterns = p_stop_ptr.shape[0] - 1
     n_minutes = departures.shape[0]
     n_pct = pct_index.shape[0]
     out = np.full((origins.shape[0], n_dest, n_pct), unreached, dtype=np.int32)
-    state = _chunk_state(n_stops, n_patterns, sp_pat.shape[0], n_dest, n_minutes, max_rides)
+    state = _chunk_state(n_stops, legs[0].shape[0] - 1, legs[9].shape[0], n_dest, n_minutes, max_rides)
     dest_best = state[2]
     buf = state[-1]
     row = np.empty(n_minutes, dtype=np.int32)
     for c in range(origins.shape[0]):
         o = origins[c]
-        _origin_range_raptor(
-            o, departures, acc_ptr, acc_stop, acc_s,
-            p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-            sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
-            max_rides, max_trip, slack, *state,
-        )  # fmt: skip
+        _origin_range_raptor(o, departures, acc_ptr, acc_stop, acc_s, *legs, max_rides, max_trip, slack, *state)
         for d in range(n_dest):
             if dest_best[d] - departures[n_minutes - 1] > max_trip:
                 continue  # the best arrival of all is too late even for the latest departure
@@ -361,25 +355,18 @@ def _percentiles_chunk(  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def _samples_chunk(  # type: ignore[no-untyped-def]
-    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s,
-    p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
+    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s, legs,
     n_stops, n_dest, max_rides, max_trip, slack, with_walk,
 ):  # fmt: skip
-    """Travel time at every departure minute, shaped (origins, minutes, destinations)."""
-    n_patterns = p_stop_ptr.shape[0] - 1
+    """Travel time at every departure minute, shaped (origins, minutes, destinations) (``legs`` as in
+    :func:`_percentiles_chunk`)."""
     n_minutes = departures.shape[0]
     out = np.empty((origins.shape[0], n_minutes, n_dest), dtype=np.int32)
-    state = _chunk_state(n_stops, n_patterns, sp_pat.shape[0], n_dest, n_minutes, max_rides)
+    state = _chunk_state(n_stops, legs[0].shape[0] - 1, legs[9].shape[0], n_dest, n_minutes, max_rides)
     buf = state[-1]
     for c in range(origins.shape[0]):
         o = origins[c]
-        _origin_range_raptor(
-            o, departures, acc_ptr, acc_stop, acc_s,
-            p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-            sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
-            max_rides, max_trip, slack, *state,
-        )  # fmt: skip
+        _origin_range_raptor(o, departures, acc_ptr, acc_stop, acc_s, *legs, max_rides, max_trip, slack, *state)
         out[c] = buf
         if with_walk:
             for q in range(walk_ptr[o], walk_ptr[o + 1]):
@@ -451,6 +438,9 @@ def _departures_checked(
 
 
 def _kernel_arguments(timetable: Timetable, links: WalkLinks) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The kernels' arrays: ``head`` (access and walk-only legs, passed one by one) and ``legs`` (the timetable's
+    pattern arrays, ``legs[0]`` = ``pattern_stop_ptr`` and ``legs[9]`` = ``stop_pattern``, then the transfer and
+    egress legs), passed as one tuple and unpacked into :func:`_origin_range_raptor` in this order."""
     head = (links.access_ptr, links.access_stop, links.access_s, links.walk_ptr, links.walk_dest, links.walk_s)
     tail = (
         timetable.pattern_stop_ptr, timetable.pattern_stops, timetable.pattern_pickup, timetable.pattern_dropoff,
@@ -512,7 +502,7 @@ def travel_time_samples(
 
     def kernel(chunk: IntArray) -> np.ndarray:
         return _samples_chunk(
-            chunk, departures, *head, *tail, timetable.n_stops, links.n_destinations,
+            chunk, departures, *head, tail, timetable.n_stops, links.n_destinations,
             max_transfers + 1, int(max_trip_s), int(board_slack_s), with_walk,
         )  # fmt: skip
 
@@ -628,7 +618,7 @@ def travel_times_from_links(
 
     def kernel(chunk: IntArray) -> tuple[IntArray, IntArray, Int32Array]:
         values = _percentiles_chunk(
-            chunk, departures, *head, *tail, timetable.n_stops, links.n_destinations,
+            chunk, departures, *head, tail, timetable.n_stops, links.n_destinations,
             max_transfers + 1, int(max_trip_s), int(board_slack_s), pct_index,
         )  # fmt: skip
         # Keep only the pairs in the table (memory grows with reachable pairs, not origins x destinations).
