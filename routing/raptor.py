@@ -120,6 +120,20 @@ def _improve(labels, k, s, t, last_round):  # type: ignore[no-untyped-def]
             break
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _arrive(arr, before, marked, listed, n_listed, k, s, t, max_rides):  # type: ignore[no-untyped-def]
+    """Arrival at stop ``s`` at ``t`` with ``k`` rides: the stop's label before its first improvement this round
+    goes to ``before``, the labels improve (:func:`_improve`), and the stop is listed once for the next round
+    (``listed``); returns the new number listed."""
+    if not marked[s]:
+        before[s] = arr[k, s]
+        marked[s] = True
+        listed[n_listed] = s
+        n_listed += 1
+    _improve(arr, k, s, t, max_rides)
+    return n_listed
+
+
 @njit(cache=True, nogil=True)
 def _origin_range_raptor(  # type: ignore[no-untyped-def]
     o, departures, acc_ptr, acc_stop, acc_s,
@@ -153,13 +167,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
             s = acc_stop[a]
             t = tau + acc_s[a]
             if t <= limit and t < arr[0, s]:
-                if not marked[s]:
-                    before[s] = arr[0, s]
-                _improve(arr, 0, s, t, max_rides)
-                if not marked[s]:
-                    marked[s] = True
-                    marked_list[n_marked] = s
-                    n_marked += 1
+                n_marked = _arrive(arr, before, marked, marked_list, n_marked, 0, s, t, max_rides)
         for k in range(1, max_rides + 1):
             if n_marked == 0:
                 break
@@ -225,13 +233,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                                 ride_list[n_ride] = s
                                 n_ride += 1
                             if t < arr[k, s]:
-                                if not marked[s]:
-                                    before[s] = arr[k, s]
-                                _improve(arr, k, s, t, max_rides)
-                                if not marked[s]:
-                                    marked[s] = True
-                                    next_list[n_next] = s
-                                    n_next += 1
+                                n_next = _arrive(arr, before, marked, next_list, n_next, k, s, t, max_rides)
                     if p_pick[s_off + i]:
                         tb = arr[k - 1, s]
                         if tb < unreached:
@@ -260,13 +262,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                     s2 = tr_stop[q]
                     t2 = t + tr_s[q]
                     if t2 <= limit and t2 < arr[k, s2]:
-                        if not marked[s2]:
-                            before[s2] = arr[k, s2]
-                        _improve(arr, k, s2, t2, max_rides)
-                        if not marked[s2]:
-                            marked[s2] = True
-                            next_list[n_next] = s2
-                            n_next += 1
+                        n_next = _arrive(arr, before, marked, next_list, n_next, k, s2, t2, max_rides)
                 if not egress_flag[s]:
                     egress_flag[s] = True
                     egress_list[n_egress] = s
