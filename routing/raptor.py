@@ -309,6 +309,18 @@ def _chunk_state(n_stops, n_patterns, n_stop_patterns, n_dest, n_minutes, max_ri
     )  # fmt: skip
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _at_most_walk(times, o, walk_ptr, walk_dest, walk_s):  # type: ignore[no-untyped-def]
+    """Cap ``times[d, :]`` (origin ``o``'s times to destination ``d``: percentiles or departure minutes) by its
+    walk-only leg: never worse than walking."""
+    for q in range(walk_ptr[o], walk_ptr[o + 1]):
+        d = walk_dest[q]
+        w = walk_s[q]
+        for j in range(times.shape[1]):
+            if w < times[d, j]:
+                times[d, j] = w
+
+
 @njit(cache=True, nogil=True)
 def _percentiles_chunk(  # type: ignore[no-untyped-def]
     origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s, legs,
@@ -340,12 +352,7 @@ def _percentiles_chunk(  # type: ignore[no-untyped-def]
             row.sort()
             for p in range(n_pct):
                 out[c, d, p] = row[pct_index[p]]
-        for q in range(walk_ptr[o], walk_ptr[o + 1]):
-            d = walk_dest[q]
-            w = walk_s[q]
-            for p in range(n_pct):
-                if w < out[c, d, p]:
-                    out[c, d, p] = w
+        _at_most_walk(out[c], o, walk_ptr, walk_dest, walk_s)
     return out
 
 
@@ -365,12 +372,7 @@ def _samples_chunk(  # type: ignore[no-untyped-def]
         _origin_range_raptor(o, departures, acc_ptr, acc_stop, acc_s, *legs, max_rides, max_trip, slack, *state)
         out[c] = buf
         if with_walk:
-            for q in range(walk_ptr[o], walk_ptr[o + 1]):
-                d = walk_dest[q]
-                w = walk_s[q]
-                for m in range(n_minutes):
-                    if w < out[c, m, d]:
-                        out[c, m, d] = w
+            _at_most_walk(out[c].T, o, walk_ptr, walk_dest, walk_s)
     return out
 
 
