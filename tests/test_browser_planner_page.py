@@ -68,6 +68,8 @@ def test_planner_in_porto_alegre_without_age_data(live_server, browser, artifact
     assert "“–” means no value" in page.locator("#dash-note").inner_text()
     # The scenario controls fit the panel (no sideways scrolling).
     assert page.evaluate("() => { const p = document.querySelector('.panel'); return p.scrollWidth <= p.clientWidth; }")
+    # Porto Alegre's TOML has no vulnerability recipe: no checkbox to weight by one.
+    assert page.locator("input[name=vulnerability]").count() == 0
     shoot(page, artifacts_dir, "planner_porto_alegre_desktop")
     assert serious_violations(page) == []
 
@@ -115,6 +117,7 @@ def test_planner_in_milan_in_italian(live_server, browser, artifacts_dir: Path) 
         pattern = re.compile(r"ragazzi, vulnerabilità \d,\d\d, il \d+% ne raggiunge uno")
         assert missions and all(pattern.search(m) for m in missions)
         assert page.locator("#equity dd").nth(3).inner_text().endswith("%")
+        assert page.locator("input[name=vulnerability]").count() == 1  # Milan's TOML has a [vulnerability] recipe
         shoot(page, artifacts_dir, f"planner_milan_it_{size}", full_page=size == "phone")
         if size == "desktop":
             assert serious_violations(page) == []

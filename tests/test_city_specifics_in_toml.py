@@ -85,3 +85,13 @@ def test_generic_code_names_no_city() -> None:
         if not line.startswith(("tests/", "benchmarks/", *ALLOWED)) and not any(a in line for a in ALLOWED_LINES)
     ]  # fmt: skip
     assert generic == [], "Milan named in generic files:\n" + "\n".join(generic)
+
+
+@pytest.mark.django_db
+def test_the_empty_home_page_names_the_default_city(client) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    assert settings.VICINO_DEFAULT_CITY == "milan"  # no VICINO_DEFAULT_CITY in the tests' environment
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "<code>python manage.py load_city milan</code>" in response.content.decode()

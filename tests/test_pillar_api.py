@@ -62,7 +62,7 @@ def test_formula_like_text_is_neutralised_in_csv() -> None:
 @pytest.mark.parametrize(
     ("query", "status", "message"),
     [
-        ("?origins=parish", 400, "origins='parish'"),
+        ("?origins=parish", 400, "origins='parish': use one of nil, municipio, school, census_section, h3"),
         ("?profile=age_99", 400, "profile='age_99'"),
         ("?mode=bus", 400, "mode='bus'"),
         ("?format=xlsx", 400, "format='xlsx'"),
