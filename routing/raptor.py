@@ -121,6 +121,21 @@ def _improve(labels, k, s, t, last_round):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _first_departure(dep_t, base, n_s, n_trips, earliest):  # type: ignore[no-untyped-def]
+    """The first of trips ``0 .. n_trips - 1`` leaving the stop (``dep_t[base + x * n_s]``, sorted) at or after
+    ``earliest``; ``n_trips`` when none does (binary search)."""
+    lo = 0
+    hi = n_trips
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dep_t[base + mid * n_s] >= earliest:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _arrive(arr, before, marked, listed, n_listed, k, s, t, max_rides):  # type: ignore[no-untyped-def]
     """Arrival at stop ``s`` at ``t`` with ``k`` rides: the stop's label before its first improvement this round
     goes to ``before``, the labels improve (:func:`_improve`), and the stop is listed once for the next round
@@ -190,14 +205,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                     base = p_time_ptr[p] + pos  # trip x departs there at dep_t[base + x * n_s]
                     lo = cursor[k, q]
                     if lo < 0:
-                        lo = 0
-                        hi = n_t
-                        while lo < hi:
-                            mid = (lo + hi) >> 1
-                            if dep_t[base + mid * n_s] >= earliest:
-                                hi = mid
-                            else:
-                                lo = mid + 1
+                        lo = _first_departure(dep_t, base, n_s, n_t, earliest)
                     else:
                         while lo > 0 and dep_t[base + (lo - 1) * n_s] >= earliest:
                             lo -= 1
@@ -240,15 +248,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                             earliest = tb + slack
                             if trip < 0:
                                 if dep_t[base + (n_t - 1) * n_s] >= earliest:
-                                    lo = 0
-                                    hi = n_t - 1
-                                    while lo < hi:
-                                        mid = (lo + hi) >> 1
-                                        if dep_t[base + mid * n_s] >= earliest:
-                                            hi = mid
-                                        else:
-                                            lo = mid + 1
-                                    trip = lo
+                                    trip = _first_departure(dep_t, base, n_s, n_t - 1, earliest)
                             elif trip > 0 and dep_t[base + (trip - 1) * n_s] >= earliest:
                                 trip -= 1
                                 while trip > 0 and dep_t[base + (trip - 1) * n_s] >= earliest:
