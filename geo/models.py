@@ -172,7 +172,7 @@ class School(models.Model):
         max_length=16, blank=True, help_text="state, paritaria (recognised non-state) or private; blank if unknown"
     )
     operator = models.CharField(max_length=120, blank=True, help_text="who runs it, as the source says")
-    nil = models.CharField(max_length=200, blank=True, help_text="the neighbourhood (Milan: NIL) the source gives")
+    nil = models.CharField(max_length=200, blank=True, help_text="the neighbourhood the source gives (e.g. a NIL)")
     geom = models.PointField(srid=4326)
 
     class Meta:
