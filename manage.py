@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Vicino's command line: `python manage.py load_city milan`, `python manage.py runserver`, ..."""
+"""Vicino's command line: `python manage.py load_city <city slug>`, `python manage.py runserver`, ..."""
 
 import os
 import sys

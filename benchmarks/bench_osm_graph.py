@@ -25,7 +25,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import re
 import sys
 import tempfile
 import time
@@ -62,28 +61,13 @@ class Measure:
 def _osmnx_walk_graph(xml: Path, *, vicino_rules: bool) -> Any:
     """osmnx doing the same work as graph_from_osm_file: read every way, keep the walkable ones, simplify."""
     import osmnx as ox
-    from osmnx._overpass import _get_network_filter
+    from peers.osmnx_walk import osmnx_walk_clauses, osmnx_walkable, walk_graph_from_xml
 
     from data_sources.osm import FILTER_KEYS, way_is_walkable
 
-    clauses = re.findall(r'\["([^"]+)"(?:!~"([^"]+)")?\]', _get_network_filter("walk"))
-    filter_keys = [key for key, _ in clauses] + list(FILTER_KEYS)
+    filter_keys = [key for key, _ in osmnx_walk_clauses()] + list(FILTER_KEYS)
     ox.settings.useful_tags_way = list(dict.fromkeys([*ox.settings.useful_tags_way, *filter_keys]))
-
-    def osmnx_walkable(data: dict[str, Any]) -> bool:
-        for key, excluded in clauses:
-            value = data.get(key)
-            if not excluded and value is None:  # ["highway"]: the key must exist
-                return False
-            if excluded and value is not None and re.search(excluded, str(value)):
-                return False
-        return True
-
-    walkable = way_is_walkable if vicino_rules else osmnx_walkable
-    graph = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
-    graph.remove_edges_from([(u, v, k) for u, v, k, data in graph.edges(keys=True, data=True) if not walkable(data)])
-    graph.remove_nodes_from([node for node, degree in dict(graph.degree()).items() if degree == 0])
-    return ox.simplify_graph(graph)
+    return walk_graph_from_xml(xml, way_is_walkable if vicino_rules else osmnx_walkable)
 
 
 def measure_job(tool: str, pbf: Path, xml: Path) -> Measure:

@@ -1,5 +1,5 @@
-"""The opportunity catalogue: a city's own list of youth opportunities (Milan's "Milano 0-18" providers or any
-city's equivalent), as CSV or GeoJSON, read into the opportunities contract.
+"""The opportunity catalogue: a city's own list of youth opportunities (its providers' directory or any
+equivalent), as CSV or GeoJSON, read into the opportunities contract.
 
 Schema
 ------

@@ -7,14 +7,19 @@ Adding a city is writing one such file.
 
 from __future__ import annotations
 
+import importlib
+import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from data_sources.errors import ConfigError
 
 CITIES_DIR = Path(__file__).resolve().parent / "cities"
+_MODULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ class CityConfig:
     name_max_street_m: float = 300.0
     zones: ZonesConfig = field(default_factory=ZonesConfig)
     vulnerability: VulnerabilityConfig | None = None
+    #: Whether this is the city the home page shows when ``VICINO_DEFAULT_CITY`` is not set (``[city] default``).
+    default: bool = False
+    #: The city's own reader modules in ``data_sources`` (``[city] reader_modules``): each may define ``READERS``
+    #: (source readers) and ``ZONE_INDICATOR_READERS`` (zone indicator readers) that its TOML names.
+    reader_modules: tuple[str, ...] = ()
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name``, or None when the city has none."""
@@ -98,6 +108,47 @@ class CityConfig:
 def available_cities() -> list[str]:
     """Slugs of the cities shipped with Vicino."""
     return sorted(p.stem for p in CITIES_DIR.glob("*.toml"))
+
+
+def default_city_slug() -> str:
+    """The slug of the shipped city whose TOML says ``default = true`` (``""`` when none does).
+
+    Raises
+    ------
+    ConfigError
+        If more than one shipped city says so.
+    """
+    defaults = [slug for slug in available_cities() if city_config_from_slug(slug).default]
+    if len(defaults) > 1:
+        raise ConfigError(f"[city] default = true in more than one city TOML: {', '.join(defaults)}.")
+    return defaults[0] if defaults else ""
+
+
+@cache
+def shipped_reader_modules() -> tuple[ModuleType, ...]:
+    """The reader modules every shipped city names in ``[city] reader_modules``, imported once, by name.
+
+    Raises
+    ------
+    ConfigError
+        If a named module does not exist in ``data_sources``.
+    """
+    names = sorted({name for slug in available_cities() for name in city_config_from_slug(slug).reader_modules})
+    return tuple(reader_module(name) for name in names)
+
+
+def reader_module(name: str) -> ModuleType:
+    """The module ``data_sources.<name>`` a city TOML names in ``reader_modules``.
+
+    Raises
+    ------
+    ConfigError
+        If there is no such module.
+    """
+    try:
+        return importlib.import_module(f"data_sources.{name}")
+    except ModuleNotFoundError:
+        raise ConfigError(f"[city] reader_modules: no module data_sources.{name}.") from None
 
 
 def city_config_from_slug(slug: str) -> CityConfig:
@@ -138,6 +189,17 @@ def city_config_from_file(path: str | Path) -> CityConfig:
             options={k: v for k, v in spec.items() if k not in known},
         )
     center = city.get("center", [0.0, 0.0])
+    default = city.get("default", False)
+    if not isinstance(default, bool):
+        raise ConfigError(f"{path}: [city] default must be true or false, not {default!r}.")
+    reader_modules = city.get("reader_modules", [])
+    if not isinstance(reader_modules, list) or not all(
+        isinstance(name, str) and _MODULE_NAME.fullmatch(name) for name in reader_modules
+    ):
+        raise ConfigError(
+            f"{path}: [city] reader_modules must be a list of module names in data_sources "
+            f'(e.g. ["my_city_services"]), not {reader_modules!r}.'
+        )
     zones = _zones_config(path, raw.get("zones", {}))
     vulnerability = _vulnerability_config(path, raw.get("vulnerability"))
     if vulnerability is not None and vulnerability.level not in zones.levels:
@@ -158,6 +220,8 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         name_max_street_m=float(city.get("name_max_street_m", 300.0)),
         zones=zones,
         vulnerability=vulnerability,
+        default=default,
+        reader_modules=tuple(reader_modules),
     )
 
 

@@ -1,6 +1,6 @@
 """Italian opening-hours text ("lunedi: chiuso, martedi e giovedi: 9.30-14.30, ...") to OSM ``opening_hours``.
 
-The Comune di Milano writes opening hours as free Italian text. This converter reads the forms the published
+Italian municipal open data write opening hours as free Italian text. This converter reads the forms the published
 files use and nothing else; a text it cannot read completely raises :class:`HoursNotUnderstoodError` (the caller keeps
 the text as a note), so an unreadable part is never guessed:
 

@@ -128,3 +128,7 @@ def milan_vulnerability_components(data_dir: str | Path) -> pd.DataFrame:
         }
     )
     return components.sort_index(key=lambda s: s.astype(int))
+
+
+#: The zone indicator readers Milan's TOML and context table name (see :mod:`data_sources.zone_indicators`).
+ZONE_INDICATOR_READERS = {"milan_vulnerability_components": milan_vulnerability_components}

@@ -33,6 +33,7 @@ import pandas as pd
 
 from data_sources.contracts import SCHOOL_COLUMNS, WGS84
 from data_sources.errors import ConfigError, NoUsableRowsError, SourceFormatError
+from data_sources.readers import Reader
 from data_sources.rejects import RejectReport
 from data_sources.validation import (
     DUPLICATE_ID,
@@ -239,3 +240,10 @@ def schools_from_services_file(
     enrolled = numbers_from_values(frame["NUM_ISCR"]) if "NUM_ISCR" in frame.columns else pd.Series(np.nan)
     frame["_capacity"] = enrolled.where((enrolled >= 0) & (enrolled % 1 == 0)).reindex(frame.index)
     return _schools(frame, source, "upper_secondary"), report
+
+
+#: The readers Milan's TOML names (``[city] reader_modules``; see :mod:`data_sources.readers`).
+READERS: dict[str, Reader] = {
+    "schools_from_yearly_file": Reader(schools_from_yearly_file, "schools", options=("level", "school_year")),
+    "schools_from_services_file": Reader(schools_from_services_file, "schools"),
+}

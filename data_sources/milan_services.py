@@ -62,6 +62,7 @@ from data_sources.opportunities import (
     _require,
 )
 from data_sources.place_names import PlaceNamer
+from data_sources.readers import Reader
 from data_sources.validation import (
     Area,
     Rejector,
@@ -521,3 +522,15 @@ def opportunities_from_libraries(
     for target, name in (("address", "indirizzo"), ("provider", "ente"), ("website", "url")):
         frame[target] = frame[name] if name in frame.columns else np.nan
     return opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]), report
+
+
+#: The readers Milan's TOML names (``[city] reader_modules``; see :mod:`data_sources.readers`).
+READERS: dict[str, Reader] = {
+    "opportunities_from_sport_facilities": Reader(opportunities_from_sport_facilities, "opportunities"),
+    "opportunities_from_street_sport_areas": Reader(opportunities_from_street_sport_areas, "opportunities"),
+    "opportunities_from_swimming_pools": Reader(opportunities_from_swimming_pools, "opportunities"),
+    "opportunities_from_libraries": Reader(opportunities_from_libraries, "opportunities"),
+    "opportunities_from_civic_libraries": Reader(opportunities_from_civic_libraries, "opportunities"),
+    "opportunities_from_playgrounds": Reader(opportunities_from_playgrounds, "opportunities"),
+    "opportunities_from_park_sport_facilities": Reader(opportunities_from_park_sport_facilities, "opportunities"),
+}

@@ -21,8 +21,7 @@ The first matching table row wins. A row whose value has no mapping is rejected 
 
 Readers, one module per source family (each registered by name in :mod:`data_sources.readers`):
 
-- :mod:`data_sources.milan_services`: Milan's published lists (sport facilities, street sport areas, pools,
-  libraries, playgrounds, park sport facilities, civic libraries);
+- a city's own reader modules for its published lists (named in its TOML's ``[city] reader_modules``);
 - :mod:`data_sources.osm_opportunities`: OSM parks and points of interest;
 - :mod:`data_sources.ipea_hexgrid`: IPEA's H3 grids (opportunities, and also schools and population);
 - :mod:`data_sources.catalogue`: Vicino's own catalogue format.

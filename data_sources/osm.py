@@ -338,10 +338,8 @@ def pois_from_osm_file(path: str | PathLike[str]) -> gpd.GeoDataFrame:
 
     Raises
     ------
-    SourceNotFoundError
-        If the file does not exist.
-    SourceFormatError
-        If the file cannot be read as OpenStreetMap data.
+    SourceNotFoundError, SourceFormatError
+        As :func:`graph_from_osm_file`: the file does not exist, or cannot be read as OpenStreetMap data.
     """
     file = _osm_path_checked(path)
     pairs = [(key, value) for key, values in POI_TAGS.items() for value in sorted(values)]

@@ -75,7 +75,7 @@ def opportunities_from_parks(
     boundary: Area,
     *,
     mapping: pd.DataFrame | str | Path | None = None,
-    source: str = "milan_parks_osm",
+    source: str = "parks_osm",
     min_inside_share: float = 0.5,
     min_inside_ha: float = 1.0,
     excluded_access: Iterable[str] = ("private", "no"),

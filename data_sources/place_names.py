@@ -5,8 +5,8 @@ city's language (``mappings/generic_names.csv``, by ``kind`` and language), wher
 text where it has one, such as ds724's ``località``; otherwise the nearest named street within ``max_street_m``)
 and the neighbourhood containing it where the city has neighbourhoods. Never an OSM or H3 id.
 
-Street names come from line layers with a ``name`` (:func:`named_streets_from_geojson`, Milan's main-road
-exports) or from an OSM extract's named highways (:func:`named_streets_from_osm_file`, Porto Alegre, São Paulo).
+Street names come from line layers with a ``name`` (:func:`named_streets_from_geojson`, e.g. main-road
+exports) or from an OSM extract's named highways (:func:`named_streets_from_osm_file`).
 """
 
 from __future__ import annotations

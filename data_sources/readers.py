@@ -5,24 +5,17 @@ reader module by a name taken from a file. Every reader takes a path and returns
 of its kind's contract (:data:`~data_sources.contracts.OPPORTUNITY_COLUMNS` or
 :data:`~data_sources.contracts.SCHOOL_COLUMNS`) and a :class:`~data_sources.validation.SourceReport`.
 
-========================================== ============= =================================================
-name (the TOML's ``reader``)               kind          module
-========================================== ============= =================================================
-``opportunities_from_sport_facilities``    opportunities :mod:`data_sources.milan_services` (ds629)
-``opportunities_from_street_sport_areas``  opportunities :mod:`data_sources.milan_services` (ds632)
-``opportunities_from_swimming_pools``      opportunities :mod:`data_sources.milan_services` (ds32)
-``opportunities_from_libraries``           opportunities :mod:`data_sources.milan_services` (ds41)
-``opportunities_from_civic_libraries``     opportunities :mod:`data_sources.milan_services` (ds1306)
-``opportunities_from_playgrounds``         opportunities :mod:`data_sources.milan_services` (ds724)
-``opportunities_from_park_sport_facilities`` opportunities :mod:`data_sources.milan_services` (ds1640)
-``opportunities_from_parks``               opportunities :mod:`data_sources.osm_opportunities` (needs the boundary)
-``schools_from_file``                      schools       :mod:`data_sources.schools` (Vicino's format; default)
-``schools_from_yearly_file``               schools       :mod:`data_sources.milan_schools` (options ``level``,
-                                                         ``school_year``)
-``schools_from_services_file``             schools       :mod:`data_sources.milan_schools`
-========================================== ============= =================================================
+============================== ============= ====================================================================
+name (the TOML's ``reader``)   kind          module
+============================== ============= ====================================================================
+``opportunities_from_parks``   opportunities :mod:`data_sources.osm_opportunities` (needs the boundary)
+``schools_from_file``          schools       :mod:`data_sources.schools` (Vicino's format; default)
+(a city's own formats)         either        the ``READERS`` table of a module the city's TOML names in
+                                             ``[city] reader_modules``
+============================== ============= ====================================================================
 
-A new reader is one function in the module of its source family and one line here.
+A new reader is one function in the module of its source family and one line in that module's ``READERS``
+(here for a generic format).
 """
 
 from __future__ import annotations
@@ -35,12 +28,13 @@ from typing import Any
 
 import geopandas as gpd
 
-from data_sources import milan_schools, milan_services, osm_opportunities, schools
+from data_sources import osm_opportunities, schools
+from data_sources.cities import reader_module, shipped_reader_modules
 from data_sources.errors import ConfigError
 from data_sources.place_names import PlaceNamer
 from data_sources.validation import Area
 
-__all__ = ["READERS", "Reader", "reader_named"]
+__all__ = ["GENERIC_READERS", "Reader", "reader_named", "registered_readers"]
 
 
 @dataclass(frozen=True)
@@ -97,31 +91,34 @@ class Reader:
         return self.read(path, boundary=boundary, source=source, **extra)
 
 
-#: Every reader a city's TOML may name, by name (see the module docstring).
-READERS: dict[str, Reader] = {
-    "opportunities_from_sport_facilities": Reader(milan_services.opportunities_from_sport_facilities, "opportunities"),
-    "opportunities_from_street_sport_areas": Reader(
-        milan_services.opportunities_from_street_sport_areas, "opportunities"
-    ),
-    "opportunities_from_swimming_pools": Reader(milan_services.opportunities_from_swimming_pools, "opportunities"),
-    "opportunities_from_libraries": Reader(milan_services.opportunities_from_libraries, "opportunities"),
-    "opportunities_from_civic_libraries": Reader(milan_services.opportunities_from_civic_libraries, "opportunities"),
-    "opportunities_from_playgrounds": Reader(milan_services.opportunities_from_playgrounds, "opportunities"),
-    "opportunities_from_park_sport_facilities": Reader(
-        milan_services.opportunities_from_park_sport_facilities, "opportunities"
-    ),
+#: The readers any city's TOML may name, by name (see the module docstring); a city's own formats are read by
+#: its ``reader_modules`` (``[city]`` in its TOML), each with a ``READERS`` table of the same shape.
+GENERIC_READERS: dict[str, Reader] = {
     "opportunities_from_parks": Reader(
         osm_opportunities.opportunities_from_parks, "opportunities", needs_boundary=True
     ),
     "schools_from_file": Reader(schools.schools_from_file, "schools"),
-    "schools_from_yearly_file": Reader(
-        milan_schools.schools_from_yearly_file, "schools", options=("level", "school_year")
-    ),
-    "schools_from_services_file": Reader(milan_schools.schools_from_services_file, "schools"),
 }
 
 
-def reader_named(name: str, kind: str, *, where: str) -> Reader:
+def registered_readers(modules: tuple[str, ...] = ()) -> dict[str, Reader]:
+    """Every reader by name: the generic ones, those of the shipped cities' reader modules, and those of
+    ``modules`` (the reader modules of a city TOML outside ``data_sources/cities``).
+
+    Raises
+    ------
+    ConfigError
+        If a reader module does not exist, or two modules register one name.
+    """
+    readers = dict(GENERIC_READERS)
+    for module in (*shipped_reader_modules(), *(reader_module(name) for name in modules)):
+        for name, reader in getattr(module, "READERS", {}).items():
+            if readers.setdefault(name, reader) is not reader:
+                raise ConfigError(f"reader {name!r} is registered twice (again in {module.__name__})")
+    return readers
+
+
+def reader_named(name: str, kind: str, *, where: str, modules: tuple[str, ...] = ()) -> Reader:
     """The registered reader ``name`` of a source of ``kind``.
 
     Parameters
@@ -132,15 +129,18 @@ def reader_named(name: str, kind: str, *, where: str) -> Reader:
         The source's kind; the reader must return that kind's contract.
     where
         Names the configuration and source in the error (``"<city>.toml: source 'pools'"``).
+    modules
+        The city's ``reader_modules`` (needed only for a TOML outside ``data_sources/cities``).
 
     Raises
     ------
     ConfigError
         If no reader has that name, or it reads another kind of source.
     """
-    reader = READERS.get(name)
+    readers = registered_readers(modules)
+    reader = readers.get(name)
     if reader is None:
-        known = ", ".join(sorted(k for k, r in READERS.items() if r.kind == kind))
+        known = ", ".join(sorted(k for k, r in readers.items() if r.kind == kind))
         raise ConfigError(f"{where} names an unknown reader {name!r} (known {kind} readers: {known})")
     if reader.kind != kind:
         raise ConfigError(f"{where} names reader {name!r}, which reads {reader.kind}, not {kind}")

@@ -175,8 +175,8 @@ def resolve_sources(
 ) -> tuple[dict[str, tuple[SourceConfig, Path]], dict[str, str]]:
     """Local paths of a city's sources (local file, override, or cached download), and the optional ones missing.
 
-    A source marked ``optional = true`` that cannot be found or downloaded is skipped with its reason (Milan has
-    no schools file offline); any other missing source stops the import.
+    A source marked ``optional = true`` that cannot be found or downloaded is skipped with its reason (a schools file
+    that is not offline); any other missing source stops the import.
     """
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(config.sources))
@@ -316,6 +316,16 @@ def store_population_units(release: DataRelease, units: gpd.GeoDataFrame) -> int
     return len(units)
 
 
+def _place_fields(release: DataRelease, row: Any) -> dict[str, Any]:
+    """The fields every stored place has (opportunities and schools): its source and id there, name, address,
+    capacity and point."""
+    return {
+        "release": release, "source": str(row.source), "source_id": str(row.id), "name": _text(row.name, "name"),
+        "address": _text(row.address, "address"), "capacity": _value(row.capacity),
+        "geom": geos_from_shapely(row.geometry),
+    }  # fmt: skip
+
+
 def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
     """Store an opportunities frame (:data:`OPPORTUNITY_COLUMNS`)."""
     rows = []
@@ -323,10 +333,7 @@ def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
         price = _value(row.price)
         rows.append(
             Opportunity(
-                release=release,
-                source=str(row.source),
-                source_id=str(row.id),
-                name=_text(row.name, "name"),
+                **_place_fields(release, row),
                 provider=_text(row.provider, "provider"),
                 category=row.category,
                 pillars=str(_value(row.pillars) or ""),
@@ -336,10 +343,7 @@ def store_opportunities(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
                 price=None if price is None else round(float(price), 2),
                 voucher=_value(row.voucher),
                 opening_hours=_text(row.opening_hours, "opening_hours"),
-                capacity=_value(row.capacity),
-                address=_text(row.address, "address"),
                 website=_text(row.website, "website"),
-                geom=geos_from_shapely(row.geometry),
             )
         )
     Opportunity.objects.bulk_create(rows, batch_size=1000)
@@ -351,17 +355,11 @@ def store_schools(release: DataRelease, frame: gpd.GeoDataFrame) -> int:
     School.objects.bulk_create(
         [
             School(
-                release=release,
-                source=str(row.source),
-                source_id=str(row.id),
-                name=_text(row.name, "name"),
+                **_place_fields(release, row),
                 level=_text(row.level, "level"),
-                address=_text(row.address, "address"),
-                capacity=_value(row.capacity),
                 management=_text(getattr(row, "management", None), "management"),
                 operator=_text(getattr(row, "operator", None), "operator"),
                 nil=_text(getattr(row, "nil", None), "nil"),
-                geom=geos_from_shapely(row.geometry),
             )
             for row in frame.itertuples(index=False)
         ],
@@ -433,7 +431,9 @@ def load_hexgrid(context: LoadContext, source: SourceConfig, path: Path) -> Load
 def load_opportunities(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A published list of facilities, read by the registered reader the city configuration names."""
     where = f"{context.config.path.name}: source {source.name!r}"
-    reader = readers.reader_named(str(source.options.get("reader", "")), "opportunities", where=where)
+    reader = readers.reader_named(
+        str(source.options.get("reader", "")), "opportunities", where=where, modules=context.config.reader_modules
+    )
     same_as = source.options.get("same_places_as")
     same_places = None
     if same_as:
@@ -462,11 +462,14 @@ def load_catalogue(context: LoadContext, source: SourceConfig, path: Path) -> Lo
 def load_schools(context: LoadContext, source: SourceConfig, path: Path) -> Loaded:
     """A schools file: Vicino's documented format (:mod:`data_sources.schools`) or a city's own reader.
 
-    ``reader = "<name>"`` names a reader of :data:`data_sources.readers.READERS` (``schools_from_yearly_file``);
+    ``reader = "<name>"`` names a registered reader (:func:`data_sources.readers.registered_readers`);
     the options it declares (``level``, ``school_year``) are passed to it as keyword arguments.
     """
     where = f"{context.config.path.name}: source {source.name!r}"
-    reader = readers.reader_named(str(source.options.get("reader", "schools_from_file")), "schools", where=where)
+    reader = readers.reader_named(
+        str(source.options.get("reader", "schools_from_file")), "schools", where=where,
+        modules=context.config.reader_modules,
+    )  # fmt: skip
     frame, report = reader(path, boundary=context.boundary, source=source.name, options=source.options)
     frame = without_overlong_text(frame, report, source.name, path)
     return Loaded({source.name: summary_line(report, store_schools(context.release, frame))}, report)

@@ -66,7 +66,7 @@ class DataRelease(models.Model):
 
 
 class Neighbourhood(models.Model):
-    """A neighbourhood or administrative zone (Milan: 88 NIL, 9 Municipi)."""
+    """A neighbourhood or administrative zone of one of the city's ``[zones] levels``."""
 
     release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="neighbourhoods")
     level = models.CharField(max_length=32, help_text="e.g. nil, municipio")
@@ -172,7 +172,7 @@ class School(models.Model):
         max_length=16, blank=True, help_text="state, paritaria (recognised non-state) or private; blank if unknown"
     )
     operator = models.CharField(max_length=120, blank=True, help_text="who runs it, as the source says")
-    nil = models.CharField(max_length=200, blank=True, help_text="the neighbourhood (Milan: NIL) the source gives")
+    nil = models.CharField(max_length=200, blank=True, help_text="the neighbourhood the source gives (e.g. a NIL)")
     geom = models.PointField(srid=4326)
 
     class Meta:
@@ -183,7 +183,7 @@ class School(models.Model):
 
 
 class TransitFeed(models.Model):
-    """A GTFS feed of a release; ``has_timetables`` is False for stops-only feeds (Milan's 2019 AMAT extract)."""
+    """A GTFS feed of a release; ``has_timetables`` is False for stops-only feeds (stops and routes only)."""
 
     release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="transit_feeds")
     name = models.CharField(max_length=64)

@@ -31,7 +31,7 @@ from data_sources.pillar_tables import (
     read_context_indicators,
     read_pillar_weights,
 )
-from data_sources.zone_indicators import ZONE_INDICATOR_READERS
+from data_sources.zone_indicators import zone_indicator_readers
 from geo.access import MAX_SNAP_M, Origins, TransitJob, _travel_times, _zone_of_points, json_safe, origin_sets
 from geo.models import AccessLayer, City, DataRelease, PillarIndexLayer, SitingScenario
 from geo.networks import network_for_release
@@ -42,10 +42,7 @@ from routing.profiles import DEFAULT_PROFILES, WalkProfile, profile_by_name
 from routing.snapping import locations_from_points
 
 Progress = Callable[[str], None]
-DEFAULT_ORIGINS = frozenset({"nil"})
 YOUTH_PROFILES = tuple(p for p in DEFAULT_PROFILES if p.name != "adult")
-#: Readers of context indicators other than ``ratio``: the zone indicator readers, never a second reader.
-CONTEXT_READERS = ZONE_INDICATOR_READERS
 #: The pillars a new community hub offers when the planner does not choose (WISH-MI hubs: meeting, creating,
 #: learning, choosing, in a shared space).
 DEFAULT_HUB_PILLARS = ("social_relations", "education_training", "talents_creativity", "self_determination",
@@ -66,14 +63,14 @@ def city_pillar_tables(city: City) -> tuple[PillarWeights, list[ContextIndicator
 
 def default_origin_kinds(release: DataRelease) -> set[str]:
     """The city's primary zone level (``[zones] primary``) where loaded, else its first
-    neighbourhood level, else H3 cells."""
+    neighbourhood level, else H3 cells, else census sections."""
     levels = sorted(set(release.neighbourhoods.values_list("level", flat=True)))
     primary = primary_zone_level(release.city)
     if primary in levels:
         return {primary}
     if release.population_zones.filter(kind="h3").exists():
         return {"h3"}
-    return {levels[0]} if levels else set(DEFAULT_ORIGINS)
+    return {levels[0]} if levels else {"census_section"}
 
 
 def pillar_opportunities(release: DataRelease, profile: WalkProfile | None = None) -> pd.DataFrame:
@@ -99,19 +96,22 @@ def pillar_opportunities(release: DataRelease, profile: WalkProfile | None = Non
 def context_by_origin(
     release: DataRelease, origins: Origins, indicators: list[ContextIndicator], data_dir: str
 ) -> pd.DataFrame:
-    """Each context indicator's value for each origin: that of the zone (NIL, Municipio) containing it."""
+    """Each context indicator's value for each origin: that of the zone containing it.
+
+    Indicators other than ``ratio`` are read by the zone indicator readers, never by a second reader."""
+    context_readers = zone_indicator_readers()
     columns: dict[str, pd.Series] = {}
     zone_cache: dict[str, pd.Series] = {}
     for indicator in indicators:
         if indicator.reader == "ratio":
             values = ratio_values(indicator, data_dir)
-        elif indicator.reader in CONTEXT_READERS:
-            frame = CONTEXT_READERS[indicator.reader](data_dir)
+        elif indicator.reader in context_readers:
+            frame = context_readers[indicator.reader](data_dir)
             values = frame[indicator.numerator[0]].astype(float) * indicator.scale
             values.index = values.index.astype(str)
         else:
             raise ConfigError(f"context indicator {indicator.indicator}: unknown reader {indicator.reader!r}; "
-                              f"use ratio or {', '.join(CONTEXT_READERS)}")  # fmt: skip
+                              f"use ratio or {', '.join(context_readers)}")  # fmt: skip
         if indicator.level == origins.kind:
             zone = pd.Series(origins.ids, index=origins.ids)
         else:

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -185,25 +186,53 @@ def _cutoff_for(objective: str, minutes: float) -> float:
     return minutes if objective != "pmedian" else min(60.0, 2 * minutes)
 
 
-def scenario_inputs(
-    city: City,
-    *,
-    cutoff_min: float,
-    candidates: str = "h3",
-    mode: str = "walk",
-    profile: str = "age_11_13",
-    pinned: list[str] | None = None,
-    forbidden: list[str] | None = None,
-    hubs_file: str | Path | None = None,
-    vulnerability: bool = False,
-) -> ScenarioInputs:
+class ScenarioChoices(TypedDict, total=False):
+    """What a planner chooses besides the objective, the number of new sites and the minutes (all optional)."""
+
+    candidates: str
+    mode: str
+    profile: str
+    pinned: list[str] | None
+    forbidden: list[str] | None
+    hubs_file: str | Path | None
+    vulnerability: bool
+
+
+_DEFAULT_CHOICES: ScenarioChoices = {
+    "candidates": "h3", "mode": "walk", "profile": "age_11_13", "pinned": None, "forbidden": None, "hubs_file": None,
+    "vulnerability": False,
+}  # fmt: skip
+
+
+def _full_choices(choices: ScenarioChoices) -> ScenarioChoices:
+    """``choices`` with the defaults filled in; a keyword that is not a choice is a TypeError, as for any call."""
+    unknown = sorted(set(choices) - set(_DEFAULT_CHOICES))
+    if unknown:
+        raise TypeError(f"unexpected scenario choice(s): {', '.join(unknown)}")
+    return _DEFAULT_CHOICES | choices
+
+
+def scenario_parameters(choices: ScenarioChoices) -> dict[str, Any]:
+    """The choices as a scenario stores them: defaults filled in, ``[]`` for no site ids, the hubs file as text."""
+    full = _full_choices(choices)
+    return {
+        "candidates": full["candidates"], "mode": full["mode"], "profile": full["profile"],
+        "pinned": full["pinned"] or [], "forbidden": full["forbidden"] or [], "vulnerability": full["vulnerability"],
+        "hubs_file": str(full["hubs_file"] or ""),
+    }  # fmt: skip
+
+
+def scenario_inputs(city: City, *, cutoff_min: float, **choices: Unpack[ScenarioChoices]) -> ScenarioInputs:
     """Demand, candidates and travel times within ``cutoff_min`` for the city's current release."""
+    full = _full_choices(choices)
+    candidates, mode, profile = full["candidates"], full["mode"], full["profile"]
+    pinned, forbidden, hubs_file = full["pinned"], full["forbidden"], full["hubs_file"]
     if mode not in ("walk", "transit"):
         raise ScenarioError(f"mode {mode!r} is not supported; use walk or transit")
     release = city.current_release()
     if release is None:
         raise ScenarioError(f"{city.name} has no data loaded")
-    demand, weights, zone, bands = demand_for(release, vulnerability)
+    demand, weights, zone, bands = demand_for(release, full["vulnerability"])
     sites = candidates_for(release, candidates)
     fixed_ids: list[str] = []
     if hubs_file:
@@ -285,33 +314,20 @@ def run_scenario(
     new: int,
     objective: str,
     minutes: float,
-    candidates: str = "h3",
-    mode: str = "walk",
-    profile: str = "age_11_13",
-    pinned: list[str] | None = None,
-    forbidden: list[str] | None = None,
-    hubs_file: str | Path | None = None,
-    vulnerability: bool = False,
     name: str | None = None,
     created_by: str = "",
+    **choices: Unpack[ScenarioChoices],
 ) -> SitingScenario:
     """Solve one siting scenario for the city's current release and store it."""
     _check_request(objective, minutes)
-    inputs = scenario_inputs(
-        city, cutoff_min=_cutoff_for(objective, minutes), candidates=candidates, mode=mode, profile=profile,
-        pinned=pinned, forbidden=forbidden, hubs_file=hubs_file, vulnerability=vulnerability,
-    )  # fmt: skip
+    inputs = scenario_inputs(city, cutoff_min=_cutoff_for(objective, minutes), **choices)
     result = siting.solve_objective(
         objective, inputs.table, inputs.weights, inputs.sites.ids, new, minutes, fixed=inputs.fixed_ids,
         method=_method(inputs),
     )  # fmt: skip
-    parameters = {
-        "candidates": candidates, "mode": mode, "profile": profile, "pinned": pinned or [],
-        "forbidden": forbidden or [], "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""),
-    }  # fmt: skip
     return store_scenario(
-        inputs, result, objective=objective, new=new, minutes=minutes, parameters=parameters, name=name,
-        created_by=created_by,
+        inputs, result, objective=objective, new=new, minutes=minutes, parameters=scenario_parameters(choices),
+        name=name, created_by=created_by,
     )  # fmt: skip
 
 
@@ -322,12 +338,8 @@ def run_sweep(
     objectives: list[str],
     minutes: list[float],
     runner: Runner | None = None,
-    candidates: str = "h3",
-    mode: str = "walk",
-    profile: str = "age_11_13",
-    hubs_file: str | Path | None = None,
-    vulnerability: bool = False,
     created_by: str = "",
+    **choices: Unpack[ScenarioChoices],
 ) -> list[SitingScenario]:
     """Every combination of ``news`` × ``objectives`` × ``minutes`` (set covering once per T), stored.
 
@@ -338,10 +350,7 @@ def run_sweep(
     combos = sorted({(o, 0 if o == "lscp" else n, float(t)) for o in objectives for n in news for t in minutes})
     for objective, _, t in combos:
         _check_request(objective, t)
-    inputs = scenario_inputs(
-        city, cutoff_min=max(_cutoff_for(o, t) for o, _, t in combos), candidates=candidates, mode=mode,
-        profile=profile, hubs_file=hubs_file, vulnerability=vulnerability,
-    )  # fmt: skip
+    inputs = scenario_inputs(city, cutoff_min=max(_cutoff_for(o, t) for o, _, t in combos), **choices)
     method = _method(inputs)
     arguments = [(o, _within(inputs.table, _cutoff_for(o, t)), n, t) for o, n, t in combos]
     runner = runner or Runner()
@@ -362,10 +371,7 @@ def run_sweep(
                                    method=method)
             for o, table, n, t in arguments
         ]  # fmt: skip
-    parameters = {
-        "candidates": candidates, "mode": mode, "profile": profile, "pinned": [], "forbidden": [],
-        "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""), "sweep": True,
-    }  # fmt: skip
+    parameters = scenario_parameters(choices) | {"sweep": True}
     return [
         store_scenario(inputs, result, objective=o, new=n, minutes=t, parameters=parameters, created_by=created_by)
         for (o, _, n, t), result in zip(arguments, results, strict=True)

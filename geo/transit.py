@@ -2,9 +2,9 @@
 
 Feeds are read once per process; timetables are cached per (release, date, window): at most
 :data:`TIMETABLES_KEPT` per process, least recently used first out (point queries keep one per service day). A
-city whose feeds have no timetables (Milan's 2019 AMAT extract: stops and routes only) has no transit: callers say
-so and walk. A feed loaded with ``reader = "atm_summary"`` (Milan's ATM service summaries) is rebuilt into a
-frequency feed, and its results carry :func:`estimate_note`.
+city whose feeds have no timetables (stops and routes only) has no transit: callers say so and walk. A feed loaded
+with a service-summary reader (``reader = "atm_summary"``) is rebuilt into a frequency feed, and its results carry
+:func:`estimate_note`.
 """
 
 from __future__ import annotations

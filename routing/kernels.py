@@ -63,6 +63,88 @@ def _heap_pop(heap_d, heap_n, size):  # type: ignore[no-untyped-def]
     return d, n, size
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _touch(dist, touched, n_touched, node, d):  # type: ignore[no-untyped-def]
+    """Lower ``dist[node]`` to ``d``, noting the node as touched the first time; returns the new ``n_touched``."""
+    if dist[node] == INF:
+        touched[n_touched] = node
+        n_touched += 1
+    dist[node] = d
+    return n_touched
+
+
+@njit(cache=True, nogil=True)
+def _grown(heap_d, heap_n):  # type: ignore[no-untyped-def]
+    """The heap's arrays at twice their size (the entries kept)."""
+    return (
+        np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64))),
+        np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64))),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _search(  # type: ignore[no-untyped-def]
+    indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size, max_degree,
+    track,
+):  # fmt: skip
+    """Dijkstra from the seeds already in the heap, to ``limit``: the one search both kernels run.
+
+    Records each node's predecessor (``pred``) and, when ``track``, the nodes settled, nearest first (``settled``),
+    and every node touched (``touched``, for a cheap reset); returns ``n_touched``, the number settled and the
+    heap, grown whenever it might not hold one more node's edges (``max_degree``; 0 for a heap sized for every
+    edge, which never grows).
+    """
+    n_settled = 0
+    while True:
+        n_touched, n_settled, size = _settle(
+            indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, n_settled,
+            heap_d, heap_n, size, max_degree, track,
+        )  # fmt: skip
+        if size == 0:
+            return n_touched, n_settled, heap_d, heap_n
+        heap_d, heap_n = _grown(heap_d, heap_n)
+
+
+@njit(cache=True, nogil=True)
+def _settle(  # type: ignore[no-untyped-def]
+    indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, n_settled, heap_d, heap_n, size,
+    max_degree, track,
+):  # fmt: skip
+    """:func:`_search`'s loop, until the heap is empty or might not hold one more node's edges (then it returns
+    early, the heap is grown and the loop resumes): no array is replaced inside the hot loop."""
+    capacity = heap_d.shape[0]
+    while size > 0:
+        if size + max_degree > capacity:
+            return n_touched, n_settled, size
+        d, node, size = _heap_pop(heap_d, heap_n, size)
+        if done[node] or d > dist[node]:
+            continue
+        done[node] = True
+        if track:
+            settled[n_settled] = node
+            n_settled += 1
+        for e in range(indptr[node], indptr[node + 1]):
+            target = indices[e]
+            nd = d + weights[e]
+            if nd <= limit and nd < dist[target]:
+                pred[target] = node
+                if track:
+                    n_touched = _touch(dist, touched, n_touched, target, nd)
+                else:
+                    dist[target] = nd
+                size = _heap_push(heap_d, heap_n, size, nd, target)
+    return n_touched, n_settled, size
+
+
+@njit(cache=True, nogil=True)
+def _max_degree(indptr):  # type: ignore[no-untyped-def]
+    """The most edges leaving one node."""
+    most = 0
+    for node in range(indptr.shape[0] - 1):
+        most = max(most, indptr[node + 1] - indptr[node])
+    return most
+
+
 @njit(cache=True, nogil=True)
 def bounded_searches(  # type: ignore[no-untyped-def]
     indptr,
@@ -105,7 +187,9 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     n_searches = seed_ptr.shape[0] - 1
     dist = np.full(n_nodes, INF)
     done = np.zeros(n_nodes, dtype=np.bool_)
+    pred = np.empty(n_nodes, dtype=np.int64)  # the shared search records it; never read here
     touched = np.empty(n_nodes, dtype=np.int64)
+    settled = np.empty(n_nodes, dtype=np.int64)
     place_best = np.full(n_places, INF)
     reached = np.empty(n_places, dtype=np.int64)
     capacity = max(16, min(indices.shape[0] + n_searches, 1 << 14))  # grows when needed
@@ -116,48 +200,35 @@ def bounded_searches(  # type: ignore[no-untyped-def]
     out_p = np.empty(out_capacity, dtype=np.int64)
     out_d = np.empty(out_capacity, dtype=np.float64)
     count = 0
+    max_degree = _max_degree(indptr)
     for s in range(n_searches):
         limit = limits[s]
         n_touched = 0
-        n_reached = 0
         size = 0
         for k in range(seed_ptr[s], seed_ptr[s + 1]):
             node = seed_nodes[k]
             d0 = seed_dists[k]
             if d0 <= limit and d0 < dist[node]:
-                if dist[node] == INF:
-                    touched[n_touched] = node
-                    n_touched += 1
-                dist[node] = d0
+                n_touched = _touch(dist, touched, n_touched, node, d0)
                 if size >= heap_d.shape[0]:
-                    heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
-                    heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
+                    heap_d, heap_n = _grown(heap_d, heap_n)
                 size = _heap_push(heap_d, heap_n, size, d0, node)
-        while size > 0:
-            d, node, size = _heap_pop(heap_d, heap_n, size)
-            if done[node] or d > dist[node]:
-                continue
-            done[node] = True
+        n_touched, n_settled, heap_d, heap_n = _search(
+            indptr, indices, weights, limit, dist, done, pred, touched, n_touched, settled, heap_d, heap_n, size,
+            max_degree, True,
+        )  # fmt: skip
+        # Places in the order their nodes were settled (nearest first), as the search reached them.
+        n_reached = 0
+        for i in range(n_settled):
+            node = settled[i]
             for k in range(place_ptr[node], place_ptr[node + 1]):
                 place = place_index[k]
-                value = d + place_cost[k]
+                value = dist[node] + place_cost[k]
                 if value <= limit and value < place_best[place]:
                     if place_best[place] == INF:
                         reached[n_reached] = place
                         n_reached += 1
                     place_best[place] = value
-            for e in range(indptr[node], indptr[node + 1]):
-                target = indices[e]
-                nd = d + weights[e]
-                if nd <= limit and nd < dist[target]:
-                    if dist[target] == INF:
-                        touched[n_touched] = target
-                        n_touched += 1
-                    dist[target] = nd
-                    if size >= heap_d.shape[0]:
-                        heap_d = np.concatenate((heap_d, np.empty(heap_d.shape[0], dtype=np.float64)))
-                        heap_n = np.concatenate((heap_n, np.empty(heap_n.shape[0], dtype=np.int64)))
-                    size = _heap_push(heap_d, heap_n, size, nd, target)
         if count + n_reached > out_capacity:
             out_capacity = max(2 * out_capacity, count + n_reached)
             out_s = np.concatenate((out_s[:count], np.empty(out_capacity - count, dtype=np.int64)))
@@ -182,6 +253,7 @@ def single_search_distances(indptr, indices, weights, n_nodes, seed_nodes, seed_
     dist = np.full(n_nodes, INF)
     pred = np.full(n_nodes, -1, dtype=np.int64)
     done = np.zeros(n_nodes, dtype=np.bool_)
+    untracked = np.empty(0, dtype=np.int64)
     heap_d = np.empty(max(16, indices.shape[0] + seed_nodes.shape[0]), dtype=np.float64)
     heap_n = np.empty(heap_d.shape[0], dtype=np.int64)
     size = 0
@@ -191,16 +263,6 @@ def single_search_distances(indptr, indices, weights, n_nodes, seed_nodes, seed_
             dist[node] = seed_dists[k]
             pred[node] = -2 - k  # seeds point to "seed k"
             size = _heap_push(heap_d, heap_n, size, seed_dists[k], node)
-    while size > 0:
-        d, node, size = _heap_pop(heap_d, heap_n, size)
-        if done[node] or d > dist[node]:
-            continue
-        done[node] = True
-        for e in range(indptr[node], indptr[node + 1]):
-            target = indices[e]
-            nd = d + weights[e]
-            if nd <= limit and nd < dist[target]:
-                dist[target] = nd
-                pred[target] = node
-                size = _heap_push(heap_d, heap_n, size, nd, target)
+    # The heap holds every push (seeds + edges), so it never grows (max_degree 0); nothing to reset afterwards.
+    _search(indptr, indices, weights, limit, dist, done, pred, untracked, 0, untracked, heap_d, heap_n, size, 0, False)
     return dist, pred

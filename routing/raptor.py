@@ -120,6 +120,35 @@ def _improve(labels, k, s, t, last_round):  # type: ignore[no-untyped-def]
             break
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _first_departure(dep_t, base, n_s, n_trips, earliest):  # type: ignore[no-untyped-def]
+    """The first of trips ``0 .. n_trips - 1`` leaving the stop (``dep_t[base + x * n_s]``, sorted) at or after
+    ``earliest``; ``n_trips`` when none does (binary search)."""
+    lo = 0
+    hi = n_trips
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dep_t[base + mid * n_s] >= earliest:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _arrive(arr, before, marked, listed, n_listed, k, s, t, max_rides):  # type: ignore[no-untyped-def]
+    """Arrival at stop ``s`` at ``t`` with ``k`` rides: the stop's label before its first improvement this round
+    goes to ``before``, the labels improve (:func:`_improve`), and the stop is listed once for the next round
+    (``listed``); returns the new number listed."""
+    if not marked[s]:
+        before[s] = arr[k, s]
+        marked[s] = True
+        listed[n_listed] = s
+        n_listed += 1
+    _improve(arr, k, s, t, max_rides)
+    return n_listed
+
+
 @njit(cache=True, nogil=True)
 def _origin_range_raptor(  # type: ignore[no-untyped-def]
     o, departures, acc_ptr, acc_stop, acc_s,
@@ -153,13 +182,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
             s = acc_stop[a]
             t = tau + acc_s[a]
             if t <= limit and t < arr[0, s]:
-                if not marked[s]:
-                    before[s] = arr[0, s]
-                _improve(arr, 0, s, t, max_rides)
-                if not marked[s]:
-                    marked[s] = True
-                    marked_list[n_marked] = s
-                    n_marked += 1
+                n_marked = _arrive(arr, before, marked, marked_list, n_marked, 0, s, t, max_rides)
         for k in range(1, max_rides + 1):
             if n_marked == 0:
                 break
@@ -182,14 +205,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                     base = p_time_ptr[p] + pos  # trip x departs there at dep_t[base + x * n_s]
                     lo = cursor[k, q]
                     if lo < 0:
-                        lo = 0
-                        hi = n_t
-                        while lo < hi:
-                            mid = (lo + hi) >> 1
-                            if dep_t[base + mid * n_s] >= earliest:
-                                hi = mid
-                            else:
-                                lo = mid + 1
+                        lo = _first_departure(dep_t, base, n_s, n_t, earliest)
                     else:
                         while lo > 0 and dep_t[base + (lo - 1) * n_s] >= earliest:
                             lo -= 1
@@ -225,28 +241,14 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                                 ride_list[n_ride] = s
                                 n_ride += 1
                             if t < arr[k, s]:
-                                if not marked[s]:
-                                    before[s] = arr[k, s]
-                                _improve(arr, k, s, t, max_rides)
-                                if not marked[s]:
-                                    marked[s] = True
-                                    next_list[n_next] = s
-                                    n_next += 1
+                                n_next = _arrive(arr, before, marked, next_list, n_next, k, s, t, max_rides)
                     if p_pick[s_off + i]:
                         tb = arr[k - 1, s]
                         if tb < unreached:
                             earliest = tb + slack
                             if trip < 0:
                                 if dep_t[base + (n_t - 1) * n_s] >= earliest:
-                                    lo = 0
-                                    hi = n_t - 1
-                                    while lo < hi:
-                                        mid = (lo + hi) >> 1
-                                        if dep_t[base + mid * n_s] >= earliest:
-                                            hi = mid
-                                        else:
-                                            lo = mid + 1
-                                    trip = lo
+                                    trip = _first_departure(dep_t, base, n_s, n_t - 1, earliest)
                             elif trip > 0 and dep_t[base + (trip - 1) * n_s] >= earliest:
                                 trip -= 1
                                 while trip > 0 and dep_t[base + (trip - 1) * n_s] >= earliest:
@@ -260,13 +262,7 @@ def _origin_range_raptor(  # type: ignore[no-untyped-def]
                     s2 = tr_stop[q]
                     t2 = t + tr_s[q]
                     if t2 <= limit and t2 < arr[k, s2]:
-                        if not marked[s2]:
-                            before[s2] = arr[k, s2]
-                        _improve(arr, k, s2, t2, max_rides)
-                        if not marked[s2]:
-                            marked[s2] = True
-                            next_list[n_next] = s2
-                            n_next += 1
+                        n_next = _arrive(arr, before, marked, next_list, n_next, k, s2, t2, max_rides)
                 if not egress_flag[s]:
                     egress_flag[s] = True
                     egress_list[n_egress] = s
@@ -313,31 +309,37 @@ def _chunk_state(n_stops, n_patterns, n_stop_patterns, n_dest, n_minutes, max_ri
     )  # fmt: skip
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _at_most_walk(times, o, walk_ptr, walk_dest, walk_s):  # type: ignore[no-untyped-def]
+    """Cap ``times[d, :]`` (origin ``o``'s times to destination ``d``: percentiles or departure minutes) by its
+    walk-only leg: never worse than walking."""
+    for q in range(walk_ptr[o], walk_ptr[o + 1]):
+        d = walk_dest[q]
+        w = walk_s[q]
+        for j in range(times.shape[1]):
+            if w < times[d, j]:
+                times[d, j] = w
+
+
 @njit(cache=True, nogil=True)
 def _percentiles_chunk(  # type: ignore[no-untyped-def]
-    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s,
-    p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
+    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s, legs,
     n_stops, n_dest, max_rides, max_trip, slack, pct_index,
 ):  # fmt: skip
-    """Percentiles of min(walk, transit) over the departure minutes, shaped (origins, destinations, percentiles)."""
+    """Percentiles of min(walk, transit) over the departure minutes, shaped (origins, destinations, percentiles).
+
+    ``legs`` is the tuple of timetable, transfer and egress arrays (:func:`_kernel_arguments`)."""
     unreached = 1 << 30
-    n_patterns = p_stop_ptr.shape[0] - 1
     n_minutes = departures.shape[0]
     n_pct = pct_index.shape[0]
     out = np.full((origins.shape[0], n_dest, n_pct), unreached, dtype=np.int32)
-    state = _chunk_state(n_stops, n_patterns, sp_pat.shape[0], n_dest, n_minutes, max_rides)
+    state = _chunk_state(n_stops, legs[0].shape[0] - 1, legs[9].shape[0], n_dest, n_minutes, max_rides)
     dest_best = state[2]
     buf = state[-1]
     row = np.empty(n_minutes, dtype=np.int32)
     for c in range(origins.shape[0]):
         o = origins[c]
-        _origin_range_raptor(
-            o, departures, acc_ptr, acc_stop, acc_s,
-            p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-            sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
-            max_rides, max_trip, slack, *state,
-        )  # fmt: skip
+        _origin_range_raptor(o, departures, acc_ptr, acc_stop, acc_s, *legs, max_rides, max_trip, slack, *state)
         for d in range(n_dest):
             if dest_best[d] - departures[n_minutes - 1] > max_trip:
                 continue  # the best arrival of all is too late even for the latest departure
@@ -350,44 +352,27 @@ def _percentiles_chunk(  # type: ignore[no-untyped-def]
             row.sort()
             for p in range(n_pct):
                 out[c, d, p] = row[pct_index[p]]
-        for q in range(walk_ptr[o], walk_ptr[o + 1]):
-            d = walk_dest[q]
-            w = walk_s[q]
-            for p in range(n_pct):
-                if w < out[c, d, p]:
-                    out[c, d, p] = w
+        _at_most_walk(out[c], o, walk_ptr, walk_dest, walk_s)
     return out
 
 
 @njit(cache=True, nogil=True)
 def _samples_chunk(  # type: ignore[no-untyped-def]
-    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s,
-    p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-    sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
+    origins, departures, acc_ptr, acc_stop, acc_s, walk_ptr, walk_dest, walk_s, legs,
     n_stops, n_dest, max_rides, max_trip, slack, with_walk,
 ):  # fmt: skip
-    """Travel time at every departure minute, shaped (origins, minutes, destinations)."""
-    n_patterns = p_stop_ptr.shape[0] - 1
+    """Travel time at every departure minute, shaped (origins, minutes, destinations) (``legs`` as in
+    :func:`_percentiles_chunk`)."""
     n_minutes = departures.shape[0]
     out = np.empty((origins.shape[0], n_minutes, n_dest), dtype=np.int32)
-    state = _chunk_state(n_stops, n_patterns, sp_pat.shape[0], n_dest, n_minutes, max_rides)
+    state = _chunk_state(n_stops, legs[0].shape[0] - 1, legs[9].shape[0], n_dest, n_minutes, max_rides)
     buf = state[-1]
     for c in range(origins.shape[0]):
         o = origins[c]
-        _origin_range_raptor(
-            o, departures, acc_ptr, acc_stop, acc_s,
-            p_stop_ptr, p_stops, p_pick, p_drop, p_trip_ptr, p_time_ptr, arr_t, dep_t,
-            sp_ptr, sp_pat, sp_pos, tr_ptr, tr_stop, tr_s, eg_ptr, eg_dest, eg_s,
-            max_rides, max_trip, slack, *state,
-        )  # fmt: skip
+        _origin_range_raptor(o, departures, acc_ptr, acc_stop, acc_s, *legs, max_rides, max_trip, slack, *state)
         out[c] = buf
         if with_walk:
-            for q in range(walk_ptr[o], walk_ptr[o + 1]):
-                d = walk_dest[q]
-                w = walk_s[q]
-                for m in range(n_minutes):
-                    if w < out[c, m, d]:
-                        out[c, m, d] = w
+            _at_most_walk(out[c].T, o, walk_ptr, walk_dest, walk_s)
     return out
 
 
@@ -451,6 +436,9 @@ def _departures_checked(
 
 
 def _kernel_arguments(timetable: Timetable, links: WalkLinks) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The kernels' arrays: ``head`` (access and walk-only legs, passed one by one) and ``legs`` (the timetable's
+    pattern arrays, ``legs[0]`` = ``pattern_stop_ptr`` and ``legs[9]`` = ``stop_pattern``, then the transfer and
+    egress legs), passed as one tuple and unpacked into :func:`_origin_range_raptor` in this order."""
     head = (links.access_ptr, links.access_stop, links.access_s, links.walk_ptr, links.walk_dest, links.walk_s)
     tail = (
         timetable.pattern_stop_ptr, timetable.pattern_stops, timetable.pattern_pickup, timetable.pattern_dropoff,
@@ -512,7 +500,7 @@ def travel_time_samples(
 
     def kernel(chunk: IntArray) -> np.ndarray:
         return _samples_chunk(
-            chunk, departures, *head, *tail, timetable.n_stops, links.n_destinations,
+            chunk, departures, *head, tail, timetable.n_stops, links.n_destinations,
             max_transfers + 1, int(max_trip_s), int(board_slack_s), with_walk,
         )  # fmt: skip
 
@@ -628,7 +616,7 @@ def travel_times_from_links(
 
     def kernel(chunk: IntArray) -> tuple[IntArray, IntArray, Int32Array]:
         values = _percentiles_chunk(
-            chunk, departures, *head, *tail, timetable.n_stops, links.n_destinations,
+            chunk, departures, *head, tail, timetable.n_stops, links.n_destinations,
             max_transfers + 1, int(max_trip_s), int(board_slack_s), pct_index,
         )  # fmt: skip
         # Keep only the pairs in the table (memory grows with reachable pairs, not origins x destinations).

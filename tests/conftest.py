@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,29 @@ def milan(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: igno
         City.objects.filter(slug="milan").delete()
 
 
+@pytest.fixture(scope="module")
+def porto_alegre(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Porto Alegre loaded once per test module (its City); a module that needs layers defines its own."""
+    from data_sources.cities import city_config_from_slug
+    from geo.importing import import_city
+    from geo.models import City
+
+    with django_db_blocker.unblock():
+        import_city(city_config_from_slug("porto_alegre"))
+        yield City.objects.get(slug="porto_alegre")
+        City.objects.filter(slug="porto_alegre").delete()
+
+
+@pytest.fixture
+def api(porto_alegre: object) -> object:
+    """A test client on Porto Alegre, with no rate limit carried over from other tests."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    return Client()
+
+
 @pytest.fixture
 def milan_loaded(db: None) -> object:
     """Milan's configured sources loaded into a release (inside the test's transaction)."""
@@ -61,6 +85,38 @@ def milan_loaded(db: None) -> object:
     from geo.importing import import_city
 
     return import_city(city_config_from_slug("milan"))
+
+
+def log_in(page: Any, base_url: str, next_path: str, username: str = "planner") -> None:
+    """Create the user ``username`` (once, with :data:`PLANNER_PASSWORD`) and log in through the login page, which
+    then goes to ``next_path``."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    if not users.filter(username=username).exists():
+        users.create_user(username, password=PLANNER_PASSWORD)
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PLANNER_PASSWORD)
+    page.click("#login-button")
+
+
+def city_with_layers_fixture(
+    slug: str, profiles: tuple[str, ...], origin_kinds: set[str], then: Callable[[Any], object] | None = None
+) -> Callable[..., Iterator[object]]:
+    """A module-scoped fixture: the city loaded with a few layers (:func:`load_city_with_layers`), ``then(city)``
+    run on it when given (more layers, pillars), yielded, and deleted after the module."""
+
+    @pytest.fixture(scope="module")
+    def city_fixture(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
+        with django_db_blocker.unblock():
+            city = load_city_with_layers(slug, profiles, origin_kinds)
+            if then is not None:
+                then(city)
+            yield city
+            city.delete()  # type: ignore[attr-defined]
+
+    return city_fixture
 
 
 def load_city_with_layers(slug: str, profiles: tuple[str, ...], origin_kinds: set[str]) -> object:

@@ -16,7 +16,6 @@ from data_sources.errors import (
     VicinoError,
 )
 from geo import transit
-from geo.models import City
 from geo.point_query import QueryError
 from web.api_params import ApiError
 from web.errors import status_for
@@ -24,25 +23,6 @@ from web.errors import status_for
 pytestmark = pytest.mark.django_db
 
 HOME_POA = "-51.2177,-30.0346"  # Centro Histórico, Porto Alegre
-
-
-@pytest.fixture(scope="module")
-def porto_alegre(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from data_sources.cities import city_config_from_slug
-    from geo.importing import import_city
-
-    with django_db_blocker.unblock():
-        import_city(city_config_from_slug("porto_alegre"))
-        yield
-        City.objects.filter(slug="porto_alegre").delete()
-
-
-@pytest.fixture
-def api(porto_alegre: None) -> Client:
-    from django.core.cache import cache
-
-    cache.clear()  # no rate limit carried over from other tests
-    return Client()
 
 
 @pytest.mark.parametrize(

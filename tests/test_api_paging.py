@@ -6,31 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from geo.models import City, School
+from geo.models import School
 from web.api_params import DEFAULT_LIMIT, MAX_LIMIT
 
 pytestmark = pytest.mark.django_db
 
 HOME_POA = "-51.2177,-30.0346"  # Centro Histórico, Porto Alegre
-
-
-@pytest.fixture(scope="module")
-def porto_alegre(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from data_sources.cities import city_config_from_slug
-    from geo.importing import import_city
-
-    with django_db_blocker.unblock():
-        import_city(city_config_from_slug("porto_alegre"))
-        yield
-        City.objects.filter(slug="porto_alegre").delete()
-
-
-@pytest.fixture
-def api(porto_alegre: None) -> Client:
-    from django.core.cache import cache
-
-    cache.clear()
-    return Client()
 
 
 def test_pages_put_together_are_the_whole_list(api: Client) -> None:

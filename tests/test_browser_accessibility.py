@@ -24,9 +24,8 @@ def test_axe_sees_a_violation(browser) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db(transaction=True)
 def test_home_and_analysts_pages_pass_axe(live_server, browser, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
 
-    from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+    from tests.conftest import load_city_with_layers, log_in
 
     # No city loaded: the home page lists none and says how to load one (a 200, not an error).
     page = new_page(browser, "desktop")
@@ -41,11 +40,7 @@ def test_home_and_analysts_pages_pass_axe(live_server, browser, artifacts_dir: P
     page.wait_for_url(f"{live_server.url}/cities/porto_alegre/schools/")
     page.goto(f"{live_server.url}/?city=porto_alegre&page=nonsense")
     page.wait_for_url(f"{live_server.url}/cities/porto_alegre/")
-    get_user_model().objects.create_user("analyst", password=PLANNER_PASSWORD)
-    page.goto(f"{live_server.url}/accounts/login/?next=/cities/porto_alegre/data/")
-    page.fill("#id_username", "analyst")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+    log_in(page, live_server.url, "/cities/porto_alegre/data/", username="analyst")
     page.wait_for_selector("a.download")
     assert serious_violations(page) == []
     shoot(page, artifacts_dir, "analysts_porto_alegre_desktop")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PLANNER_PASSWORD
+from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -130,7 +130,6 @@ def test_schools_page_shows_a_hostile_school_name_as_text(  # type: ignore[no-un
 
 
 def test_planner_page_shows_a_hostile_hub_site_as_text(live_server, page, tmp_path: Path, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
 
     from geo.models import SitingScenario
 
@@ -142,12 +141,8 @@ def test_planner_page_shows_a_hostile_hub_site_as_text(live_server, page, tmp_pa
                {"id": "opportunity:h-1", "name": IMAGE, "lon": lon + 0.01, "lat": lat, "fixed": True}],
         result={"overall": {"coverage_before": 0.5, "coverage_after": 0.6}},
     )  # fmt: skip
-    get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/?next=/cities/milan/planner/%3Fscenario%3D{scenario.pk}")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+    log_in(page, live_server.url, f"/cities/milan/planner/%3Fscenario%3D{scenario.pk}")
     page.wait_for_selector("body[data-areas]", timeout=60000)
     assert page.locator("#scenario-table").inner_text().count(SCRIPT) == 1
     assert IMAGE in page.locator("#scenario-table").inner_text()

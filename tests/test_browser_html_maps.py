@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from geo.models import City
 from geo.siting import run_scenario
-from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+from tests.conftest import load_city_with_layers, log_in
 
 pytestmark = pytest.mark.browser
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
@@ -149,16 +149,11 @@ def test_hostile_name_is_text(browser, maps, artifacts_dir: Path) -> None:  # ty
 
 @pytest.mark.django_db(transaction=True)
 def test_planner_downloads_the_map_it_shows(live_server, browser, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
 
     load_city_with_layers("milan", ("age_11_13",), {"nil"})
     page.goto(f"{live_server.url}/cities/milan/maps/layer.html")
     assert "/accounts/login/" in page.url  # the download needs a login, like the page
-    get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
-    page.goto(f"{live_server.url}/accounts/login/?next=/cities/milan/planner/")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+    log_in(page, live_server.url, "/cities/milan/planner/")
     page.wait_for_selector("body[data-areas]", timeout=20000)
     page.select_option("#category", "sport")
     expect(page.locator("#download-map")).to_have_attribute("href", re.compile(r"indicator=sport_within_15"))

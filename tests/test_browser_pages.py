@@ -12,19 +12,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+from tests.conftest import load_city_with_layers, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, live_server, next_path: str) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
+    log_in(page, live_server.url, next_path)
 
-    get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+
+def _open_porto_alegre(page, live_server, path: str, ready: str) -> None:  # type: ignore[no-untyped-def]
+    """Porto Alegre loaded (walk and school layers for adults), its page ``path`` open and ready."""
+    load_city_with_layers("porto_alegre", ("adult",), {"school"})
+    page.goto(f"{live_server.url}/cities/porto_alegre/{path}")
+    page.wait_for_selector(ready, timeout=20000)
 
 
 def test_family_flow_on_porto_alegre(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
@@ -72,9 +73,7 @@ def test_family_flow_on_porto_alegre(live_server, page, artifacts_dir: Path) -> 
 
 
 def test_family_flow_by_transit(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    load_city_with_layers("porto_alegre", ("adult",), {"school"})
-    page.goto(f"{live_server.url}/cities/porto_alegre/")
-    page.wait_for_selector("body[data-basemap]", timeout=20000)
+    _open_porto_alegre(page, live_server, "", "body[data-basemap]")
     page.fill("#age", "15")
     page.select_option("#minutes", "30")
     page.select_option("#mode", "transit")
@@ -97,9 +96,7 @@ def test_family_flow_by_transit(live_server, page, artifacts_dir: Path) -> None:
 
 
 def test_school_flow_with_csv(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    load_city_with_layers("porto_alegre", ("adult",), {"school"})
-    page.goto(f"{live_server.url}/cities/porto_alegre/schools/")
-    page.wait_for_selector("body[data-schools]", timeout=20000)
+    _open_porto_alegre(page, live_server, "schools/", "body[data-schools]")
     page.select_option("#minutes", "30")
     page.click("#school-button")
     page.wait_for_selector("body[data-results]", timeout=20000)

@@ -9,24 +9,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+from tests.conftest import load_city_with_layers, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_planner_reads_the_pillar_index(live_server, page, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
 
     from geo.pillars import compute_pillars
     from routing.profiles import profile_by_name
 
     city = load_city_with_layers("milan", ("age_11_13",), {"nil"})
     compute_pillars(city, profiles=(profile_by_name("age_11_13"),), draws=100, seed=5)
-    get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
-    page.goto(f"{live_server.url}/accounts/login/?next=/cities/milan/planner/")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+    log_in(page, live_server.url, "/cities/milan/planner/")
     page.wait_for_selector("body[data-pillars]", timeout=30000)
     assert page.locator("body").get_attribute("data-pillars") == "88"
     # Italian by default for Milan: the section, the pillar headings and the explanation of the range

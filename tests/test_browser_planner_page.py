@@ -12,20 +12,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_helpers import new_page, serious_violations, shoot
-from tests.conftest import PLANNER_PASSWORD, load_city_with_layers
+from tests.conftest import load_city_with_layers, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, live_server, next_path: str) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-
-    if not get_user_model().objects.filter(username="planner").exists():
-        get_user_model().objects.create_user("planner", password=PLANNER_PASSWORD)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", "planner")
-    page.fill("#id_password", PLANNER_PASSWORD)
-    page.click("#login-button")
+    log_in(page, live_server.url, next_path)
 
 
 def _python_gaps(slug: str, level: str, category: str) -> list[dict[str, object]]:
@@ -75,6 +68,8 @@ def test_planner_in_porto_alegre_without_age_data(live_server, browser, artifact
     assert "“–” means no value" in page.locator("#dash-note").inner_text()
     # The scenario controls fit the panel (no sideways scrolling).
     assert page.evaluate("() => { const p = document.querySelector('.panel'); return p.scrollWidth <= p.clientWidth; }")
+    # Porto Alegre's TOML has no vulnerability recipe: no checkbox to weight by one.
+    assert page.locator("input[name=vulnerability]").count() == 0
     shoot(page, artifacts_dir, "planner_porto_alegre_desktop")
     assert serious_violations(page) == []
 
@@ -122,6 +117,7 @@ def test_planner_in_milan_in_italian(live_server, browser, artifacts_dir: Path) 
         pattern = re.compile(r"ragazzi, vulnerabilità \d,\d\d, il \d+% ne raggiunge uno")
         assert missions and all(pattern.search(m) for m in missions)
         assert page.locator("#equity dd").nth(3).inner_text().endswith("%")
+        assert page.locator("input[name=vulnerability]").count() == 1  # Milan's TOML has a [vulnerability] recipe
         shoot(page, artifacts_dir, f"planner_milan_it_{size}", full_page=size == "phone")
         if size == "desktop":
             assert serious_violations(page) == []

@@ -14,7 +14,7 @@ import pytest
 
 from data_sources import gtfs_calendar, gtfs_times
 from data_sources.errors import ConfigError, SourceFormatError, VicinoError
-from data_sources.readers import READERS, reader_named
+from data_sources.readers import reader_named, registered_readers
 from routing import timetable
 
 
@@ -104,5 +104,5 @@ def test_reader_registry_names_and_kinds() -> None:
         reader_named("nope", "schools", where="x.toml: source 's'")
     with pytest.raises(ConfigError, match="reads schools, not opportunities"):
         reader_named("schools_from_file", "opportunities", where="x.toml")
-    assert {r.kind for r in READERS.values()} == {"opportunities", "schools"}
+    assert {r.kind for r in registered_readers().values()} == {"opportunities", "schools"}
     assert issubclass(ConfigError, VicinoError)

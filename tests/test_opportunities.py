@@ -244,7 +244,9 @@ def test_ds41_libraries_and_archives(milan_boundary: shapely.Geometry) -> None:
 
 @pytest.fixture(scope="module")
 def parks(milan_boundary: shapely.Geometry) -> tuple[gpd.GeoDataFrame, val.SourceReport]:
-    return osm_op.opportunities_from_parks(_data(MILAN / "services" / "parks_osm_2025.geojson"), milan_boundary)
+    return osm_op.opportunities_from_parks(
+        _data(MILAN / "services" / "parks_osm_2025.geojson"), milan_boundary, source="milan_parks_osm"
+    )
 
 
 def test_parks_are_points_inside_the_comune(

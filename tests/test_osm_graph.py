@@ -25,6 +25,7 @@ import shapely
 from osmnx._errors import InsufficientResponseError
 from osmnx._overpass import _get_network_filter
 
+from benchmarks.peers.osmnx_walk import walk_graph_from_xml
 from data_sources.errors import DownloadError, NoUsableRowsError, SourceFormatError, SourceNotFoundError
 from data_sources.osm import (
     POI_COLUMNS,
@@ -515,25 +516,6 @@ def test_simplification_matches_osmnx_on_real_extracts(
     _assert_same_topology(graph, reference)
 
 
-def _osmnx_walk_graph_from_xml(xml: Path) -> nx.MultiDiGraph:
-    """osmnx alone: every way from graph_from_xml, osmnx's own walk filter applied to the edges, simplified."""
-    clauses = re.findall(r'\["([^"]+)"(?:!~"([^"]+)")?\]', _get_network_filter("walk"))
-    graph = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
-
-    def walkable(data: dict[str, Any]) -> bool:
-        for key, excluded in clauses:
-            value = data.get(key)
-            if not excluded and value is None:  # ["highway"]: the key must exist
-                return False
-            if excluded and value is not None and re.search(excluded, str(value)):
-                return False
-        return True
-
-    graph.remove_edges_from([(u, v, k) for u, v, k, data in graph.edges(keys=True, data=True) if not walkable(data)])
-    graph.remove_nodes_from([node for node, degree in dict(graph.degree()).items() if degree == 0])
-    return ox.simplify_graph(graph)
-
-
 @pytest.mark.slow
 def test_sao_paulo_graph_is_within_one_percent_of_osmnx(
     spo_graph: nx.MultiDiGraph, spo_pbf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -546,7 +528,7 @@ def test_sao_paulo_graph_is_within_one_percent_of_osmnx(
     monkeypatch.setattr(
         ox.settings, "useful_tags_way", list(dict.fromkeys([*ox.settings.useful_tags_way, *filter_keys]))
     )
-    reference = _osmnx_walk_graph_from_xml(xml)
+    reference = walk_graph_from_xml(xml)  # osmnx alone, its own walk filter
 
     assert spo_graph.number_of_nodes() == pytest.approx(reference.number_of_nodes(), rel=0.01)
     assert spo_graph.number_of_edges() == pytest.approx(reference.number_of_edges(), rel=0.01)

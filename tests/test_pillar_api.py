@@ -11,22 +11,20 @@ from django.test import Client
 
 from data_sources.contracts import PILLARS
 from geo.models import City
-from tests.conftest import load_city_with_layers
+from tests.conftest import city_with_layers_fixture
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/cities/milan/pillars"
 
 
-@pytest.fixture(scope="module")
-def milan(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def _pillars(city: City) -> None:
     from geo.pillars import compute_pillars
     from routing.profiles import profile_by_name
 
-    with django_db_blocker.unblock():
-        city = load_city_with_layers("milan", ("age_11_13",), {"nil"})
-        compute_pillars(city, profiles=(profile_by_name("age_11_13"),), draws=100, seed=3)
-        yield city
-        City.objects.filter(slug="milan").delete()
+    compute_pillars(city, profiles=(profile_by_name("age_11_13"),), draws=100, seed=3)
+
+
+milan = city_with_layers_fixture("milan", ("age_11_13",), {"nil"}, then=_pillars)
 
 
 def test_json_rows_worst_first_with_rank_intervals(milan) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +62,7 @@ def test_formula_like_text_is_neutralised_in_csv() -> None:
 @pytest.mark.parametrize(
     ("query", "status", "message"),
     [
-        ("?origins=parish", 400, "origins='parish'"),
+        ("?origins=parish", 400, "origins='parish': use one of nil, municipio, school, census_section, h3"),
         ("?profile=age_99", 400, "profile='age_99'"),
         ("?mode=bus", 400, "mode='bus'"),
         ("?format=xlsx", 400, "format='xlsx'"),

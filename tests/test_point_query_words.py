@@ -17,17 +17,6 @@ pytestmark = pytest.mark.django_db
 HOME_POA = "-51.2177,-30.0346"  # Centro Histórico, Porto Alegre
 
 
-@pytest.fixture(scope="module")
-def porto_alegre(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from data_sources.cities import city_config_from_slug
-    from geo.importing import import_city
-
-    with django_db_blocker.unblock():
-        import_city(city_config_from_slug("porto_alegre"))
-        yield City.objects.get(slug="porto_alegre")
-        City.objects.filter(slug="porto_alegre").delete()
-
-
 def _get(url: str, language: str) -> dict:
     response = Client().get(url, headers={"Accept-Language": language})
     assert response.status_code == 200, response.content

@@ -133,15 +133,21 @@ crs_member = st.one_of(
 )
 
 
-@FUZZ
-@given(features=st.lists(feature, max_size=6), crs=crs_member, bounded=st.booleans())
-def test_catalogue_geojson(features: list, crs: dict | None, bounded: bool) -> None:
+def _write_geojson(path: Path, features: list, crs: dict | None) -> Path:
+    """A FeatureCollection of ``features`` (with its ``crs`` member when given) written to ``path``, as it comes:
+    lone surrogates included."""
     document: dict = {"type": "FeatureCollection", "features": features}
     if crs is not None:
         document["crs"] = crs
+    path.write_text(json.dumps(document), encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+@FUZZ
+@given(features=st.lists(feature, max_size=6), crs=crs_member, bounded=st.booleans())
+def test_catalogue_geojson(features: list, crs: dict | None, bounded: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "catalogue.geojson"
-        path.write_text(json.dumps(document), encoding="utf-8", errors="surrogatepass")
+        path = _write_geojson(Path(folder) / "catalogue.geojson", features, crs)
         try:
             frame, report = catalogue_from_file(path, boundary=MILAN_BOX if bounded else None)
         except VicinoError:
@@ -245,12 +251,8 @@ zone_feature = st.builds(
 @FUZZ
 @given(features=st.lists(zone_feature, max_size=6), crs=crs_member)
 def test_zones(features: list, crs: dict | None) -> None:
-    document: dict = {"type": "FeatureCollection", "features": features}
-    if crs is not None:
-        document["crs"] = crs
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "zones.geojson"
-        path.write_text(json.dumps(document), encoding="utf-8", errors="surrogatepass")
+        path = _write_geojson(Path(folder) / "zones.geojson", features, crs)
         try:
             zones, report = zones_from_file(path, level="nil", code_field="code", name_field="name",
                                             center=MILAN_CENTRE)  # fmt: skip

@@ -177,33 +177,31 @@ def snapped_by_hand(city: City, i: int) -> Snapped:
 
 def reference_from(city: City, origin: Snapped, targets: Mapping[object, Snapped], origin_id: object) -> dict:
     """Distances from one snapped place to snapped targets: exits + networkx + entries, or the direct walk."""
-    reached = [(city.distances_from(a), cost) for a, cost in origin.exits]
-    table = {}
-    for target_id, target in targets.items():
-        best = min(
-            (cost + dist[b] + cost_b for dist, cost in reached for b, cost_b in target.entries if b in dist),
-            default=np.inf,
-        )
-        direct = origin.direct_to(target)
-        best = min(best, np.inf if direct is None else direct)
-        if best <= MAX_M:
-            table[(origin_id, target_id)] = best
-    return table
+    return _reference(city, origin, targets, origin_id, forward=True)
 
 
 def reference_to(city: City, target: Snapped, sources: Mapping[object, Snapped], target_id: object) -> dict:
     """Distances from snapped places to one snapped target, searching backwards from the target's entries."""
-    reached = [(city.distances_to(b), cost) for b, cost in target.entries]
+    return _reference(city, target, sources, target_id, forward=False)
+
+
+def _reference(city: City, one: Snapped, others: Mapping[object, Snapped], one_id: object, *, forward: bool) -> dict:
+    """Distances between ``one`` and each of ``others`` (from ``one`` when ``forward``, else to it) within MAX_M."""
+    if forward:
+        reached = [(city.distances_from(a), cost) for a, cost in one.exits]
+    else:
+        reached = [(city.distances_to(b), cost) for b, cost in one.entries]
     table = {}
-    for source_id, source in sources.items():
+    for other_id, other in others.items():
+        legs = other.entries if forward else other.exits
         best = min(
-            (cost_a + dist[a] + cost for dist, cost in reached for a, cost_a in source.exits if a in dist),
+            (cost + dist[node] + cost_leg for dist, cost in reached for node, cost_leg in legs if node in dist),
             default=np.inf,
         )
-        direct = source.direct_to(target)
+        direct = one.direct_to(other) if forward else other.direct_to(one)
         best = min(best, np.inf if direct is None else direct)
         if best <= MAX_M:
-            table[(source_id, target_id)] = best
+            table[(one_id, other_id) if forward else (other_id, one_id)] = best
     return table
 
 

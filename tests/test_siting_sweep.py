@@ -8,17 +8,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from geo.models import City, SitingScenario
-from tests.conftest import load_city_with_layers
+from tests.conftest import city_with_layers_fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def poa(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        city = load_city_with_layers("porto_alegre", ("age_11_13",), {"school"})
-        yield city
-        city.delete()
+poa = city_with_layers_fixture("porto_alegre", ("age_11_13",), {"school"})
 
 
 def outcome(scenario: SitingScenario) -> tuple[object, ...]:

@@ -13,20 +13,18 @@ from django.test import Client
 
 from data_sources.cities import city_config_from_file
 from geo.models import City
-from tests.conftest import load_city_with_layers
+from tests.conftest import city_with_layers_fixture
 
 pytestmark = pytest.mark.django_db
 HOME_POA = "-51.2177,-30.0346"
 
 
-@pytest.fixture(scope="module")
-def poa(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        city = load_city_with_layers("porto_alegre", ("age_14_17",), {"h3"})
-        call_command("compute_access", "porto_alegre", "--mode", "transit", "--window", "14:00-14:30",
-                     "--origins", "h3", "--profile", "age_14_17", stdout=StringIO())  # fmt: skip
-        yield city
-        city.delete()
+def _transit_layer(city: City) -> None:
+    call_command("compute_access", "porto_alegre", "--mode", "transit", "--window", "14:00-14:30",
+                 "--origins", "h3", "--profile", "age_14_17", stdout=StringIO())  # fmt: skip
+
+
+poa = city_with_layers_fixture("porto_alegre", ("age_14_17",), {"h3"}, then=_transit_layer)
 
 
 def _frame(layer) -> pd.DataFrame:  # type: ignore[no-untyped-def]

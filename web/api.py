@@ -26,6 +26,7 @@ from geo.gaps import gap_rows, has_age_data
 from geo.models import AccessLayer, City, DataRelease, School
 from geo.point_query import isochrones, reachable_opportunities, walking_route
 from geo.transit_route import transit_route
+from geo.zones import zone_level_order
 from layers.exports import FORMATS
 from web.access import Access, neighbourhoods_group, pillars_group
 from web.api_params import (
@@ -166,12 +167,18 @@ def city_detail(request: HttpRequest, city: str) -> dict[str, Any]:
     return catalog.city_detail(city_obj, release)
 
 
+def release_and_point(city: str, near: str | None) -> tuple[DataRelease, float, float]:
+    """The city's current release (or a 404), then the point ``near`` (or a 400): the start of a point query."""
+    _, release = city_release(city)
+    lon, lat = parse_point(near)
+    return release, lon, lat
+
+
 @api.get("/cities/{city}/opportunities", auth=Access("families"), response={200: ReachableOpportunities} | POINT_ERRORS,
          summary="Opportunities reachable from a point, sorted by travel time (paged: limit, offset)",
          throttle=point_query_throttle)  # fmt: skip
 def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) -> dict[str, Any]:
-    city_obj, release = city_release(city)
-    lon, lat = parse_point(params.near)
+    release, lon, lat = release_and_point(city, params.near)
     result = reachable_opportunities(release, lon, lat, open_at=parse_when(params.open_at), **params.filter_arguments())
     return page_of(result, request, limit=params.limit, offset=params.offset)
 
@@ -179,8 +186,7 @@ def opportunities(request: HttpRequest, city: str, params: Query[PointQuery]) ->
 @api.get("/cities/{city}/isochrones", auth=Access("families"), response={200: FeatureCollection} | POINT_ERRORS,
          summary="Areas reachable from a point within several times", throttle=point_query_throttle)  # fmt: skip
 def isochrones_view(request: HttpRequest, city: str, params: Query[IsochroneQuery]) -> dict[str, Any]:
-    city_obj, release = city_release(city)
-    lon, lat = parse_point(params.near)
+    release, lon, lat = release_and_point(city, params.near)
     return isochrones(
         release, lon, lat, minutes=parse_minutes_list(params.minutes), age=params.age, mode=params.mode,
         when=parse_when(params.open_at),
@@ -190,8 +196,7 @@ def isochrones_view(request: HttpRequest, city: str, params: Query[IsochroneQuer
 @api.get("/cities/{city}/route", auth=Access("families"), response={200: Feature} | POINT_ERRORS,
          summary="The walking route from a point to one opportunity", throttle=point_query_throttle)  # fmt: skip
 def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[str, Any]:
-    city_obj, release = city_release(city)
-    lon, lat = parse_point(params.near)
+    release, lon, lat = release_and_point(city, params.near)
     return walking_route(release, lon, lat, params.to, age=params.age)
 
 
@@ -199,8 +204,7 @@ def route(request: HttpRequest, city: str, params: Query[RouteQuery]) -> dict[st
          summary="Walk, one ride, walk from a point to one opportunity (legs with line and times)",
          throttle=point_query_throttle)  # fmt: skip
 def transit_route_view(request: HttpRequest, city: str, params: Query[TransitRouteQuery]) -> dict[str, Any]:
-    city_obj, release = city_release(city)
-    lon, lat = parse_point(params.near)
+    release, lon, lat = release_and_point(city, params.near)
     return transit_route(release, lon, lat, params.to, age=params.age, when=parse_when(params.open_at))
 
 
@@ -307,7 +311,8 @@ def tiles(request: HttpRequest, city: str, layer: str, z: int, x: int, y: int) -
 # ---------------------------------------------------------------------------------------------------------------
 # The pillar index (README, "The pillar index"): a self-contained block with its own parameter checks.
 
-_PILLAR_ORIGINS = ("nil", "municipio", "school", "census_section", "h3")
+#: Origin kinds besides the city's own zone levels (``[zones] levels`` in its TOML).
+_PILLAR_UNIT_ORIGINS = ("school", "census_section", "h3")
 _PILLAR_PROFILES = ("age_0_5", "age_6_10", "age_11_13", "age_14_17")
 
 
@@ -325,8 +330,10 @@ def pillars(
 
     city_obj, release = city_release(city)
     origin_kind = origins or None
-    if origin_kind is not None and origin_kind not in _PILLAR_ORIGINS:
-        raise ApiError(f"origins={origin_kind!r}: use one of {', '.join(_PILLAR_ORIGINS)}")
+    origin_kinds = (*(level for level in zone_level_order(city_obj) if level not in _PILLAR_UNIT_ORIGINS),
+                    *_PILLAR_UNIT_ORIGINS)  # fmt: skip
+    if origin_kind is not None and origin_kind not in origin_kinds:
+        raise ApiError(f"origins={origin_kind!r}: use one of {', '.join(origin_kinds)}")
     chosen_profile = profile or "age_11_13"
     if chosen_profile not in _PILLAR_PROFILES:
         raise ApiError(f"profile={chosen_profile!r}: use one of {', '.join(_PILLAR_PROFILES)}")

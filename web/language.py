@@ -1,4 +1,4 @@
-"""The language of API answers: the city's own (Italian for Milan, English for Porto Alegre) unless the client asks.
+"""The language of API answers: the city's own (its TOML's ``language``) unless the client asks.
 
 Pages speak the city's language unless the visitor chose one (``web.views``); API answers (result lines, notes,
 departure windows) follow the same rule, with the client's ``Accept-Language`` header as its choice. Without this,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from data_sources.cities import default_city_slug
+from data_sources.errors import ConfigError
 from web.access_groups import DEFAULT_PUBLIC, GROUPS
 from web.database import DEFAULT_DATABASE_URL, postgis_database, spatialite_database
 from web.env import env_bool, env_choice, env_int, env_list, env_path, env_str
@@ -36,7 +38,11 @@ VICINO_DB = env_choice("VICINO_DB", "spatialite", ("spatialite", "postgis"))
 #: A raster tile URL template for deployments that have a tile server; empty = draw the city's own base map.
 VICINO_TILE_URL = env_str("VICINO_TILE_URL", "")
 VICINO_TILE_ATTRIBUTION = env_str("VICINO_TILE_ATTRIBUTION", "")
-VICINO_DEFAULT_CITY = env_str("VICINO_DEFAULT_CITY", "milan")
+#: The city the home page shows: the environment's, else the shipped city whose TOML says ``default = true``.
+try:
+    VICINO_DEFAULT_CITY = env_str("VICINO_DEFAULT_CITY", "") or default_city_slug()
+except ConfigError as error:
+    raise ImproperlyConfigured(f"VICINO_DEFAULT_CITY: {error}") from None
 #: Point queries (opportunities, isochrones, routes) allowed per client and minute.
 VICINO_RATE_LIMIT_PER_MINUTE = env_int("VICINO_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 #: A Dask distributed scheduler for compute_access (tcp://host:8786, or local:N); empty = in this process.

@@ -29,6 +29,7 @@ from geo.shareable_maps import (
     scenario_map,
 )
 from geo.siting import missions_for, run_scenario, scenario_export
+from geo.zones import city_config
 from routing.profiles import DEFAULT_PROFILES
 from web.access import page_access
 
@@ -92,7 +93,7 @@ def _context(request: HttpRequest, city: City, release: DataRelease, page: str) 
 
 
 def _activate_city_language(request: HttpRequest, city: City) -> None:
-    """A city's own language by default (Italian for Milan), unless the visitor chose one."""
+    """A city's own language by default (its TOML's ``language``), unless the visitor chose one."""
     if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and city.language in dict(settings.LANGUAGES):
         translation.activate(city.language)
         request.LANGUAGE_CODE = city.language
@@ -110,23 +111,27 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("family", city=settings.VICINO_DEFAULT_CITY)
     if len(loaded) == 1:
         return redirect("family", city=loaded[0].slug)
-    return render(request, "web/cities.html", {"cities": loaded})
+    example = settings.VICINO_DEFAULT_CITY or "CITY"
+    return render(request, "web/cities.html", {"cities": loaded, "example_city": example})
 
 
 @page_access("families")
 @require_GET
 def family(request: HttpRequest, city: str) -> HttpResponse:
-    city_obj, release = _city_and_release(city)
-    _activate_city_language(request, city_obj)
-    return render(request, "web/family.html", _context(request, city_obj, release, "family"))
+    return _simple_page(request, city, "family")
 
 
 @page_access("schools")
 @require_GET
 def schools(request: HttpRequest, city: str) -> HttpResponse:
+    return _simple_page(request, city, "schools")
+
+
+def _simple_page(request: HttpRequest, city: str, page: str) -> HttpResponse:
+    """A page that needs nothing but the common context: ``web/<page>.html`` in the city's language."""
     city_obj, release = _city_and_release(city)
     _activate_city_language(request, city_obj)
-    return render(request, "web/schools.html", _context(request, city_obj, release, "schools"))
+    return render(request, f"web/{page}.html", _context(request, city_obj, release, page))
 
 
 @page_access("planner")
@@ -143,6 +148,7 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         "ageData": age_data,
         "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen],
         "pillarLabels": pillar_labels(),
+        "zoneLevels": context["detail"]["zone_levels"],
     }
     pillar_change = _pillar_change(request, release, chosen[0]) if chosen else {}
     context |= {
@@ -153,6 +159,7 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
             for m in (missions.head(15).to_dict(orient="records") if len(missions) else [])
         ],
         "age_data": age_data,
+        "has_vulnerability": _has_vulnerability(city_obj),
         "penalty_differs": len({_penalty(s) for s in chosen}) > 1,
         "level_labels": [(level, _level_label(level)) for level in context["detail"]["zone_levels"]],
         "profile_labels": [(p.name, profile_label(p.name), p.speed_m_s) for p in DEFAULT_PROFILES],
@@ -179,6 +186,12 @@ def _penalty(scenario: SitingScenario) -> object:
     """The minutes a scenario's summary gives people who reach no hub (None when not recorded)."""
     result = scenario.result if isinstance(scenario.result, dict) else {}
     return (result.get("overall") or {}).get("unreached_min")
+
+
+def _has_vulnerability(city: City) -> bool:
+    """Whether the city's TOML has a vulnerability recipe (``[vulnerability]``) the planner can weight youth by."""
+    config = city_config(city)
+    return config is not None and config.vulnerability is not None
 
 
 def _level_label(level: str) -> str:
@@ -366,7 +379,8 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
 def basemap(request: HttpRequest, city: str) -> HttpResponse:
     """The city's base map (streets, zones, roads, metro, rail, parks, labels) as GeoJSON, for maps without tiles.
 
-    Sent gzip-compressed to clients that accept it (Milan's is about 1.6 MB as text, a fifth of that compressed).
+    Sent gzip-compressed to clients that accept it (88 zones and their
+    streets: about 1.6 MB as text, a fifth of that compressed).
     """
     city_obj, release = _city_and_release(city)
     path: Path = basemap_file(release)

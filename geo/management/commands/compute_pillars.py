@@ -19,7 +19,7 @@ class Command(BaseCommand):
     help = "Compute the pillar index (access per wellbeing pillar, composite, rank intervals) for a city."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("city", help="a loaded city's slug, e.g. milan")
+        parser.add_argument("city", help="a loaded city's slug (see data_sources/cities/)")
         parser.add_argument("--mode", choices=["walk", "transit"], default="walk")
         parser.add_argument("--date", help="service date for transit, YYYY-MM-DD (default: a Wednesday of the feed)")
         parser.add_argument("--window", default="07:00-09:00", help="transit departure window, HH:MM-HH:MM")

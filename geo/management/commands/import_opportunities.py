@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the catalogue (.csv or .geojson)")
-        parser.add_argument("--city", required=True, help="the city slug, e.g. milan, or a city .toml file")
+        parser.add_argument("--city", required=True, help="the city slug (data_sources/cities/) or a city .toml file")
         parser.add_argument("--name", default="catalogue", help="a name for this catalogue (default: catalogue)")
         parser.add_argument("--rejects", help="where to write the reject report (CSV)")
 

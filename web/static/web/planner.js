@@ -196,7 +196,7 @@
     try {
       pillarData = await getJSON(config.api + "/pillars?" + query);
       document.getElementById("pillar-csv").href = config.api + "/pillars?" + query + "&origins=" + pillarData.origins + "&format=csv";
-      if (!zones && ["nil", "municipio", "h3"].includes(pillarData.origins)) {
+      if (!zones && (config.zoneLevels || []).includes(pillarData.origins)) {
         zones = await getJSON(config.api + "/neighbourhoods?" + new URLSearchParams({ level: pillarData.origins, mode: "walk", profile }));
       }
       fillContextOptions(pillarData.parameters.context || []);
