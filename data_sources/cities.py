@@ -7,6 +7,7 @@ Adding a city is writing one such file.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,23 @@ class VulnerabilityConfig:
 
 
 @dataclass(frozen=True)
+class WishesConfig:
+    """What a city asks of a wish (``[wishes]``; README, "Wishes").
+
+    Attributes
+    ----------
+    age_bands
+        The age bands a wish names (``"0-5"``, ``"6-10"`` ...); empty = the walking profiles' bands.
+    blocked_words
+        Word-list files (relative to ``data_sources/``, one word or phrase a line) whose words reject a wish text
+        automatically; empty = ``wishes/blocked_words_<language>.txt`` and the English list, where they exist.
+    """
+
+    age_bands: tuple[str, ...] = ()
+    blocked_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CityConfig:
     """A city's description."""
 
@@ -85,6 +103,7 @@ class CityConfig:
     name_max_street_m: float = 300.0
     zones: ZonesConfig = field(default_factory=ZonesConfig)
     vulnerability: VulnerabilityConfig | None = None
+    wishes: WishesConfig = field(default_factory=WishesConfig)
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name``, or None when the city has none."""
@@ -158,6 +177,7 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         name_max_street_m=float(city.get("name_max_street_m", 300.0)),
         zones=zones,
         vulnerability=vulnerability,
+        wishes=_wishes_config(path, raw.get("wishes", {})),
     )
 
 
@@ -194,3 +214,21 @@ def _vulnerability_config(path: Path, raw: dict[str, Any] | None) -> Vulnerabili
     return VulnerabilityConfig(
         reader=str(raw["reader"]), level=str(raw["level"]), weights={k: float(v) for k, v in weights.items()}
     )
+
+
+def _wishes_config(path: Path, raw: dict[str, Any]) -> WishesConfig:
+    bands = raw.get("age_bands", [])
+    pattern = re.compile(r"^\d{1,2}-\d{1,2}$")
+    if not isinstance(bands, list) or not all(isinstance(b, str) and pattern.match(b) for b in bands):
+        raise ConfigError(f'{path}: [wishes] age_bands must be a list like ["0-5", "6-10"], not {bands!r}.')
+    for band in bands:
+        low, high = (int(part) for part in band.split("-"))
+        if low > high:
+            raise ConfigError(f"{path}: [wishes] age band {band!r} starts after it ends.")
+    files = raw.get("blocked_words", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+        raise ConfigError(f"{path}: [wishes] blocked_words must be a list of files relative to data_sources/.")
+    missing = [f for f in files if not (CITIES_DIR.parent / f).is_file()]
+    if missing:
+        raise ConfigError(f"{path}: [wishes] blocked_words file(s) not found under data_sources/: {missing}.")
+    return WishesConfig(age_bands=tuple(bands), blocked_words=tuple(files))

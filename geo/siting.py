@@ -1,7 +1,8 @@
 """Hub and mission siting for a city's current release: demand, candidates, travel times, and stored scenarios.
 
 Demand is the youth of each population unit (census sections, or H3 cells), optionally weighted by a vulnerability
-index of its neighbourhood (the city's TOML ``[vulnerability]`` recipe, see :func:`zone_vulnerability`). The
+index of its neighbourhood (the city's TOML ``[vulnerability]`` recipe, see :func:`zone_vulnerability`) and/or by
+the approved wishes of its area (``demand="wishes"``, :func:`layers.siting.wish_weighted_demand`). The
 zone level of the gap and mission tables is the TOML's ``[zones] primary``. Candidates come from the city's
 own data (grid cells, schools, libraries, opportunities of a category); existing hubs given in a file are fixed
 (always open, never moved); the planner may pin or forbid sites. The models are in :mod:`layers.siting`.
@@ -64,8 +65,36 @@ class Places:
     lat: np.ndarray
 
 
-def demand_for(release: DataRelease, vulnerability: bool) -> tuple[Places, pd.Series, pd.Series, pd.DataFrame]:
-    """Demand points (units with youth), their weights, their zone (NIL) and their youth by age band."""
+DEMANDS = ("youth", "wishes")
+
+
+def wish_areas(release: DataRelease, kind: str, units: list, zone: pd.Series) -> tuple[str, pd.Series]:
+    """The area of each demand unit that wishes are counted by: its zone at the city's primary level where the city
+    has one, else its H3 resolution-8 cell (the parent of a grid cell, the cell of a census section's point)."""
+    import h3
+
+    from geo.wishes import WISH_CELL_RESOLUTION
+
+    if len(zone):
+        return "zone", zone
+    ids = [f"{kind}:{u.code}" for u in units]
+    if kind == "h3":
+        cells = [h3.cell_to_parent(u.code, WISH_CELL_RESOLUTION) for u in units]
+    else:
+        cells = [h3.latlng_to_cell(u.point.y, u.point.x, WISH_CELL_RESOLUTION) for u in units]
+    return "cell", pd.Series(cells, index=ids)
+
+
+def demand_for(
+    release: DataRelease, vulnerability: bool, demand: str = "youth"
+) -> tuple[Places, pd.Series, pd.Series, pd.DataFrame]:
+    """Demand points (units with youth), their weights, their zone (NIL) and their youth by age band.
+
+    ``demand="wishes"`` multiplies each point's weight by ``1 + r`` of its area, ``r`` the area's approved wishes
+    per young person relative to the most wishing area (:func:`layers.siting.wish_weighted_demand`).
+    """
+    if demand not in DEMANDS:
+        raise ScenarioError(f"demand {demand!r} is not supported; use {', '.join(DEMANDS)}")
     kind = "census_section" if release.population_zones.filter(kind="census_section").exists() else "h3"
     units = list(release.population_zones.filter(kind=kind))
     if not units:
@@ -90,6 +119,14 @@ def demand_for(release: DataRelease, vulnerability: bool) -> tuple[Places, pd.Se
                 "a vulnerability index is only documented where the city's data supports one"
             )
         youth = youth * (0.5 + zone.reindex(youth.index).map(index).fillna(index.mean()).to_numpy())
+    if demand == "wishes":
+        from geo.wishes import approved_wishes_by_area
+
+        level, area = wish_areas(release, kind, units, zone)
+        try:
+            youth = siting.wish_weighted_demand(youth, area, approved_wishes_by_area(release.city, level)).demand
+        except siting.SitingInputError as error:
+            raise ScenarioError(f"{release.city.name}: {error}") from None
     places = Places(
         ids, [u.code for u in units], np.array([u.point.x for u in units]), np.array([u.point.y for u in units])
     )
@@ -196,6 +233,7 @@ def scenario_inputs(
     forbidden: list[str] | None = None,
     hubs_file: str | Path | None = None,
     vulnerability: bool = False,
+    demand: str = "youth",
 ) -> ScenarioInputs:
     """Demand, candidates and travel times within ``cutoff_min`` for the city's current release."""
     if mode not in ("walk", "transit"):
@@ -203,7 +241,7 @@ def scenario_inputs(
     release = city.current_release()
     if release is None:
         raise ScenarioError(f"{city.name} has no data loaded")
-    demand, weights, zone, bands = demand_for(release, vulnerability)
+    points, weights, zone, bands = demand_for(release, vulnerability, demand)
     sites = candidates_for(release, candidates)
     fixed_ids: list[str] = []
     if hubs_file:
@@ -219,8 +257,8 @@ def scenario_inputs(
         sites.ids[keep], [n for n, k in zip(sites.names, keep, strict=True) if k], sites.lon[keep], sites.lat[keep]
     )
     fixed_ids += list(pinned or [])
-    table = _travel_times(release, demand, sites, cutoff_min, mode, profile)
-    return ScenarioInputs(release, demand, weights, zone, bands, sites, fixed_ids, table, cutoff_min)
+    table = _travel_times(release, points, sites, cutoff_min, mode, profile)
+    return ScenarioInputs(release, points, weights, zone, bands, sites, fixed_ids, table, cutoff_min)
 
 
 def _method(inputs: ScenarioInputs) -> str:
@@ -292,6 +330,7 @@ def run_scenario(
     forbidden: list[str] | None = None,
     hubs_file: str | Path | None = None,
     vulnerability: bool = False,
+    demand: str = "youth",
     name: str | None = None,
     created_by: str = "",
 ) -> SitingScenario:
@@ -299,7 +338,7 @@ def run_scenario(
     _check_request(objective, minutes)
     inputs = scenario_inputs(
         city, cutoff_min=_cutoff_for(objective, minutes), candidates=candidates, mode=mode, profile=profile,
-        pinned=pinned, forbidden=forbidden, hubs_file=hubs_file, vulnerability=vulnerability,
+        pinned=pinned, forbidden=forbidden, hubs_file=hubs_file, vulnerability=vulnerability, demand=demand,
     )  # fmt: skip
     result = siting.solve_objective(
         objective, inputs.table, inputs.weights, inputs.sites.ids, new, minutes, fixed=inputs.fixed_ids,
@@ -308,6 +347,7 @@ def run_scenario(
     parameters = {
         "candidates": candidates, "mode": mode, "profile": profile, "pinned": pinned or [],
         "forbidden": forbidden or [], "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""),
+        "demand": demand,
     }  # fmt: skip
     return store_scenario(
         inputs, result, objective=objective, new=new, minutes=minutes, parameters=parameters, name=name,
@@ -327,6 +367,7 @@ def run_sweep(
     profile: str = "age_11_13",
     hubs_file: str | Path | None = None,
     vulnerability: bool = False,
+    demand: str = "youth",
     created_by: str = "",
 ) -> list[SitingScenario]:
     """Every combination of ``news`` × ``objectives`` × ``minutes`` (set covering once per T), stored.
@@ -340,7 +381,7 @@ def run_sweep(
         _check_request(objective, t)
     inputs = scenario_inputs(
         city, cutoff_min=max(_cutoff_for(o, t) for o, _, t in combos), candidates=candidates, mode=mode,
-        profile=profile, hubs_file=hubs_file, vulnerability=vulnerability,
+        profile=profile, hubs_file=hubs_file, vulnerability=vulnerability, demand=demand,
     )  # fmt: skip
     method = _method(inputs)
     arguments = [(o, _within(inputs.table, _cutoff_for(o, t)), n, t) for o, n, t in combos]
@@ -364,7 +405,7 @@ def run_sweep(
         ]  # fmt: skip
     parameters = {
         "candidates": candidates, "mode": mode, "profile": profile, "pinned": [], "forbidden": [],
-        "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""), "sweep": True,
+        "vulnerability": vulnerability, "hubs_file": str(hubs_file or ""), "sweep": True, "demand": demand,
     }  # fmt: skip
     return [
         store_scenario(inputs, result, objective=o, new=n, minutes=t, parameters=parameters, created_by=created_by)

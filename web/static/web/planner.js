@@ -332,6 +332,34 @@
     document.body.dataset.scrolledTo = "scenario-table";
   }
 
+  // Wishes beside the gaps: areas where enough approved wishes agree, outlined above whatever the map shows.
+  const wishLayer = L.layerGroup();
+  const wishToggle = document.getElementById("show-wishes");
+  async function drawWishes() {
+    const wishStatus = document.getElementById("wishes-status");
+    wishLayer.clearLayers();
+    if (!wishToggle.checked) { map.removeLayer(wishLayer); wishStatus.textContent = ""; delete document.body.dataset.wishAreas; return; }
+    wishLayer.addTo(map);
+    try {
+      const data = await getJSON(config.wishesUrl + "?level=zone");
+      L.geoJSON(data, {
+        renderer: svg,
+        style: { color: "#7d3c98", weight: 3, dashArray: "6 4", fill: false, className: "wish-area" },
+        onEachFeature: (f, layer) => {
+          const box = document.createElement("div");
+          const name = document.createElement("strong");
+          name.textContent = f.properties.name;
+          const subjects = f.properties.subjects.map((s) => interpolate(ngettext("%s: %s wish", "%s: %s wishes", s.wishes), [s.label, s.wishes])).join(" · ");
+          box.append(name, document.createElement("br"), textContent(subjects));
+          layer.bindTooltip(box, { sticky: true });
+        },
+      }).addTo(wishLayer);
+      wishStatus.textContent = interpolate(ngettext("%s area with agreeing wishes.", "%s areas with agreeing wishes.", data.features.length), [data.features.length]);
+      document.body.dataset.wishAreas = String(data.features.length);
+    } catch (error) { wishStatus.textContent = error.message; }
+  }
+  if (wishToggle) { wishToggle.addEventListener("change", drawWishes); }
+
   controls.forEach((c) => c.addEventListener("change", () => { showing = "access"; pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));
   draw();
 })();
