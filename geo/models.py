@@ -359,7 +359,8 @@ class Wish(models.Model):
         indexes = [models.Index(fields=["city", "status"])]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(pillar="") & ~models.Q(category="")) | (~models.Q(pillar="") & models.Q(category="")),
+                condition=(models.Q(pillar="") & ~models.Q(category=""))
+                | (~models.Q(pillar="") & models.Q(category="")),
                 name="wish_one_subject",
             ),
             models.CheckConstraint(condition=~models.Q(cell="") | ~models.Q(zone=""), name="wish_has_an_area"),

@@ -96,7 +96,10 @@ def subject_choices(city: City) -> list[tuple[str, list[tuple[str, str]]]]:
     """What a wish may be about, grouped: the opportunity categories, then the city's pillars (value, label)."""
     return [
         (_("A kind of activity"), [(f"category:{c}", subject_label(f"category:{c}")) for c in CATEGORIES]),
-        (_("A part of wellbeing (WISH-MI pillar)"), [(f"pillar:{p}", subject_label(f"pillar:{p}")) for p in city_pillars(city)]),
+        (
+            _("A part of wellbeing (WISH-MI pillar)"),
+            [(f"pillar:{p}", subject_label(f"pillar:{p}")) for p in city_pillars(city)],
+        ),
     ]
 
 
@@ -132,7 +135,11 @@ def city_boundary(release: DataRelease) -> shapely.Geometry | None:
 
 
 def _cells_path(release: DataRelease) -> Path:
-    return Path(settings.VICINO_HOME) / "wishes" / f"{release.input_hash[:16]}-cells-r{WISH_CELL_RESOLUTION}-{_CELLS_VERSION}.json"
+    return (
+        Path(settings.VICINO_HOME)
+        / "wishes"
+        / f"{release.input_hash[:16]}-cells-r{WISH_CELL_RESOLUTION}-{_CELLS_VERSION}.json"
+    )
 
 
 def wish_cells(release: DataRelease) -> dict[str, Any]:
@@ -366,5 +373,3 @@ def approved_wishes_by_area(city: City, level: str) -> dict[str, int]:
         .values(field).annotate(n=Count("id")).order_by()
     )  # fmt: skip
     return {r[field]: r["n"] for r in rows}
-
-

@@ -25,14 +25,14 @@ def _city(slug: str) -> Any:
 
 
 @router.get("/cities/{city}/wishes", auth=Access("neighbourhoods"), response={200: FeatureCollection} | ERRORS,
-            summary="Approved wishes per area and subject, only where at least VICINO_WISH_THRESHOLD agree")  # fmt: skip
+            summary="Approved wishes per area and subject, where at least VICINO_WISH_THRESHOLD agree")  # fmt: skip
 def wishes(request: HttpRequest, city: str, level: Literal["zone", "cell"] = "zone") -> dict[str, Any]:
     city_obj, _release = _city(city)
     return public_wishes(city_obj, level)
 
 
 @router.get("/cities/{city}/wishes/cells", auth=Access("families"), response={200: FeatureCollection} | ERRORS,
-            summary="The city's H3 resolution-8 cells with their zone: the browser picks the tapped cell among them")  # fmt: skip
+            summary="The city's H3 resolution-8 cells and their zones (the browser finds the tapped cell)")  # fmt: skip
 def cells(request: HttpRequest, city: str) -> dict[str, Any]:
     _city_obj, release = _city(city)
     return wish_cells(release)

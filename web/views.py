@@ -106,7 +106,8 @@ def home(request: HttpRequest) -> HttpResponse:
     asked = request.GET.get("city", "")
     if any(c.slug == asked for c in loaded):  # the city switcher: the same page of another city
         page = request.GET.get("page", "family")
-        return redirect(page if page in {"family", "schools", "planner", "analysts", "wishes"} else "family", city=asked)
+        pages = {"family", "schools", "planner", "analysts", "wishes"}
+        return redirect(page if page in pages else "family", city=asked)
     if any(c.slug == settings.VICINO_DEFAULT_CITY for c in loaded):
         return redirect("family", city=settings.VICINO_DEFAULT_CITY)
     if len(loaded) == 1:

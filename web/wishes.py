@@ -91,9 +91,7 @@ def wish_submit(request: HttpRequest, city: str) -> JsonResponse:
     """Store one wish: 201 with its status, or a 4xx JSON error saying what to change."""
     throttle = WishClientThrottle(f"{settings.VICINO_WISH_RATE_PER_HOUR}/h")
     if not throttle.allow_request(request):
-        response = json_error(
-            _("Too many wishes from this connection: please try again in an hour."), 429
-        )
+        response = json_error(_("Too many wishes from this connection: please try again in an hour."), 429)
         response["Retry-After"] = str(int(throttle.wait() or 3600))
         return response
     if request.POST.get(HONEYPOT, ""):
@@ -165,7 +163,12 @@ def moderation_queue(request: HttpRequest, city: str) -> HttpResponse:
 
     def rows(queryset: object) -> list[dict[str, object]]:
         return [
-            {"wish": w, "subject": subject_label(w.subject), "zone": zones.get(w.zone, w.zone), "who": who.get(w.who, w.who)}
+            {
+                "wish": w,
+                "subject": subject_label(w.subject),
+                "zone": zones.get(w.zone, w.zone),
+                "who": who.get(w.who, w.who),
+            }
             for w in queryset  # type: ignore[attr-defined]
         ]
 
@@ -173,7 +176,9 @@ def moderation_queue(request: HttpRequest, city: str) -> HttpResponse:
         "pending": rows(wishes.filter(status=Wish.Status.PENDING).order_by("created", "id")[:100]),
         "pending_total": wishes.filter(status=Wish.Status.PENDING).count(),
         "automatic": rows(wishes.filter(status=Wish.Status.REJECTED, automatic=True)[:50]),
-        "decided": rows(wishes.filter(automatic=False).exclude(status=Wish.Status.PENDING).order_by("-moderated", "-id")[:20]),
+        "decided": rows(
+            wishes.filter(automatic=False).exclude(status=Wish.Status.PENDING).order_by("-moderated", "-id")[:20]
+        ),
         "zone_label": _zone_label(city_obj),
     }
     return render(request, "web/wish_moderation.html", context)
@@ -184,13 +189,17 @@ def moderation_queue(request: HttpRequest, city: str) -> HttpResponse:
 def moderate_wish(request: HttpRequest, city: str, pk: int) -> HttpResponse:
     """Approve or reject one wish (``action=approve|reject``, ``reason``), then back to the queue."""
     if not can_moderate(request.user):
-        return HttpResponse(_("Only wish moderators can approve or reject wishes."), status=403, content_type="text/plain")
+        return HttpResponse(
+            _("Only wish moderators can approve or reject wishes."), status=403, content_type="text/plain"
+        )
     wish = get_object_or_404(Wish, pk=pk, city__slug=city)
     action = request.POST.get("action", "")
     if action not in {"approve", "reject"}:
         return HttpResponse(_("Choose approve or reject."), status=400, content_type="text/plain")
     try:
-        moderate(wish, approve=action == "approve", by=request.user.get_username(), reason=request.POST.get("reason", ""))
+        moderate(
+            wish, approve=action == "approve", by=request.user.get_username(), reason=request.POST.get("reason", "")
+        )
     except VicinoError:
         messages.error(request, _("Wish %(pk)d: a rejection needs a reason.") % {"pk": wish.pk})
     else:

@@ -5,36 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('geo', '0007_school_management_operator_nil'),
+        ("geo", "0007_school_management_operator_nil"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Wish',
+            name="Wish",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cell', models.CharField(blank=True, help_text='H3 resolution-8 cell id, or blank', max_length=16)),
-                ('zone', models.CharField(blank=True, help_text="zone code at the city's primary level, or blank", max_length=64)),
-                ('pillar', models.CharField(blank=True, help_text='a wellbeing pillar, or blank', max_length=32)),
-                ('category', models.CharField(blank=True, help_text='an opportunity category, or blank', max_length=16)),
-                ('text', models.CharField(blank=True, max_length=280)),
-                ('age_band', models.CharField(help_text="one of the city's age bands, e.g. 6-10", max_length=8)),
-                ('who', models.CharField(choices=[('child_with_parent', 'Child With Parent'), ('teenager', 'Teenager'), ('family', 'Family'), ('school_class', 'School Class')], max_length=24)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=16)),
-                ('reason', models.CharField(blank=True, help_text='why it was rejected', max_length=300)),
-                ('automatic', models.BooleanField(default=False, help_text='rejected by the automatic text checks')),
-                ('created', models.DateField(help_text='the day it was made (no time)')),
-                ('moderated', models.DateField(blank=True, null=True)),
-                ('moderated_by', models.CharField(blank=True, max_length=150)),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wishes', to='geo.city')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cell", models.CharField(blank=True, help_text="H3 resolution-8 cell id, or blank", max_length=16)),
+                (
+                    "zone",
+                    models.CharField(
+                        blank=True, help_text="zone code at the city's primary level, or blank", max_length=64
+                    ),
+                ),
+                ("pillar", models.CharField(blank=True, help_text="a wellbeing pillar, or blank", max_length=32)),
+                (
+                    "category",
+                    models.CharField(blank=True, help_text="an opportunity category, or blank", max_length=16),
+                ),
+                ("text", models.CharField(blank=True, max_length=280)),
+                ("age_band", models.CharField(help_text="one of the city's age bands, e.g. 6-10", max_length=8)),
+                (
+                    "who",
+                    models.CharField(
+                        choices=[
+                            ("child_with_parent", "Child With Parent"),
+                            ("teenager", "Teenager"),
+                            ("family", "Family"),
+                            ("school_class", "School Class"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, help_text="why it was rejected", max_length=300)),
+                ("automatic", models.BooleanField(default=False, help_text="rejected by the automatic text checks")),
+                ("created", models.DateField(help_text="the day it was made (no time)")),
+                ("moderated", models.DateField(blank=True, null=True)),
+                ("moderated_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="wishes", to="geo.city"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
-                'permissions': [('moderate_wish', 'Can approve or reject wishes')],
-                'indexes': [models.Index(fields=['city', 'status'], name='geo_wish_city_id_0dd4aa_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('pillar', ''), models.Q(('category', ''), _negated=True)), models.Q(models.Q(('pillar', ''), _negated=True), ('category', '')), _connector='OR'), name='wish_one_subject'), models.CheckConstraint(condition=models.Q(models.Q(('cell', ''), _negated=True), models.Q(('zone', ''), _negated=True), _connector='OR'), name='wish_has_an_area')],
+                "ordering": ["-created", "-id"],
+                "permissions": [("moderate_wish", "Can approve or reject wishes")],
+                "indexes": [models.Index(fields=["city", "status"], name="geo_wish_city_id_0dd4aa_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("pillar", ""), models.Q(("category", ""), _negated=True)),
+                            models.Q(models.Q(("pillar", ""), _negated=True), ("category", "")),
+                            _connector="OR",
+                        ),
+                        name="wish_one_subject",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("cell", ""), _negated=True),
+                            models.Q(("zone", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="wish_has_an_area",
+                    ),
+                ],
             },
         ),
     ]
