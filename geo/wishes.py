@@ -4,7 +4,7 @@ README, "Wishes". A wish names a subject (one of the city's pillars or one oppor
 city's ``[wishes] age_bands``), who makes it, an optional short text, and roughly where: an H3 resolution-8 cell
 that the browser picks from the tapped point among the city's cells (:func:`wish_cells`, so the tap itself never
 leaves the device), or a zone of the city's primary level chosen from a list. The server checks the cell
-(:func:`zone_of_cell`), derives its zone, checks the text (:mod:`data_sources.wish_text`) and stores the wish
+(:func:`zones_of_cell`), derives its zone, checks the text (:mod:`data_sources.wish_text`) and stores the wish
 pending, or rejected with the reason when the text carries contact details or blocked words. Moderators approve or
 reject (:func:`moderate`). The public sees only counts of approved wishes per area and subject that reach
 ``VICINO_WISH_THRESHOLD`` (:func:`public_wishes`); planners can weight hub-siting demand by them
@@ -42,7 +42,7 @@ WISH_CELL_RESOLUTION = 8
 #: The Django group whose members moderate wishes (created with its permission by :func:`moderators_group`).
 MODERATORS_GROUP = "wish moderators"
 MODERATE_PERMISSION = "geo.moderate_wish"
-_CELLS_VERSION = "v1"
+_CELLS_VERSION = "v3"
 
 
 class WishInputError(InvalidRequestError):
@@ -158,17 +158,24 @@ def wish_cells(release: DataRelease) -> dict[str, Any]:
     tree = shapely.STRtree(shapes) if shapes else None
     features = []
     for cell, polygon in zip(cells["id"], cells.geometry, strict=True):
-        zone_code, zone_name = "", ""
+        # The zones the cell overlaps, most of the cell first (the first is its zone unless the person chooses a
+        # neighbouring one from the list: a small neighbourhood may hold no cell's larger part).
+        overlaps: list[tuple[float, int]] = []
         if tree is not None:
-            # The zone holding most of the cell (a cell on a border belongs to one zone only).
-            candidates = tree.query(polygon)
-            if len(candidates):
-                best = max(candidates, key=lambda i: shapes[i].intersection(polygon).area)
-                zone_code, zone_name = zones[best].code, zones[best].name
+            for i in tree.query(polygon):
+                share = shapes[i].intersection(polygon).area / polygon.area
+                if share > 0.001:
+                    overlaps.append((share, int(i)))
+        overlaps.sort(reverse=True)
+        if tree is not None and not overlaps:
+            continue  # a sliver on the border (under 0.1 % of the cell inside the city): not a place to wish for
+        zone_codes = [zones[i].code for _share, i in overlaps]
+        zone_code = zone_codes[0] if zone_codes else ""
+        zone_name = zones[overlaps[0][1]].name if overlaps else ""
         ring = [[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]
         features.append({
             "type": "Feature",
-            "properties": {"id": cell, "zone": zone_code, "zone_name": zone_name},
+            "properties": {"id": cell, "zone": zone_code, "zone_name": zone_name, "zones": zone_codes},
             "geometry": {"type": "Polygon", "coordinates": [ring]},
         })  # fmt: skip
     collection = {
@@ -183,9 +190,9 @@ def wish_cells(release: DataRelease) -> dict[str, Any]:
     return collection
 
 
-def zone_of_cell(release: DataRelease, cell: str) -> str:
-    """The zone code of one of the city's resolution-8 cells ("" for a city without zones); a
-    :class:`WishInputError` naming the problem for anything else."""
+def zones_of_cell(release: DataRelease, cell: str) -> list[str]:
+    """The zone codes one of the city's resolution-8 cells overlaps, most of the cell first (empty for a city
+    without zones); a :class:`WishInputError` naming the problem for anything that is not such a cell."""
     if not isinstance(cell, str) or not h3.is_valid_cell(cell):
         raise WishInputError(f"cell {str(cell)[:40]!r} is not an H3 cell id")
     resolution = h3.get_resolution(cell)
@@ -195,7 +202,7 @@ def zone_of_cell(release: DataRelease, cell: str) -> str:
         )
     for feature in wish_cells(release)["features"]:
         if feature["properties"]["id"] == cell:
-            return str(feature["properties"]["zone"])
+            return [str(code) for code in feature["properties"]["zones"]]
     raise WishInputError(f"cell {cell!r} is not in {release.city.name}")
 
 
@@ -247,10 +254,12 @@ def submit_wish(city: City, request: WishRequest) -> Wish:
     if not cell and not zone:
         raise WishInputError("say roughly where: tap the map (cell) or choose your area (zone)")
     if cell:
-        cell_zone = zone_of_cell(release, cell)
-        if zone and cell_zone and zone != cell_zone:
-            raise WishInputError(f"zone {zone[:64]!r} is not the zone of cell {cell!r}")
-        zone = cell_zone or zone
+        cell_zones = zones_of_cell(release, cell)
+        if zone and cell_zones and zone not in cell_zones:
+            raise WishInputError(
+                f"zone {zone[:64]!r} does not overlap cell {cell!r} (it overlaps {', '.join(cell_zones)})"
+            )
+        zone = zone or (cell_zones[0] if cell_zones else "")
     if zone and zone not in dict(zone_choices(release)):
         raise WishInputError(f"zone {zone[:64]!r} is not one of {city.name}'s areas")
     check = check_wish_text(request.text, blocked_words(city))

@@ -49,10 +49,14 @@
 
   if (zoneSelect) {
     zoneSelect.addEventListener("change", () => {
-      // Choosing from the list replaces the map's area (the list is the way without a map).
-      chosen.clearLayers();
-      cellInput.value = "";
-      delete document.body.dataset.cell;
+      // A neighbouring zone the cell overlaps keeps the cell; another zone replaces the map's area (the list is
+      // also the way without a map).
+      const current = cells.find((f) => f.properties.id === cellInput.value);
+      if (!current || !current.properties.zones.includes(zoneSelect.value)) {
+        chosen.clearLayers();
+        cellInput.value = "";
+        delete document.body.dataset.cell;
+      }
       const option = zoneSelect.options[zoneSelect.selectedIndex];
       place.textContent = zoneSelect.value ? interpolate(gettext("Area chosen: %s."), [option.textContent]) : gettext("No area chosen yet.");
     });
