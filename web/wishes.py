@@ -160,6 +160,7 @@ def moderation_queue(request: HttpRequest, city: str) -> HttpResponse:
     wishes = Wish.objects.filter(city=city_obj)
     zones = dict(zone_choices(release))
     who = who_labels()
+    statuses = {"pending": _("waiting"), "approved": _("approved"), "rejected": _("rejected")}
 
     def rows(queryset: object) -> list[dict[str, object]]:
         return [
@@ -168,6 +169,7 @@ def moderation_queue(request: HttpRequest, city: str) -> HttpResponse:
                 "subject": subject_label(w.subject),
                 "zone": zones.get(w.zone, w.zone),
                 "who": who.get(w.who, w.who),
+                "status": statuses.get(w.status, w.status),
             }
             for w in queryset  # type: ignore[attr-defined]
         ]
