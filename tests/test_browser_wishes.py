@@ -24,6 +24,12 @@ def _switch_language(page, code: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_load_state()
 
 
+def _map_ready(page) -> None:  # type: ignore[no-untyped-def]
+    """The base map drawn and fitted (its zoom animation over) before a screenshot."""
+    page.wait_for_selector("body[data-basemap='ready']")
+    page.wait_for_timeout(400)
+
+
 def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, browser, artifacts_dir: Path, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
     from django.contrib.auth import get_user_model
 
@@ -48,6 +54,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, 
     public.wait_for_selector("body[data-wish-areas]")
     assert public.locator("body").get_attribute("data-wish-areas") == "0"
     expect(public.locator("#wishes-why")).to_contain_text("almeno 5 desideri approvati")
+    _map_ready(public)
     shoot(public, artifacts_dir, "wishes-public-empty-it-desktop")
 
     # The form, in Italian (Milan's language): tap the map, choose, write, send.
@@ -64,6 +71,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, 
     form.select_option("#wish-who", "child_with_parent")
     form.fill("#wish-text", "Un campo da basket vicino a scuola")
     expect(form.locator("#wish-count")).to_have_text("34 / 280")
+    _map_ready(form)
     shoot(form, artifacts_dir, "wishes-form-it-desktop")
     form.wait_for_timeout(1100)  # a person takes at least a second (VICINO_WISH_MIN_SECONDS here)
     form.click("#wish-send")
@@ -102,6 +110,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, 
     expect(public.locator("#wishes-list")).to_contain_text("DUOMO")
     expect(public.locator("#wishes-list")).to_contain_text("Sport: 5 desideri")
     assert public.locator("path.wish-area").count() == 1
+    _map_ready(public)
     shoot(public, artifacts_dir, "wishes-public-it-desktop")
     public.select_option("#wishes-level", "cell")
     public.wait_for_function("document.getElementById('status').textContent.startsWith('1 ')")
@@ -114,9 +123,14 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, 
         if name == "form":
             page.goto(f"{base}/cities/milan/wishes/new/")
             page.wait_for_selector("body[data-cells]")
+        if name != "moderation":
+            page.reload()
+            _map_ready(page)
         shoot(page, artifacts_dir, f"wishes-{name}-it-phone", full_page=name == "moderation")
         _switch_language(page, "en")
         page.set_viewport_size(SIZES["desktop"])
+        if name != "moderation":
+            _map_ready(page)
         if name == "public":
             page.wait_for_selector("body[data-wish-areas='1']")
             expect(page.locator("#wishes-why")).to_contain_text("at least 5 approved wishes agree")
@@ -128,6 +142,9 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, 
             expect(page.locator("#decided")).to_contain_text("approved")
         shoot(page, artifacts_dir, f"wishes-{name}-en-desktop", full_page=name == "moderation")
         page.set_viewport_size(SIZES["phone"])
+        if name != "moderation":
+            page.reload()
+            _map_ready(page)
         shoot(page, artifacts_dir, f"wishes-{name}-en-phone", full_page=name == "moderation")
     for page in (public, form, queue):
         assert page.errors == []

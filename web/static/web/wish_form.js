@@ -11,7 +11,7 @@
   const text = document.getElementById("wish-text");
   const count = document.getElementById("wish-count");
   let cells = [];
-  const chosen = L.geoJSON(null, { renderer: Vicino.svg, style: { color: "#c0392b", weight: 3, fillOpacity: 0.25, className: "wish-cell" } }).addTo(map);
+  const chosen = L.geoJSON(null, { renderer: Vicino.svg, style: { color: "#c0392b", weight: 3, fillColor: "#e74c3c", fillOpacity: 0.45, className: "wish-cell" } }).addTo(map);
 
   // Ray casting on the cell's ring ([lon, lat] pairs): is the point inside?
   function inside(lon, lat, ring) {
@@ -86,7 +86,7 @@
       const response = await fetch(form.action, {
         method: "POST",
         body: new FormData(form),
-        headers: { Accept: "application/json", "X-CSRFToken": form.csrfmiddlewaretoken.value },
+        headers: { Accept: "application/json", "Accept-Language": config.language || "en", "X-CSRFToken": form.csrfmiddlewaretoken.value },
         credentials: "same-origin",
       });
       const body = await response.json();
