@@ -70,7 +70,7 @@ def test_no_coordinates_and_no_address_are_kept(live_server, browser, settings, 
 
     # What the browser sent: the cell and the zone, never the point.
     posts = [s for s in sent if s.startswith("POST")]
-    assert len(posts) == 3 and all("cell=" in p or "name=\"cell\"" in p for p in posts)
+    assert len(posts) == 3 and all("cell=" in p or 'name="cell"' in p for p in posts)
     assert [t for s in sent for t in _traces_of_the_tap(s)] == []
 
     rows = list(Wish.objects.values())

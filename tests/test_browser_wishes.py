@@ -30,7 +30,9 @@ def _map_ready(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(400)
 
 
-def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(live_server, browser, artifacts_dir: Path, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(
+    live_server, browser, artifacts_dir: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
     from django.contrib.auth import get_user_model
 
     from data_sources.cities import city_config_from_slug

@@ -36,7 +36,8 @@ def test_four_agreeing_wishes_show_nothing_five_show(milan) -> None:  # type: ig
     assert _areas() == []
     _wishes(1)
     areas = _areas()
-    assert areas == [{"area": "1", "name": "DUOMO", "subjects": [{"subject": "category:sport", "label": "Sport", "wishes": 5}]}]
+    sport = {"subject": "category:sport", "label": "Sport", "wishes": 5}
+    assert areas == [{"area": "1", "name": "DUOMO", "subjects": [sport]}]
 
 
 def test_cells_follow_the_same_rule(milan) -> None:  # type: ignore[no-untyped-def]
