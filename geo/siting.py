@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from routing.travel_times import travel_times
 OBJECTIVES = ("mclp", "pmedian", "lscp")
 CANDIDATE_SOURCES = ("h3", "schools", "libraries", "opportunities")
 EXACT_LIMIT = 4000  # candidates × demand above which the greedy + swap heuristic is used
+logger = logging.getLogger("vicino.siting")
 
 
 class ScenarioError(siting.SitingInputError):
@@ -124,9 +126,15 @@ def demand_for(
 
         level, area = wish_areas(release, kind, units, zone)
         try:
-            youth = siting.wish_weighted_demand(youth, area, approved_wishes_by_area(release.city, level)).demand
+            weighted = siting.wish_weighted_demand(youth, area, approved_wishes_by_area(release.city, level))
         except siting.SitingInputError as error:
             raise ScenarioError(f"{release.city.name}: {error}") from None
+        if weighted.areas_without_youth:
+            logger.warning(
+                "%s: approved wishes in %s %s weigh nothing: no youth lives there among the demand points",
+                release.city.name, level, ", ".join(weighted.areas_without_youth),
+            )  # fmt: skip
+        youth = weighted.demand
     places = Places(
         ids, [u.code for u in units], np.array([u.point.x for u in units]), np.array([u.point.y for u in units])
     )
@@ -215,6 +223,8 @@ class ScenarioInputs:
     fixed_ids: list[str]
     table: pd.DataFrame
     cutoff_min: float
+    #: The people the before/after summary counts, when the solver's weights are not people (demand by wishes).
+    people: pd.Series | None = None
 
 
 def _cutoff_for(objective: str, minutes: float) -> float:
@@ -242,6 +252,8 @@ def scenario_inputs(
     if release is None:
         raise ScenarioError(f"{city.name} has no data loaded")
     points, weights, zone, bands = demand_for(release, vulnerability, demand)
+    # Wishes steer where hubs go; the before/after figures still count young people, never wish-weighted ones.
+    people = demand_for(release, vulnerability)[1] if demand == "wishes" else None
     sites = candidates_for(release, candidates)
     fixed_ids: list[str] = []
     if hubs_file:
@@ -258,7 +270,7 @@ def scenario_inputs(
     )
     fixed_ids += list(pinned or [])
     table = _travel_times(release, points, sites, cutoff_min, mode, profile)
-    return ScenarioInputs(release, points, weights, zone, bands, sites, fixed_ids, table, cutoff_min)
+    return ScenarioInputs(release, points, weights, zone, bands, sites, fixed_ids, table, cutoff_min, people)
 
 
 def _method(inputs: ScenarioInputs) -> str:
@@ -291,7 +303,8 @@ def store_scenario(
     """Summarise one solved scenario (before/after) and store it."""
     sites = inputs.sites
     summary = siting.scenario_summary(
-        _within(inputs.table, _cutoff_for(objective, minutes)), inputs.weights, inputs.fixed_ids, result.sites,
+        _within(inputs.table, _cutoff_for(objective, minutes)),
+        inputs.people if inputs.people is not None else inputs.weights, inputs.fixed_ids, result.sites,
         minutes, zones=inputs.zone if len(inputs.zone) else None, age_bands=inputs.bands,
     )  # fmt: skip
     position = {site: i for i, site in enumerate(sites.ids)}

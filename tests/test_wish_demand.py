@@ -2,8 +2,9 @@
 hand and on Milan's real census sections.
 
 Hand-built: four demand points in two areas. A = {a1: 100 youth, a2: 100}, B = {b1: 50, b2: 150}; 10 wishes in A,
-40 in B. Rates: A 10/200 = 0.05, B 40/200 = 0.2 → relative 0.25 and 1. Demand: a1 = a2 = 100 × 1.25 = 125,
-b1 = 50 × 2 = 100, b2 = 150 × 2 = 300. A point in no area keeps its youth.
+40 in B → relative to the most wished-for area 10/40 = 0.25 and 1. Demand: a1 = a2 = 100 × 1.25 = 125,
+b1 = 50 × 2 = 100, b2 = 150 × 2 = 300. A point in no area keeps its youth. A tiny area with many wishes per child
+does not flatten the others (the reason the measure is a count, not a rate per child).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def test_strength_and_areas_without_youth() -> None:
     assert result.demand["b2"] == pytest.approx(150 * 1.5)
     assert result.demand["a1"] == pytest.approx(100 * (1 + 0.5 * 0.25))
     assert result.areas_without_youth == ("C",)  # reported, never silently dropped
+
+
+def test_a_tiny_area_does_not_flatten_the_others() -> None:
+    youth = pd.Series({"big": 8000.0, "tiny": 30.0})
+    area = pd.Series({"big": "B", "tiny": "T"})
+    result = wish_weighted_demand(youth, area, {"B": 12, "T": 8})
+    assert result.factor.to_dict() == pytest.approx({"big": 2.0, "tiny": 1 + 8 / 12})
 
 
 def test_no_wishes_is_an_error_not_a_silent_youth_demand() -> None:
@@ -74,3 +82,39 @@ def test_milan_sections_in_a_wishing_nil_weigh_double(milan) -> None:  # type: i
     # Only NIL 1 has wishes, so it is the most wishing area: its sections weigh 2 × youth, the others 1 ×.
     assert weighted[in_duomo].to_numpy() == pytest.approx(2 * youth[in_duomo].to_numpy())
     assert weighted[~in_duomo].to_numpy() == pytest.approx(youth[~in_duomo].to_numpy())
+
+
+@pytest.mark.django_db
+def test_site_hubs_by_wishes_counts_people_in_its_summary(milan) -> None:  # type: ignore[no-untyped-def]
+    """``site_hubs --demand wishes``: the solver maximises wish-weighted youth, the stored figures count young
+    people (weighted youth would overstate how many children a hub reaches)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from geo.models import City, SitingScenario, Wish
+
+    city = City.objects.get(slug="milan")
+    # As many wishes in every NIL: each is "the most wished-for", so every young person's weight doubles.
+    codes = city.current_release().neighbourhoods.filter(level="nil").values_list("code", flat=True)
+    Wish.objects.bulk_create(
+        [Wish(city=city, zone=code, category="sport", age_band="6-10", who="family", created="2026-11-30",
+              status="approved") for code in codes]
+    )  # fmt: skip
+    out = StringIO()
+    call_command("site_hubs", "milan", "--new", "1", "--minutes", "15", "--candidates", "schools", "--demand",
+                 "wishes", stdout=out)  # fmt: skip
+    scenario = SitingScenario.objects.get()
+    assert scenario.parameters["demand"] == "wishes"
+    overall = scenario.result["overall"]
+    # Independently: the young people (unweighted) within 15 minutes of the chosen school.
+    from geo.siting import scenario_inputs
+
+    inputs = scenario_inputs(city, cutoff_min=15, candidates="schools")
+    site = scenario.sites[0]["id"]
+    reached = inputs.table[(inputs.table["to_id"] == site) & (inputs.table["travel_time"] <= 900 * (1 + 1e-12))]
+    people = inputs.weights.reindex(reached["from_id"].unique()).sum()
+    assert overall["newly_covered"] == pytest.approx(people)
+    # The solver's objective is wish-weighted: every young person counts twice.
+    assert scenario.result["objective_value"] == pytest.approx(2 * people, rel=1e-3)
+    assert f"(+{people:.0f})" in out.getvalue()

@@ -1,16 +1,15 @@
 """Siting demand weighted by what children and families wish for (``site_hubs --demand wishes``; README, "Wishes").
 
 Each demand point u (a census section, a grid cell) lies in one area a (a neighbourhood, or a resolution-8 grid
-cell where the city has no neighbourhoods). With ``W_a`` approved wishes in area a and ``Y_a`` the youth of the
-demand points in a:
+cell where the city has no neighbourhoods). With ``W_a`` approved wishes in area a:
 
-    rate_a = W_a / Y_a                      (wishes per young person)
-    r_a    = rate_a / max_b rate_b          (0 … 1: 1 in the area that wishes most per young person)
-    d_u    = y_u × (1 + s × r_a)            (s = ``strength``, 1 by default)
+    r_a = W_a / max_b W_b                   (0 … 1: 1 in the most wished-for area)
+    d_u = y_u × (1 + s × r_a)               (y_u the point's youth, s = ``strength``, 1 by default)
 
-so a point keeps its youth where nobody wished, and at most doubles (s = 1) where wishes are most intense. A rate,
-not a count, so that big neighbourhoods do not win just by having more children to wish. Areas with wishes but no
-youth have no demand to weight and are reported, never silently dropped.
+so a point keeps its youth where nobody wished, and at most doubles (s = 1) in the most wished-for area; the youth
+factor already carries the area's size. (A rate per young person was tried first and rejected: a neighbourhood with
+a few dozen children and a handful of wishes took the maximum and flattened every other area to ~1.) The maximum is
+taken over areas that hold demand; areas with wishes but no youth among the demand points are reported, never silently dropped.
 """
 
 from __future__ import annotations
@@ -74,12 +73,11 @@ def wish_weighted_demand(
         raise SitingInputError("there are no approved wishes to weight demand by (approve some, or use youth)")
     area = area.reindex(youth.index)
     youth_by_area = youth.groupby(area).sum()
-    rate = (counts / youth_by_area.reindex(counts.index)).replace([np.inf, -np.inf], np.nan)
-    without_youth = tuple(sorted(str(a) for a in rate.index[rate.isna() | (youth_by_area.reindex(rate.index) <= 0)]))
-    rate = rate.dropna()
-    rate = rate[rate > 0]
-    if rate.empty:
+    with_youth = youth_by_area.reindex(counts.index).fillna(0.0) > 0
+    without_youth = tuple(sorted(str(a) for a in counts.index[~with_youth.to_numpy()]))
+    counts = counts[with_youth.to_numpy()]
+    if counts.empty:
         raise SitingInputError("every area with approved wishes has no youth among the demand points")
-    relative = rate / rate.max()
+    relative = counts / counts.max()
     factor = 1.0 + strength * area.map(relative).fillna(0.0).astype(float)
     return WishDemand(demand=youth * factor, factor=factor, areas_without_youth=without_youth)
