@@ -9,7 +9,8 @@ cell where the city has no neighbourhoods). With ``W_a`` approved wishes in area
 so a point keeps its youth where nobody wished, and at most doubles (s = 1) in the most wished-for area; the youth
 factor already carries the area's size. (A rate per young person was tried first and rejected: a neighbourhood with
 a few dozen children and a handful of wishes took the maximum and flattened every other area to ~1.) The maximum is
-taken over areas that hold demand; areas with wishes but no youth among the demand points are reported, never silently dropped.
+taken over areas that hold demand; areas with wishes but no youth among the demand points are reported, never
+silently dropped.
 """
 
 from __future__ import annotations
