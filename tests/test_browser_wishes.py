@@ -1,6 +1,7 @@
 """A child with a parent makes a wish from the map in headless Chromium; it shows on the public view only once a
 moderator has approved it and it is the fifth that agrees (the threshold). Screenshots of the form, the public view
-and the moderation queue, desktop and phone, Italian and English, go to the test artifacts folder."""
+and the moderation queue, desktop and phone, Italian and English, go to the test artifacts folder; axe-core finds no serious
+or critical violation on the three pages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import h3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import SIZES, click_map_at, new_page, shoot
+from tests.browser_helpers import SIZES, click_map_at, new_page, serious_violations, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +58,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(
     assert public.locator("body").get_attribute("data-wish-areas") == "0"
     expect(public.locator("#wishes-why")).to_contain_text("almeno 5 desideri approvati")
     _map_ready(public)
+    assert serious_violations(public) == []
     shoot(public, artifacts_dir, "wishes-public-empty-it-desktop")
 
     # The form, in Italian (Milan's language): tap the map, choose, write, send.
@@ -74,6 +76,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(
     form.fill("#wish-text", "Un campo da basket vicino a scuola")
     expect(form.locator("#wish-count")).to_have_text("34 / 280")
     _map_ready(form)
+    assert serious_violations(form) == []
     shoot(form, artifacts_dir, "wishes-form-it-desktop")
     form.wait_for_timeout(1100)  # a person takes at least a second (VICINO_WISH_MIN_SECONDS here)
     form.click("#wish-send")
@@ -100,6 +103,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(
     row = queue.locator(f"#pending tr[data-wish='{wish.pk}']")
     expect(row).to_contain_text("Un campo da basket vicino a scuola")
     expect(row).to_contain_text("DUOMO")
+    assert serious_violations(queue) == []
     shoot(queue, artifacts_dir, "wishes-moderation-it-desktop", full_page=True)
     row.locator("button.approve").click()
     expect(queue.locator(".messages")).to_contain_text(f"{wish.pk}")
