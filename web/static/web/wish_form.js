@@ -91,7 +91,8 @@
       });
       const body = await response.json();
       result.textContent = response.ok ? body.message : body.error;
-      result.className = "status " + (response.ok && body.status !== "rejected" ? "ok" : "error");
+      result.className = response.ok && body.status !== "rejected" ? "status notice" : "status error";
+      result.scrollIntoView({ block: "nearest" });
       document.body.dataset.wish = response.ok ? body.status : "error-" + response.status;
       if (response.ok && body.status !== "rejected") { text.value = ""; count.textContent = "0 / " + config.maxText; }
     } catch (error) {
