@@ -145,7 +145,11 @@ def wish_map(request: HttpRequest, city: str) -> HttpResponse:
     _activate_city_language(request, city_obj)
     context = _context(request, city_obj, release, "wishes")
     context["page_config"] = context["page_config"] | {"wishesUrl": f"/api/v1/cities/{city_obj.slug}/wishes"}
-    context |= {"threshold": wish_threshold(), "zone_label": _zone_label(city_obj)}
+    context |= {
+        "threshold": wish_threshold(),
+        "zone_label": _zone_label(city_obj),
+        "has_zones": bool(zone_choices(release)),
+    }
     return render(request, "web/wish_map.html", context)
 
 
