@@ -106,7 +106,7 @@ def test_a_wish_from_the_map_shows_after_approval_at_the_threshold(
     assert serious_violations(queue) == []
     shoot(queue, artifacts_dir, "wishes-moderation-it-desktop", full_page=True)
     row.locator("button.approve").click()
-    expect(queue.locator(".messages")).to_contain_text(f"{wish.pk}")
+    expect(queue.locator(".messages")).to_contain_text(f"Desiderio {wish.pk} approvato")
     wish.refresh_from_db()
     assert wish.status == "approved" and wish.moderated_by == "moderator"
 

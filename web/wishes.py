@@ -199,6 +199,7 @@ def moderate_wish(request: HttpRequest, city: str, pk: int) -> HttpResponse:
             _("Only wish moderators can approve or reject wishes."), status=403, content_type="text/plain"
         )
     wish = get_object_or_404(Wish, pk=pk, city__slug=city)
+    _activate_city_language(request, wish.city)  # the confirmation speaks the queue's language
     action = request.POST.get("action", "")
     if action not in {"approve", "reject"}:
         return HttpResponse(_("Choose approve or reject."), status=400, content_type="text/plain")
