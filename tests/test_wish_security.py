@@ -140,3 +140,11 @@ def test_a_form_sent_too_fast_or_forged_is_refused(milan, settings) -> None:  # 
     forged = Client().post(SEND, _form(form_token="eyJ0IjoxfQ:forged"), HTTP_ACCEPT_LANGUAGE="en")
     assert forged.status_code == 400 and "expired" in forged.json()["error"]
     assert not Wish.objects.exists()
+
+
+def test_a_hostile_text_is_shown_as_text_to_moderators(milan) -> None:  # type: ignore[no-untyped-def]
+    hostile = '<img src=x onerror="alert(1)">=HYPERLINK("x")'
+    _wish(text=hostile)
+    page = _user("mod", moderator=True).get("/cities/milan/wishes/moderate/").content.decode()
+    assert hostile not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;=HYPERLINK(&quot;x&quot;)" in page
