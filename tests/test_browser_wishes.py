@@ -1,7 +1,7 @@
 """A child with a parent makes a wish from the map in headless Chromium; it shows on the public view only once a
 moderator has approved it and it is the fifth that agrees (the threshold). Screenshots of the form, the public view
-and the moderation queue, desktop and phone, Italian and English, go to the test artifacts folder; axe-core finds no serious
-or critical violation on the three pages."""
+and the moderation queue, desktop and phone, Italian and English, go to the test artifacts folder; axe-core finds no
+serious or critical violation on the three pages."""
 
 from __future__ import annotations
 

@@ -97,7 +97,9 @@ def test_anonymous_people_only_wish(milan, settings) -> None:  # type: ignore[no
     # The public view shows no text and no pending wish.
     public = anonymous.get("/api/v1/cities/milan/wishes?level=zone")
     assert public.status_code == 200 and "secret" not in public.content.decode()
-    # A wish without the CSRF token is refused; with it, it is taken.
+    # A wish without the CSRF token is refused (JSON for the page's script); with it, it is taken.
+    refused = anonymous.post(SEND, _form(), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403 and "reload the page" in refused.json()["error"]
     assert anonymous.post(SEND, _form()).status_code == 403
     sent = anonymous.post(SEND, _form(csrfmiddlewaretoken=token))
     assert sent.status_code == 201 and sent.json()["status"] == "pending"

@@ -105,3 +105,8 @@ def test_the_api_reads_the_cells_with_their_nil(milan, client: Client) -> None: 
     # Every NIL can be named from the map: a small one may hold no cell's larger part, but some cell overlaps it.
     assert len({z for f in cells["features"] for z in f["properties"]["zones"]}) == 88
     assert all(f["properties"]["zones"][0] == f["properties"]["zone"] for f in cells["features"])
+
+
+def test_an_unknown_city_is_a_404_json(milan) -> None:  # type: ignore[no-untyped-def]
+    response = Client().post("/cities/atlantis/wishes/send/", {"form_token": form_token(), "zone": "1"})
+    assert response.status_code == 404 and "atlantis" in response.json()["error"]

@@ -26,6 +26,8 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+#: A refused CSRF check answers JSON to scripts asking for JSON (the wish form), Django's page otherwise.
+CSRF_FAILURE_VIEW = "web.wishes.csrf_failure"
 
 #: Where Vicino keeps its own files: the SpatiaLite database, download and graph caches, reject reports.
 VICINO_HOME = env_path("VICINO_HOME", BASE_DIR / "var")

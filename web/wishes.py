@@ -102,7 +102,9 @@ def wish_submit(request: HttpRequest, city: str) -> JsonResponse:
         return json_error(_("This form has expired: please reload the page and try again."), 400)
     if time.time() - issued < settings.VICINO_WISH_MIN_SECONDS:
         return json_error(_("That was very fast: please read the form, then send your wish again."), 400)
-    city_obj = get_object_or_404(City, slug=city)
+    city_obj = City.objects.filter(slug=city).first()
+    if city_obj is None:
+        return json_error(f"unknown city {city[:40]!r}", 404)
     wish_request = WishRequest(
         subject=request.POST.get("subject", ""),
         age_band=request.POST.get("age_band", ""),
@@ -213,3 +215,12 @@ def moderate_wish(request: HttpRequest, city: str, pk: int) -> HttpResponse:
         done = _("approved") if action == "approve" else _("rejected")
         messages.success(request, _("Wish %(pk)d %(done)s.") % {"pk": wish.pk, "done": done})
     return redirect("wish-moderation", city=city)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused CSRF check: JSON for scripts that ask for JSON (the wish form), Django's page for the others."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return json_error(_("This form has expired: please reload the page and try again."), 403)
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)
