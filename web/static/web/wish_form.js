@@ -89,7 +89,8 @@
         headers: { Accept: "application/json", "Accept-Language": config.language || "en", "X-CSRFToken": form.csrfmiddlewaretoken.value },
         credentials: "same-origin",
       });
-      const body = await response.json();
+      // Every answer of the endpoint is JSON; anything else (a proxy's error page) gets a plain sentence.
+      const body = await response.json().catch(() => ({ error: gettext("Something went wrong: please try again later.") }));
       result.textContent = response.ok ? body.message : body.error;
       result.className = response.ok && body.status !== "rejected" ? "status notice" : "status error";
       result.scrollIntoView({ block: "nearest" });
