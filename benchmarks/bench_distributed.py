@@ -216,8 +216,13 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "distributed",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "load_average_after": os.getloadavg()},
-        "parameters": {"grid_nodes": args.grid_nodes, "grid_origins": args.grid_origins, "cutoff_s": CUTOFF_S,
-                       "transit_window": WINDOW, "repeat": args.repeat},  # fmt: skip
+        "parameters": {
+            "grid_nodes": args.grid_nodes,
+            "grid_origins": args.grid_origins,
+            "cutoff_s": CUTOFF_S,
+            "transit_window": WINDOW,
+            "repeat": args.repeat,
+        },  # fmt: skip
         "client_peak_rss_mib": own_peak_mib(),
         "jobs": results,
     }

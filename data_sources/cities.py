@@ -70,6 +70,23 @@ class VulnerabilityConfig:
 
 
 @dataclass(frozen=True)
+class WishesConfig:
+    """What a city asks of a wish (``[wishes]``; README, "Wishes").
+
+    Attributes
+    ----------
+    age_bands
+        The age bands a wish names (``"0-5"``, ``"6-10"`` ...); empty = the walking profiles' bands.
+    blocked_words
+        Word-list files (relative to ``data_sources/``, one word or phrase a line) whose words reject a wish text
+        automatically; empty = ``wishes/blocked_words_<language>.txt`` and the English list, where they exist.
+    """
+
+    age_bands: tuple[str, ...] = ()
+    blocked_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CityConfig:
     """A city's description."""
 
@@ -95,6 +112,7 @@ class CityConfig:
     #: The city's own reader modules in ``data_sources`` (``[city] reader_modules``): each may define ``READERS``
     #: (source readers) and ``ZONE_INDICATOR_READERS`` (zone indicator readers) that its TOML names.
     reader_modules: tuple[str, ...] = ()
+    wishes: WishesConfig = field(default_factory=WishesConfig)
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name``, or None when the city has none."""
@@ -222,6 +240,7 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         vulnerability=vulnerability,
         default=default,
         reader_modules=tuple(reader_modules),
+        wishes=_wishes_config(path, raw.get("wishes", {})),
     )
 
 
@@ -258,3 +277,21 @@ def _vulnerability_config(path: Path, raw: dict[str, Any] | None) -> Vulnerabili
     return VulnerabilityConfig(
         reader=str(raw["reader"]), level=str(raw["level"]), weights={k: float(v) for k, v in weights.items()}
     )
+
+
+def _wishes_config(path: Path, raw: dict[str, Any]) -> WishesConfig:
+    bands = raw.get("age_bands", [])
+    pattern = re.compile(r"^\d{1,2}-\d{1,2}$")
+    if not isinstance(bands, list) or not all(isinstance(b, str) and pattern.match(b) for b in bands):
+        raise ConfigError(f'{path}: [wishes] age_bands must be a list like ["0-5", "6-10"], not {bands!r}.')
+    for band in bands:
+        low, high = (int(part) for part in band.split("-"))
+        if low > high:
+            raise ConfigError(f"{path}: [wishes] age band {band!r} starts after it ends.")
+    files = raw.get("blocked_words", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+        raise ConfigError(f"{path}: [wishes] blocked_words must be a list of files relative to data_sources/.")
+    missing = [f for f in files if not (CITIES_DIR.parent / f).is_file()]
+    if missing:
+        raise ConfigError(f"{path}: [wishes] blocked_words file(s) not found under data_sources/: {missing}.")
+    return WishesConfig(age_bands=tuple(bands), blocked_words=tuple(files))

@@ -315,3 +315,61 @@ class PillarIndexLayer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release.city.slug} pillars {self.mode} {self.profile} {self.origin_kind}"
+
+
+class Wish(models.Model):
+    """What a child, a teenager, a family or a school class wishes were nearer (README, "Wishes").
+
+    Anonymous by design: no account, name, exact location or address is stored. *Where* is an H3 resolution-8
+    cell (about 0.7 km², chosen in the browser from the tapped point) and/or a zone of the city's primary level
+    (e.g. a neighbourhood); *when* is the day. The subject is one pillar or one category; the text (≤ 280 characters) has
+    its contact details replaced before it is stored. Shown to the public only in counts of at least
+    ``VICINO_WISH_THRESHOLD`` approved wishes that agree on area and subject.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    class Who(models.TextChoices):
+        CHILD_WITH_PARENT = "child_with_parent"
+        TEENAGER = "teenager"
+        FAMILY = "family"
+        SCHOOL_CLASS = "school_class"
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="wishes")
+    cell = models.CharField(max_length=16, blank=True, help_text="H3 resolution-8 cell id, or blank")
+    zone = models.CharField(max_length=64, blank=True, help_text="zone code at the city's primary level, or blank")
+    pillar = models.CharField(max_length=32, blank=True, help_text="a wellbeing pillar, or blank")
+    category = models.CharField(max_length=16, blank=True, help_text="an opportunity category, or blank")
+    text = models.CharField(max_length=280, blank=True)
+    age_band = models.CharField(max_length=8, help_text="one of the city's age bands, e.g. 6-10")
+    who = models.CharField(max_length=24, choices=Who.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=300, blank=True, help_text="why it was rejected")
+    automatic = models.BooleanField(default=False, help_text="rejected by the automatic text checks")
+    created = models.DateField(help_text="the day it was made (no time)")
+    moderated = models.DateField(null=True, blank=True)
+    moderated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        permissions = [("moderate_wish", "Can approve or reject wishes")]
+        indexes = [models.Index(fields=["city", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(pillar="") & ~models.Q(category=""))
+                | (~models.Q(pillar="") & models.Q(category="")),
+                name="wish_one_subject",
+            ),
+            models.CheckConstraint(condition=~models.Q(cell="") | ~models.Q(zone=""), name="wish_has_an_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"wish {self.pk} ({self.status})"
+
+    @property
+    def subject(self) -> str:
+        """``pillar:<key>`` or ``category:<key>``."""
+        return f"pillar:{self.pillar}" if self.pillar else f"category:{self.category}"

@@ -1,7 +1,8 @@
 """Hub and mission siting for a city's current release: demand, candidates, travel times, and stored scenarios.
 
 Demand is the youth of each population unit (census sections, or H3 cells), optionally weighted by a vulnerability
-index of its neighbourhood (the city's TOML ``[vulnerability]`` recipe, see :func:`zone_vulnerability`). The
+index of its neighbourhood (the city's TOML ``[vulnerability]`` recipe, see :func:`zone_vulnerability`) and/or by
+the approved wishes of its area (``demand="wishes"``, :func:`layers.siting.wish_weighted_demand`). The
 zone level of the gap and mission tables is the TOML's ``[zones] primary``. Candidates come from the city's
 own data (grid cells, schools, libraries, opportunities of a category); existing hubs given in a file are fixed
 (always open, never moved); the planner may pin or forbid sites. The models are in :mod:`layers.siting`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
@@ -37,6 +39,7 @@ from routing.travel_times import travel_times
 OBJECTIVES = ("mclp", "pmedian", "lscp")
 CANDIDATE_SOURCES = ("h3", "schools", "libraries", "opportunities")
 EXACT_LIMIT = 4000  # candidates × demand above which the greedy + swap heuristic is used
+logger = logging.getLogger("vicino.siting")
 
 
 class ScenarioError(siting.SitingInputError):
@@ -65,8 +68,36 @@ class Places:
     lat: np.ndarray
 
 
-def demand_for(release: DataRelease, vulnerability: bool) -> tuple[Places, pd.Series, pd.Series, pd.DataFrame]:
-    """Demand points (units with youth), their weights, their zone (NIL) and their youth by age band."""
+DEMANDS = ("youth", "wishes")
+
+
+def wish_areas(release: DataRelease, kind: str, units: list, zone: pd.Series) -> tuple[str, pd.Series]:
+    """The area of each demand unit that wishes are counted by: its zone at the city's primary level where the city
+    has one, else its H3 resolution-8 cell (the parent of a grid cell, the cell of a census section's point)."""
+    import h3
+
+    from geo.wishes import WISH_CELL_RESOLUTION
+
+    if len(zone):
+        return "zone", zone
+    ids = [f"{kind}:{u.code}" for u in units]
+    if kind == "h3":
+        cells = [h3.cell_to_parent(u.code, WISH_CELL_RESOLUTION) for u in units]
+    else:
+        cells = [h3.latlng_to_cell(u.point.y, u.point.x, WISH_CELL_RESOLUTION) for u in units]
+    return "cell", pd.Series(cells, index=ids)
+
+
+def demand_for(
+    release: DataRelease, vulnerability: bool, demand: str = "youth"
+) -> tuple[Places, pd.Series, pd.Series, pd.DataFrame]:
+    """Demand points (units with youth), their weights, their zone (NIL) and their youth by age band.
+
+    ``demand="wishes"`` multiplies each point's weight by ``1 + r`` of its area, ``r`` the area's approved wishes
+    per young person relative to the most wishing area (:func:`layers.siting.wish_weighted_demand`).
+    """
+    if demand not in DEMANDS:
+        raise ScenarioError(f"demand {demand!r} is not supported; use {', '.join(DEMANDS)}")
     kind = "census_section" if release.population_zones.filter(kind="census_section").exists() else "h3"
     units = list(release.population_zones.filter(kind=kind))
     if not units:
@@ -91,6 +122,20 @@ def demand_for(release: DataRelease, vulnerability: bool) -> tuple[Places, pd.Se
                 "a vulnerability index is only documented where the city's data supports one"
             )
         youth = youth * (0.5 + zone.reindex(youth.index).map(index).fillna(index.mean()).to_numpy())
+    if demand == "wishes":
+        from geo.wishes import approved_wishes_by_area
+
+        level, area = wish_areas(release, kind, units, zone)
+        try:
+            weighted = siting.wish_weighted_demand(youth, area, approved_wishes_by_area(release.city, level))
+        except siting.SitingInputError as error:
+            raise ScenarioError(f"{release.city.name}: {error}") from None
+        if weighted.areas_without_youth:
+            logger.warning(
+                "%s: approved wishes in %s %s weigh nothing: no youth lives there among the demand points",
+                release.city.name, level, ", ".join(weighted.areas_without_youth),
+            )  # fmt: skip
+        youth = weighted.demand
     places = Places(
         ids, [u.code for u in units], np.array([u.point.x for u in units]), np.array([u.point.y for u in units])
     )
@@ -179,6 +224,8 @@ class ScenarioInputs:
     fixed_ids: list[str]
     table: pd.DataFrame
     cutoff_min: float
+    #: The people the before/after summary counts, when the solver's weights are not people (demand by wishes).
+    people: pd.Series | None = None
 
 
 def _cutoff_for(objective: str, minutes: float) -> float:
@@ -196,11 +243,12 @@ class ScenarioChoices(TypedDict, total=False):
     forbidden: list[str] | None
     hubs_file: str | Path | None
     vulnerability: bool
+    demand: str
 
 
 _DEFAULT_CHOICES: ScenarioChoices = {
     "candidates": "h3", "mode": "walk", "profile": "age_11_13", "pinned": None, "forbidden": None, "hubs_file": None,
-    "vulnerability": False,
+    "vulnerability": False, "demand": "youth",
 }  # fmt: skip
 
 
@@ -218,7 +266,7 @@ def scenario_parameters(choices: ScenarioChoices) -> dict[str, Any]:
     return {
         "candidates": full["candidates"], "mode": full["mode"], "profile": full["profile"],
         "pinned": full["pinned"] or [], "forbidden": full["forbidden"] or [], "vulnerability": full["vulnerability"],
-        "hubs_file": str(full["hubs_file"] or ""),
+        "hubs_file": str(full["hubs_file"] or ""), "demand": full["demand"],
     }  # fmt: skip
 
 
@@ -232,7 +280,9 @@ def scenario_inputs(city: City, *, cutoff_min: float, **choices: Unpack[Scenario
     release = city.current_release()
     if release is None:
         raise ScenarioError(f"{city.name} has no data loaded")
-    demand, weights, zone, bands = demand_for(release, full["vulnerability"])
+    points, weights, zone, bands = demand_for(release, full["vulnerability"], full["demand"])
+    # Wishes steer where hubs go; the before/after figures still count young people, never wish-weighted ones.
+    people = demand_for(release, full["vulnerability"])[1] if full["demand"] == "wishes" else None
     sites = candidates_for(release, candidates)
     fixed_ids: list[str] = []
     if hubs_file:
@@ -248,8 +298,8 @@ def scenario_inputs(city: City, *, cutoff_min: float, **choices: Unpack[Scenario
         sites.ids[keep], [n for n, k in zip(sites.names, keep, strict=True) if k], sites.lon[keep], sites.lat[keep]
     )
     fixed_ids += list(pinned or [])
-    table = _travel_times(release, demand, sites, cutoff_min, mode, profile)
-    return ScenarioInputs(release, demand, weights, zone, bands, sites, fixed_ids, table, cutoff_min)
+    table = _travel_times(release, points, sites, cutoff_min, mode, profile)
+    return ScenarioInputs(release, points, weights, zone, bands, sites, fixed_ids, table, cutoff_min, people)
 
 
 def _method(inputs: ScenarioInputs) -> str:
@@ -282,7 +332,8 @@ def store_scenario(
     """Summarise one solved scenario (before/after) and store it."""
     sites = inputs.sites
     summary = siting.scenario_summary(
-        _within(inputs.table, _cutoff_for(objective, minutes)), inputs.weights, inputs.fixed_ids, result.sites,
+        _within(inputs.table, _cutoff_for(objective, minutes)),
+        inputs.people if inputs.people is not None else inputs.weights, inputs.fixed_ids, result.sites,
         minutes, zones=inputs.zone if len(inputs.zone) else None, age_bands=inputs.bands,
     )  # fmt: skip
     position = {site: i for i, site in enumerate(sites.ids)}

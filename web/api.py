@@ -84,6 +84,9 @@ api = VicinoAPI(
     docs_url="/docs/",
 )
 
+# Wishes: the public view's counts and the city's cells (web/api_wishes.py).
+api.add_router("/", "web.api_wishes.router")
+
 # Counted per client address in the cache shared by the workers (web/throttling.py); logged-in users and API tokens
 # are not limited.
 point_query_throttle = [AnonymousClientThrottle(f"{settings.VICINO_RATE_LIMIT_PER_MINUTE}/m")]

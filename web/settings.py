@@ -28,6 +28,8 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+#: A refused CSRF check answers JSON to scripts asking for JSON (the wish form), Django's page otherwise.
+CSRF_FAILURE_VIEW = "web.wishes.csrf_failure"
 
 #: Where Vicino keeps its own files: the SpatiaLite database, download and graph caches, reject reports.
 VICINO_HOME = env_path("VICINO_HOME", BASE_DIR / "var")
@@ -45,6 +47,11 @@ except ConfigError as error:
     raise ImproperlyConfigured(f"VICINO_DEFAULT_CITY: {error}") from None
 #: Point queries (opportunities, isochrones, routes) allowed per client and minute.
 VICINO_RATE_LIMIT_PER_MINUTE = env_int("VICINO_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+#: Wishes (README, "Wishes"): the fewest approved wishes agreeing on area and subject that the public view shows,
+#: wishes allowed per client and hour, and the seconds a person takes at least to fill the form (faster = a robot).
+VICINO_WISH_THRESHOLD = env_int("VICINO_WISH_THRESHOLD", 5, minimum=2)
+VICINO_WISH_RATE_PER_HOUR = env_int("VICINO_WISH_RATE_PER_HOUR", 10, minimum=1)
+VICINO_WISH_MIN_SECONDS = env_int("VICINO_WISH_MIN_SECONDS", 4, minimum=0)
 #: A Dask distributed scheduler for compute_access (tcp://host:8786, or local:N); empty = in this process.
 VICINO_DASK_SCHEDULER = env_str("VICINO_DASK_SCHEDULER", "")
 #: Groups of data open to everyone (web/access_groups.py; README "Who can see what"); the others need a login

@@ -7,7 +7,10 @@ Logged-in users and API tokens are not limited here (they are known people, and 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 from ninja.throttling import SimpleRateThrottle
 
 from web.security import client_ip
@@ -23,3 +26,19 @@ class AnonymousClientThrottle(SimpleRateThrottle):
         if principal is not None and getattr(principal, "user", None) is not None:
             return None  # a logged-in user or a token
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+
+class WishClientThrottle(SimpleRateThrottle):
+    """``rate`` wishes (e.g. ``"10/h"``) per client, for everyone (a wish needs no login).
+
+    The cache is the database, so the client's address never goes into it: the key is an HMAC of the address and
+    the day under ``SECRET_KEY`` (the salt changes every day, so yesterday's keys cannot be linked to today's), and
+    each entry lives only as long as the rate's period.
+    """
+
+    scope = "wishes"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        day = dt.date.today().isoformat()
+        digest = salted_hmac("vicino.wishes.client", f"{client_ip(request)}|{day}", algorithm="sha256").hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest[:32]}

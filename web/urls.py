@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web import views
+from web import views, wishes
 from web.api import api
 
 handler500 = "web.errors.server_error"
@@ -19,6 +19,11 @@ urlpatterns = [
     path("cities/<slug:city>/planner/scenarios/<int:pk>/map.html", views.scenario_map_download, name="scenario-map"),
     path("cities/<slug:city>/maps/layer.html", views.layer_map_download, name="layer-map"),
     path("cities/<slug:city>/maps/profile.html", views.profile_map_download, name="profile-map"),
+    path("cities/<slug:city>/wishes/", wishes.wish_map, name="wishes"),
+    path("cities/<slug:city>/wishes/new/", wishes.wish_form, name="wish-form"),
+    path("cities/<slug:city>/wishes/send/", wishes.wish_submit, name="wish-submit"),
+    path("cities/<slug:city>/wishes/moderate/", wishes.moderation_queue, name="wish-moderation"),
+    path("cities/<slug:city>/wishes/moderate/<int:pk>/", wishes.moderate_wish, name="wish-moderate"),
     path("cities/<slug:city>/data/", views.analysts, name="analysts"),
     path("cities/<slug:city>/basemap.geojson", views.basemap, name="basemap"),
     path("api/v1/", api.urls),

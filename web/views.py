@@ -29,6 +29,7 @@ from geo.shareable_maps import (
     scenario_map,
 )
 from geo.siting import missions_for, run_scenario, scenario_export
+from geo.wishes import wish_threshold
 from geo.zones import city_config
 from routing.profiles import DEFAULT_PROFILES
 from web.access import page_access
@@ -106,7 +107,8 @@ def home(request: HttpRequest) -> HttpResponse:
     asked = request.GET.get("city", "")
     if any(c.slug == asked for c in loaded):  # the city switcher: the same page of another city
         page = request.GET.get("page", "family")
-        return redirect(page if page in {"family", "schools", "planner", "analysts"} else "family", city=asked)
+        pages = {"family", "schools", "planner", "analysts", "wishes"}
+        return redirect(page if page in pages else "family", city=asked)
     if any(c.slug == settings.VICINO_DEFAULT_CITY for c in loaded):
         return redirect("family", city=settings.VICINO_DEFAULT_CITY)
     if len(loaded) == 1:
@@ -149,6 +151,7 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         "scenarios": [{"id": s.pk, "name": s.name, "sites": s.sites} for s in chosen],
         "pillarLabels": pillar_labels(),
         "zoneLevels": context["detail"]["zone_levels"],
+        "wishesUrl": f"/api/v1/cities/{city_obj.slug}/wishes",
     }
     pillar_change = _pillar_change(request, release, chosen[0]) if chosen else {}
     context |= {
@@ -178,6 +181,7 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
         "pillar_labels": pillar_labels(),
         "pillar_profiles": [p for p in DEFAULT_PROFILES if p.name != "adult"],
         "pillar_change": pillar_change,
+        "wish_threshold": wish_threshold(),
     }
     return render(request, "web/planner.html", context)
 
@@ -261,6 +265,7 @@ def create_scenario(request: HttpRequest, city: str) -> HttpResponse:
             pinned=ids("pin"),
             forbidden=ids("forbid"),
             vulnerability=request.POST.get("vulnerability") == "on",
+            demand="wishes" if request.POST.get("demand") == "wishes" else "youth",
             created_by=request.user.get_username(),
         )
     except (ValueError, VicinoError) as error:

@@ -30,7 +30,8 @@ One module per concept: :mod:`~layers.siting.errors`, :mod:`~layers.siting.insta
 reads), :mod:`~layers.siting.results`, :mod:`~layers.siting.heuristics` (greedy + swap),
 :mod:`~layers.siting.lagrangian` (bounds), :mod:`~layers.siting.milp` (HiGHS and the formulations),
 :mod:`~layers.siting.exact` (the reduction driver), :mod:`~layers.siting.models` (the three models, one solve
-path), :mod:`~layers.siting.scenarios`, :mod:`~layers.siting.missions`, :mod:`~layers.siting.vulnerability`.
+path), :mod:`~layers.siting.scenarios`, :mod:`~layers.siting.missions`, :mod:`~layers.siting.vulnerability`,
+:mod:`~layers.siting.wish_demand` (demand weighted by approved wishes).
 
 References: Church & ReVelle (1974) "The maximal covering location problem"; Toregas et al. (1971) "The location
 of emergency service facilities" (LSCP); ReVelle & Swain (1970) and Hakimi (1964) for the p-median; Teitz & Bart
@@ -60,6 +61,7 @@ from layers.siting.models import (
 from layers.siting.results import SitingResult
 from layers.siting.scenarios import ScenarioSummary, scenario_summary
 from layers.siting.vulnerability import vulnerability_by_zone, vulnerability_index
+from layers.siting.wish_demand import WishDemand, wish_weighted_demand
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_S",
@@ -75,6 +77,7 @@ __all__ = [
     "SitingInstance",
     "SitingResult",
     "SolverError",
+    "WishDemand",
     "maximal_covering",
     "p_median",
     "rank_missions",
@@ -84,4 +87,5 @@ __all__ = [
     "solve_objective",
     "vulnerability_by_zone",
     "vulnerability_index",
+    "wish_weighted_demand",
 ]

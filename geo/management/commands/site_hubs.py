@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from data_sources.errors import VicinoError
 from geo.cluster import runner_for
 from geo.models import City
-from geo.siting import OBJECTIVES, run_scenario, run_sweep
+from geo.siting import DEMANDS, OBJECTIVES, run_scenario, run_sweep
 
 
 def _numbers(text: str, kind: type, name: str) -> list:
@@ -45,6 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--pin", action="append", default=[], help="a candidate id that must open")
         parser.add_argument("--forbid", action="append", default=[], help="a candidate id that must not open")
         parser.add_argument("--vulnerability", action="store_true", help="weight youth by the NIL vulnerability index")
+        parser.add_argument(
+            "--demand",
+            choices=DEMANDS,
+            default="youth",
+            help="youth, or wishes: youth × (1 + the area's approved wishes per young person, relative to the most)",
+        )
         parser.add_argument("--name")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -67,7 +73,7 @@ class Command(BaseCommand):
                 city, new=news[0], objective=objectives[0], minutes=minutes[0],
                 candidates=options["candidates"], mode=options["mode"], profile=options["profile"],
                 pinned=options["pin"], forbidden=options["forbid"], hubs_file=options["hubs"],
-                vulnerability=options["vulnerability"], name=options["name"],
+                vulnerability=options["vulnerability"], demand=options["demand"], name=options["name"],
             )  # fmt: skip
         except (VicinoError, ValueError) as error:
             raise CommandError(str(error)) from None
@@ -91,7 +97,7 @@ class Command(BaseCommand):
                 scenarios = run_sweep(
                     city, news=news, objectives=objectives, minutes=minutes, runner=runner,
                     candidates=options["candidates"], mode=options["mode"], profile=options["profile"],
-                    hubs_file=options["hubs"], vulnerability=options["vulnerability"],
+                    hubs_file=options["hubs"], vulnerability=options["vulnerability"], demand=options["demand"],
                 )  # fmt: skip
         except (VicinoError, ValueError) as error:
             raise CommandError(str(error)) from None

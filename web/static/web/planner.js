@@ -332,6 +332,44 @@
     document.body.dataset.scrolledTo = "scenario-table";
   }
 
+  // Wishes beside the gaps: areas where enough approved wishes agree, outlined above whatever the map shows.
+  const wishLayer = L.layerGroup();
+  const wishToggle = document.getElementById("show-wishes");
+  async function drawWishes() {
+    const wishStatus = document.getElementById("wishes-status");
+    wishLayer.clearLayers();
+    if (!wishToggle.checked) {
+      map.removeLayer(wishLayer);
+      wishStatus.textContent = "";
+      document.getElementById("wishes-areas").replaceChildren();
+      delete document.body.dataset.wishAreas;
+      return;
+    }
+    wishLayer.addTo(map);
+    try {
+      const data = await getJSON(config.wishesUrl + "?level=zone");
+      // Outlines only (the areas' own tooltips stay under them); what each area wishes for is listed in words.
+      L.geoJSON(data, {
+        renderer: svg,
+        interactive: false,
+        style: { color: "#7d3c98", weight: 3, dashArray: "6 4", fill: false, className: "wish-area" },
+      }).addTo(wishLayer);
+      const wishList = document.getElementById("wishes-areas");
+      wishList.replaceChildren();
+      for (const f of data.features) {
+        const item = document.createElement("li");
+        const name = document.createElement("strong");
+        name.textContent = f.properties.name;
+        const subjects = f.properties.subjects.map((s) => interpolate(ngettext("%s: %s wish", "%s: %s wishes", s.wishes), [s.label, s.wishes])).join(" · ");
+        item.append(name, " — ", textContent(subjects));
+        wishList.append(item);
+      }
+      wishStatus.textContent = interpolate(ngettext("%s area with agreeing wishes.", "%s areas with agreeing wishes.", data.features.length), [data.features.length]);
+      document.body.dataset.wishAreas = String(data.features.length);
+    } catch (error) { wishStatus.textContent = error.message; }
+  }
+  if (wishToggle) { wishToggle.addEventListener("change", drawWishes); }
+
   controls.forEach((c) => c.addEventListener("change", () => { showing = "access"; pillarAreas.clearLayers(); document.getElementById("pillar-legend").innerHTML = ""; draw(); }));
   draw();
 })();
