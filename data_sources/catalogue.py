@@ -218,7 +218,8 @@ def catalogue_row_checked(
         if isinstance(value, np.generic):
             value = value.item()
         missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-        values[name] = None if missing or (isinstance(value, str) and missing_mask(pd.Series([row.get(name)]))[0]) else value
+        blank_text = isinstance(value, str) and bool(missing_mask(pd.Series([row.get(name)], dtype=object)).iloc[0])
+        values[name] = None if missing or blank_text else value
     values["longitude"] = float(loaded.geometry.x)
     values["latitude"] = float(loaded.geometry.y)
     return values, None

@@ -421,7 +421,9 @@ class OfferingChange(models.Model):
         VOUCHER = "voucher"
 
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="changes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="offering_changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="offering_changes"
+    )
     username = models.CharField(max_length=150, help_text="kept when the user is deleted")
     at = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=24, choices=Action.choices)

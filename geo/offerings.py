@@ -119,9 +119,7 @@ def form_values(offering: Offering) -> dict[str, str]:
     return {name: _text(getattr(offering, name)) for name in PROVIDER_FIELDS}
 
 
-def check_values(
-    city: City, raw: dict[str, Any], *, catalogue_id: str, provider: str, voucher: bool | None
-) -> Checked:
+def check_values(city: City, raw: dict[str, Any], *, catalogue_id: str, provider: str, voucher: bool | None) -> Checked:
     """Check a provider's values (text, as typed) with the catalogue file's row checks and the city boundary."""
     row = {name: raw.get(name, "") for name in PROVIDER_FIELDS}
     row |= {"id": catalogue_id, "provider": provider, "voucher": "" if voucher is None else _text(voucher)}
