@@ -17,6 +17,7 @@ from typing import Any
 
 import shapely
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from data_sources.catalogue import catalogue_row_checked
 from data_sources.cities import city_config_from_slug
@@ -156,7 +157,7 @@ def save_offering(provider: Provider, offering: Offering | None, values: dict[st
     an approved offering stays published as approved until its new version is approved.
     """
     if offering is not None and offering.status not in EDITABLE:
-        raise OfferingError("This offering is waiting for review: it can be changed after the decision.")
+        raise OfferingError(_("This offering is waiting for review: it can be changed after the decision."))
     created = offering is None
     if created:
         offering = Offering(provider=provider)
@@ -188,7 +189,9 @@ def save_offering(provider: Provider, offering: Offering | None, values: dict[st
 def submit_offering(offering: Offering, user: Any) -> Offering:
     """Send a draft (or an offering whose changes were asked for) to the moderators."""
     if offering.status not in SUBMITTABLE:
-        raise OfferingError(f"Only a draft can be submitted for review (this one is {offering.status}).")
+        raise OfferingError(
+            _("Only a draft can be submitted for review (this one is %(status)s).") % {"status": offering.status}
+        )
     _record(offering, user, OfferingChange.Action.SUBMITTED, [["status", offering.status, "submitted"]])
     offering.status = Offering.Status.SUBMITTED
     offering.reason = ""
@@ -218,9 +221,11 @@ def decide_offering(
         the catalogue checks (the city boundary may have changed).
     """
     if not is_moderator(user):
-        raise OfferingError("Only the city's catalogue moderators decide on offerings.")
+        raise OfferingError(_("Only the city's catalogue moderators decide on offerings."))
     if offering.status != Offering.Status.SUBMITTED:
-        raise OfferingError(f"Only a submitted offering can be decided on (this one is {offering.status}).")
+        raise OfferingError(
+            _("Only a submitted offering can be decided on (this one is %(status)s).") % {"status": offering.status}
+        )
     reason = reason.strip()
     actions = {
         "approve": (Offering.Status.APPROVED, OfferingChange.Action.APPROVED),
@@ -228,9 +233,9 @@ def decide_offering(
         "changes": (Offering.Status.CHANGES_REQUESTED, OfferingChange.Action.CHANGES_REQUESTED),
     }
     if decision not in actions:
-        raise OfferingError(f"Unknown decision {decision!r}: approve, reject or changes.")
+        raise OfferingError(_("Unknown decision %(decision)r: approve, reject or changes.") % {"decision": decision})
     if decision != "approve" and not reason:
-        raise OfferingError("Give a reason: the provider reads it.")
+        raise OfferingError(_("Give a reason: the provider reads it."))
     _set_voucher(offering, user, voucher)
     status, action = actions[decision]
     if decision == "approve":
@@ -239,7 +244,9 @@ def decide_offering(
             provider=offering.provider.name, voucher=offering.voucher,
         )  # fmt: skip
         if not checked.ok:
-            raise OfferingError(f"It no longer passes the catalogue checks: {checked.problem}.")
+            raise OfferingError(
+                _("It no longer passes the catalogue checks: %(problem)s.") % {"problem": checked.problem}
+            )
         offering.approved_values = approved_row(offering, checked.values or {})
     _record(offering, user, action, [["status", offering.status, status]], reason)
     offering.status = status
@@ -262,7 +269,7 @@ def _set_voucher(offering: Offering, user: Any, voucher: bool | None) -> None:
 def set_voucher(offering: Offering, user: Any, voucher: bool | None) -> Offering:
     """A moderator sets an offering's voucher eligibility (an approved one's published copy follows at once)."""
     if not is_moderator(user):
-        raise OfferingError("Only the city's catalogue moderators set voucher eligibility.")
+        raise OfferingError(_("Only the city's catalogue moderators set voucher eligibility."))
     _set_voucher(offering, user, voucher)
     return offering
 
