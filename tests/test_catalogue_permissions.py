@@ -37,8 +37,10 @@ def _client(user: str, *, csrf: bool = False) -> Client:
 def _offering(people: dict[str, object], provider: str, status: str = "draft") -> object:
     from geo.models import Offering
 
-    return Offering.objects.create(provider=people[provider], name="Corso", category="sport",
-                                   pillars="physical_activity", longitude=9.19, latitude=45.464, status=status)  # fmt: skip
+    return Offering.objects.create(
+        provider=people[provider], name="Corso", category="sport", pillars="physical_activity", longitude=9.19,
+        latitude=45.464, status=status,
+    )  # fmt: skip
 
 
 def test_a_post_without_the_csrf_token_is_refused(people: dict[str, object]) -> None:
@@ -97,9 +99,9 @@ def test_only_moderators_decide_set_vouchers_and_publish(people: dict[str, objec
     for user in ("anna", "plain"):
         client = _client(user)
         assert client.get("/cities/milan/catalogue/review/").status_code == 403
-        decided = client.post(f"/cities/milan/catalogue/review/{offering.pk}/", {"decision": "approve", "voucher": "yes"})
-        assert decided.status_code == 403
-        assert client.post(f"/cities/milan/catalogue/review/{offering.pk}/voucher/", {"voucher": "yes"}).status_code == 403
+        review = f"/cities/milan/catalogue/review/{offering.pk}/"
+        assert client.post(review, {"decision": "approve", "voucher": "yes"}).status_code == 403
+        assert client.post(f"{review}voucher/", {"voucher": "yes"}).status_code == 403
         assert client.post("/cities/milan/catalogue/publish/").status_code == 403
     offering.refresh_from_db()
     assert (offering.status, offering.voucher, offering.approved_values) == ("submitted", None, None)
