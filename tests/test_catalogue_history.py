@@ -63,7 +63,7 @@ def test_history_records_who_when_and_what(people: dict[str, object]) -> None:
     ]
     assert all(started <= c.at <= timezone.now() + dt.timedelta(seconds=1) for c in history)
     assert [c.at for c in history] == sorted(c.at for c in history)
-    created = dict((f, new) for f, _, new in history[0].changes)
+    created = {f: new for f, _, new in history[0].changes}
     assert created["name"] == "Corso" and created["latitude"] == "45.464" and "website" not in created
     assert history[1].changes == [["name", "Corso", "Corso di teatro"],
                                   ["opening_hours", "Mo-Fr 15:00-18:30", "Mo-Fr 16:00-18:00"]]  # fmt: skip
