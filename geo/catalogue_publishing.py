@@ -23,7 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from data_sources.cities import city_config_from_slug
 from data_sources.errors import VicinoError
@@ -107,7 +108,9 @@ def start_publish_job(city: City, user: Any, *, background: bool = True) -> Cata
     if running is not None and running.pk in _threads and _threads[running.pk].is_alive():
         return running
     if running is not None:  # left by a process that stopped while it ran
-        _finish(running, CatalogueJob.Status.FAILED, "Interrupted: the server stopped while it ran. Publish again.")
+        with translation.override(city.language):
+            message = _("Interrupted: the server stopped while it ran. Publish again.")
+        _finish(running, CatalogueJob.Status.FAILED, message)
     served = city.current_release()
     steps = 3 + len(access_plans(served)) + len(pillar_plans(served))
     job = CatalogueJob.objects.create(city=city, requested_by=user, steps=steps, step_label="queued")
@@ -151,7 +154,8 @@ def run_publish_job(job_pk: int) -> None:
         job.status = CatalogueJob.Status.RUNNING
         job.save(update_fields=["status"])
         try:
-            message = _publish(job)
+            with translation.override(job.city.language):  # the moderators read the city's language
+                message = _publish(job)
         except Exception as error:  # every failure is the moderator's to read; the served release stays
             logger.exception("catalogue job %s failed", job.pk)
             text = str(error) if isinstance(error, VicinoError) else f"{type(error).__name__}: {error}"
@@ -167,39 +171,45 @@ def _publish(job: CatalogueJob) -> str:
     job.steps = 3 + len(access) + len(pillars)
     step = _stepper(job)
 
-    step("Writing the approved offerings")
+    step(_("Writing the approved offerings"))
     path = catalogue_path(city, job)
     job.offerings = write_catalogue_csv(city, path)
     job.save(update_fields=["offerings"])
     if job.offerings == 0:
-        raise PublishError("No offering is approved yet: nothing to publish.")
+        raise PublishError(_("No offering is approved yet: nothing to publish."))
 
-    step("Loading the city with the approved offerings")
+    step(_("Loading the city with the approved offerings"))
     result = import_catalogue(city_config_from_slug(city.slug), path, name=CATALOGUE_NAME)
     job.release = result.release
     job.save(update_fields=["release"])
     counts = result.counts.get(CATALOGUE_NAME, {})
     if counts.get("rejected"):
         first = next((r for r in result.report.rejects if r.source == CATALOGUE_NAME), None)
-        raise PublishError(f"{counts['rejected']} approved offerings were rejected by the import (first: {first}).")
+        raise PublishError(
+            _("%(n)s approved offerings were rejected by the import (first: %(first)s).")
+            % {"n": counts["rejected"], "first": first}
+        )
     if not result.created and result.release.status == DataRelease.Status.READY:
         return f"{job.offerings} approved offerings: the city already serves them (release {result.release.pk})."
 
     for plan in access:
-        step(f"Travel times ({plan.mode}) for {', '.join(sorted(plan.origin_kinds))}")
+        step(
+            _("Travel times (%(mode)s) for %(origins)s")
+            % {"mode": plan.mode, "origins": ", ".join(sorted(plan.origin_kinds))}
+        )
         compute_access(
             city, profiles=tuple(p for p in DEFAULT_PROFILES if p.name in plan.profiles),
             origin_kinds=set(plan.origin_kinds), mode=plan.mode, date=plan.date,
             **({"window": plan.window} if plan.window else {}),
         )  # fmt: skip
 
-    step("Publishing the new release")
+    step(_("Publishing the new release"))
     publication = publish_if_complete(result.release)
     if not publication.published:
         raise PublishError(publication.message())
 
     for plan in pillars:
-        step(f"Pillar index ({plan.mode})")
+        step(_("Pillar index (%(mode)s)") % {"mode": plan.mode})
         compute_pillars(
             city, profiles=tuple(p for p in YOUTH_PROFILES if p.name in plan.profiles),
             origin_kinds=set(plan.origin_kinds), mode=plan.mode,

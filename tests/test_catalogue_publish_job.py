@@ -120,5 +120,6 @@ def test_nothing_approved_is_nothing_to_publish(settings: object, tmp_path: Path
     city = City.objects.get(slug="milan")
     people = make_people(city)
     job = start_publish_job(city, people["mod"], background=False)
-    assert (job.status, job.message) == ("failed", "No offering is approved yet: nothing to publish.")
+    # Said in the city's language (the moderators'): Italian for Milan.
+    assert (job.status, job.message) == ("failed", "Nessuna offerta è ancora approvata: niente da pubblicare.")
     assert DataRelease.objects.filter(city=city).count() == 1

@@ -194,7 +194,7 @@ def _map_config(city: City, *, fitted: bool) -> dict[str, Any]:
     return {
         "city": city.slug, "center": detail["center"], "attribution": detail["attribution"],
         "basemapUrl": f"/cities/{city.slug}/basemap.geojson", "tileUrl": settings.VICINO_TILE_URL,
-        "tileAttribution": settings.VICINO_TILE_ATTRIBUTION, "fitted": fitted,
+        "tileAttribution": settings.VICINO_TILE_ATTRIBUTION, "fitted": fitted, "entranceLabel": _("Entrance"),
     }  # fmt: skip
 
 
@@ -301,8 +301,12 @@ def review(request: HttpRequest, city: str) -> HttpResponse:
     offerings_of_city = Offering.objects.filter(provider__city=city_obj).select_related("provider")
     jobs = list(city_obj.catalogue_jobs.all()[:5])
     licence, attribution = licence_and_attribution(city_obj)
+    names = pillar_labels()
+    queue = list(offerings_of_city.filter(status=Offering.Status.SUBMITTED).order_by("updated", "id"))
+    for offering in queue:
+        offering.pillar_text = ", ".join(names.get(p, p) for p in offering.pillars.split(";") if p)
     return _page(request, city_obj, "review.html", {
-        "queue": offerings_of_city.filter(status=Offering.Status.SUBMITTED).order_by("updated", "id"),
+        "queue": queue,
         "approved": offerings_of_city.filter(approved_values__isnull=False).order_by("name"),
         "jobs": jobs, "running": active_job(city_obj), "categories": {c: category_label(c) for c in CATEGORIES},
         "pillar_names": pillar_labels(), "labels": field_labels(), "licence": licence, "attribution": attribution,

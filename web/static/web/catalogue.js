@@ -5,7 +5,10 @@
   "use strict";
   const lon = document.getElementById("id_longitude");
   const lat = document.getElementById("id_latitude");
+  const config = JSON.parse(document.getElementById("page-config").textContent);
   const map = Vicino.createMap();
+  const summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
   let marker = null;
 
   function number(input) {
@@ -19,6 +22,7 @@
     } else {
       marker = L.circleMarker(latlng, { radius: 9, color: "#0b4f94", weight: 3, fillColor: "#ffbf00", fillOpacity: 1 })
         .addTo(map);
+      if (config.entranceLabel) { marker.bindTooltip(config.entranceLabel, { permanent: true, direction: "right", offset: [10, 0] }); }
     }
     if (pan) { map.setView(latlng, Math.max(map.getZoom(), 15)); }
     document.body.dataset.entrance = latlng.lat.toFixed(6) + "," + latlng.lng.toFixed(6);
