@@ -62,6 +62,15 @@ class Checked:
         return self.problem is None
 
 
+def moderators_group() -> Any:
+    """The moderators' group with its permission (made by migration 0008; made again here if it was deleted)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    group.permissions.add(Permission.objects.get(codename="moderate_offering", content_type__app_label="geo"))
+    return group
+
+
 def is_moderator(user: Any) -> bool:
     """Whether ``user`` may review offerings and set voucher eligibility."""
     return bool(user is not None and user.is_authenticated and user.has_perm(MODERATE_PERMISSION))

@@ -25,10 +25,10 @@ VALID = {
 
 def make_people(city: Any) -> dict[str, Any]:
     """Two providers (one member each, plus one member of both), a moderator and a plain user."""
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import User
 
     from geo.models import Provider, ProviderMembership
-    from geo.offerings import MODERATORS_GROUP
+    from geo.offerings import moderators_group
 
     people = {name: User.objects.create_user(name, password=PASSWORD) for name in
               ("anna", "bruno", "carla", "mod", "plain")}  # fmt: skip
@@ -38,7 +38,7 @@ def make_people(city: Any) -> dict[str, Any]:
     ProviderMembership.objects.create(provider=sport, user=people["bruno"])
     ProviderMembership.objects.create(provider=teatro, user=people["carla"])
     ProviderMembership.objects.create(provider=sport, user=people["carla"])
-    people["mod"].groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    people["mod"].groups.add(moderators_group())  # made by the migration (made again after a test's flush)
     return people | {"teatro": teatro, "sport": sport}
 
 

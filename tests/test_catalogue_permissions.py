@@ -98,7 +98,9 @@ def test_only_moderators_decide_set_vouchers_and_publish(people: dict[str, objec
     offering = _offering(people, "teatro", "submitted")
     for user in ("anna", "plain"):
         client = _client(user)
-        assert client.get("/cities/milan/catalogue/review/").status_code == 403
+        refused = client.get("/cities/milan/catalogue/review/")
+        assert refused.status_code == 403
+        assert "Only the city&#x27;s catalogue moderators review offerings." in refused.content.decode()
         review = f"/cities/milan/catalogue/review/{offering.pk}/"
         assert client.post(review, {"decision": "approve", "voucher": "yes"}).status_code == 403
         assert client.post(f"{review}voucher/", {"voucher": "yes"}).status_code == 403

@@ -9,18 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geo.models import City, Provider, ProviderMembership
-from geo.offerings import MODERATORS_GROUP
-
-
-def moderators_group() -> Group:
-    """The moderators' group with its permission (made by migration 0008; made again here if deleted)."""
-    group, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
-    group.permissions.add(Permission.objects.get(codename="moderate_offering", content_type__app_label="geo"))
-    return group
+from geo.offerings import moderators_group
 
 
 class Command(BaseCommand):
