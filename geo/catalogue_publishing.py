@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -105,7 +107,7 @@ def start_publish_job(city: City, user: Any, *, background: bool = True) -> Cata
     """Queue a publication of the city's approved offerings and start it (in a thread unless ``background`` is
     False); a publication already queued or running for the city is returned instead of a second one."""
     running = active_job(city)
-    if running is not None and running.pk in _threads and _threads[running.pk].is_alive():
+    if running is not None and not _stale(running):
         return running
     if running is not None:  # left by a process that stopped while it ran
         with translation.override(city.language):
@@ -113,7 +115,9 @@ def start_publish_job(city: City, user: Any, *, background: bool = True) -> Cata
         _finish(running, CatalogueJob.Status.FAILED, message)
     served = city.current_release()
     steps = 3 + len(access_plans(served)) + len(pillar_plans(served))
-    job = CatalogueJob.objects.create(city=city, requested_by=user, steps=steps, step_label="queued")
+    job = CatalogueJob.objects.create(
+        city=city, requested_by=user, steps=steps, step_label="queued", worker=_this_worker()
+    )
     if not background:
         run_publish_job(job.pk)
         job.refresh_from_db()
@@ -122,6 +126,32 @@ def start_publish_job(city: City, user: Any, *, background: bool = True) -> Cata
     _threads[job.pk] = thread
     thread.start()
     return job
+
+
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _stale(job: CatalogueJob) -> bool:
+    """Whether a queued or running job's process is gone (it will never finish).
+
+    A job of this process is alive while its thread is; one of another process on this host while that process
+    exists (several web workers share the database); one of another host is trusted for a day.
+    """
+    if job.pk in _threads:
+        return not _threads[job.pk].is_alive()
+    host, _, pid = job.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return True  # this process has no thread for it: it was restarted with the same pid, or never ran it
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return (timezone.now() - job.created).total_seconds() > 24 * 3600
 
 
 def wait_for_job(job: CatalogueJob, timeout: float) -> None:

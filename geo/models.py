@@ -460,6 +460,7 @@ class CatalogueJob(models.Model):
     message = models.TextField(blank=True)
     offerings = models.PositiveIntegerField(default=0, help_text="approved offerings written")
     release = models.ForeignKey(DataRelease, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the process running it")
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -123,3 +123,27 @@ def test_nothing_approved_is_nothing_to_publish(settings: object, tmp_path: Path
     # Said in the city's language (the moderators'): Italian for Milan.
     assert (job.status, job.message) == ("failed", "Nessuna offerta è ancora approvata: niente da pubblicare.")
     assert DataRelease.objects.filter(city=city).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_publication_left_by_a_stopped_process_is_marked_failed(settings: object, tmp_path: Path) -> None:
+    import os
+    import socket
+
+    from geo.catalogue_publishing import start_publish_job
+    from geo.models import CatalogueJob, City
+
+    settings.VICINO_HOME = tmp_path  # type: ignore[attr-defined]
+    city = City.objects.create(slug="milan", name="Milano", country="IT", metric_epsg=32632, language="en")
+    people = make_people(city)
+    host = socket.gethostname()
+    # Another web worker's publication, still running (its process exists): returned, not started twice.
+    alive = CatalogueJob.objects.create(city=city, status="running", steps=4, worker=f"{host}:{os.getppid()}")
+    assert start_publish_job(city, people["mod"], background=False).pk == alive.pk
+    assert CatalogueJob.objects.count() == 1
+    # Its process is gone (no such pid): the next "publish" says so on it and starts a new one.
+    CatalogueJob.objects.filter(pk=alive.pk).update(worker=f"{host}:4194304")  # above Linux's pid_max
+    job = start_publish_job(city, people["mod"], background=False)
+    alive.refresh_from_db()
+    assert (alive.status, alive.message) == ("failed", "Interrupted: the server stopped while it ran. Publish again.")
+    assert job.pk != alive.pk and job.status == "failed"  # nothing approved: nothing to publish

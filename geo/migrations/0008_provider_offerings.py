@@ -80,6 +80,7 @@ class Migration(migrations.Migration):
                 ('offerings', models.PositiveIntegerField(default=0, help_text='approved offerings written')),
                 ('city', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='catalogue_jobs', to='geo.city')),
                 ('release', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='geo.datarelease')),
+                ('worker', models.CharField(blank=True, help_text='host:pid of the process running it', max_length=200)),
                 ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
