@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import SIZES, answer_settled, click_map_at, shoot
+from tests.browser_helpers import SIZES, answer_settled, click_map_at, serious_violations, shoot
 from tests.catalogue_helpers import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,6 +50,9 @@ def _shots(browser: Any, live_server: Any, state: Any, url: str, name: str, arti
             page.wait_for_selector(ready, state="attached", timeout=30000)
             assert page.locator("html").get_attribute("lang") == language
             shoot(page, artifacts_dir, f"catalogue-{name}-{size}-{language}", full_page=True)
+            if size == "desktop" and language == "it":
+                assert serious_violations(page) == [], name  # axe-core: nothing serious or critical
+            assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"], (name, size)
             context.close()
 
 
