@@ -89,7 +89,8 @@ def may_edit(user: Any, offering: Offering) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _boundary_of_release(release_pk: int, level: str, kind: str) -> shapely.Geometry | None:
+def _boundary_of_release(release_pk: int, input_hash: str, level: str, kind: str) -> shapely.Geometry | None:
+    # A release's zones never change once loaded: keyed by id and inputs (a test database reuses ids).
     release = DataRelease.objects.get(pk=release_pk)
     if kind == "zones":
         geometries = release.neighbourhoods.filter(level=level).values_list("geom", flat=True)
@@ -109,7 +110,7 @@ def city_boundary(city: City) -> shapely.Geometry | None:
     source = config.sources.get(config.boundary) if config.boundary else None
     if release is None or source is None:
         return None
-    return _boundary_of_release(release.pk, source.options.get("level", source.name), source.kind)
+    return _boundary_of_release(release.pk, release.input_hash, source.options.get("level", source.name), source.kind)
 
 
 def _text(value: Any) -> str:

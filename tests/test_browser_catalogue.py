@@ -146,6 +146,7 @@ def test_submit_approve_publish_then_a_family_finds_it(live_server, browser, art
     moderator_state = moderator.context.storage_state()
     _shots(browser, live_server, provider_state, f"/cities/milan/catalogue/{approved.pk}/", "form", artifacts_dir,
            "body[data-basemap]")  # fmt: skip
+    _shots(browser, live_server, provider_state, "/cities/milan/catalogue/", "offerings", artifacts_dir, "#offerings")
     Offering.objects.filter(pk=rejected.pk).update(status="submitted")  # a queue with one item to show
     _shots(browser, live_server, moderator_state, "/cities/milan/catalogue/review/", "queue", artifacts_dir, "#jobs")
     _shots(browser, live_server, moderator_state, f"/cities/milan/catalogue/{approved.pk}/history/", "history",
