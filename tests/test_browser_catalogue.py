@@ -110,6 +110,9 @@ def test_submit_approve_publish_then_a_family_finds_it(live_server, browser, art
     # The moderator approves one (voucher yes), rejects the other with a reason, and publishes.
     moderator = _login(browser, live_server, "mod", "/cities/milan/catalogue/review/")
     item = moderator.locator(f"article[data-offering='{approved.pk}']")
+    # A link shows the moderator the place on the family page (the offering is not there yet).
+    link = item.locator(".family-link").get_attribute("href")
+    assert link == f"/cities/milan/?at={PLACE[0]:.5f},{PLACE[1]:.5f}&age=10&minutes=15&mode=walk"
     item.locator("select[name=voucher]").select_option("yes")
     item.locator(".approve-button").click()
     moderator.wait_for_load_state()
