@@ -144,3 +144,13 @@ def test_a_submitted_offering_waits_for_its_review(people: dict[str, object]) ->
     assert "waiting for review" in response.content.decode()
     offering.refresh_from_db()
     assert offering.name == "Corso"
+
+
+def test_a_provider_cannot_set_voucher_eligibility_or_state(people: dict[str, object]) -> None:
+    from geo.models import Offering
+
+    client = _client("anna")
+    extra = {"voucher": "yes", "status": "approved", "approved_values": '{"name": "x"}', "reason": "ok"}
+    assert client.post("/cities/milan/catalogue/new/", offering_post(people["teatro"]) | extra).status_code == 302
+    offering = Offering.objects.get()
+    assert (offering.voucher, offering.status, offering.approved_values, offering.reason) == (None, "draft", None, "")
