@@ -49,6 +49,7 @@ CSV/GeoJSON or missing required columns (:class:`SourceFormatError`), no usable 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -56,11 +57,13 @@ import numpy as np
 import pandas as pd
 
 from data_sources.contracts import CATEGORIES, OPPORTUNITY_COLUMNS
-from data_sources.errors import NoUsableRowsError, SourceFormatError
+from data_sources.errors import CRSError, NoUsableRowsError, SourceFormatError
+from data_sources.rejects import Reject
 from data_sources.validation import (
     DUPLICATE_ID,
     INVALID_OPENING_HOURS,
     NON_UTF8,
+    OUT_OF_RANGE,
     Area,
     Rejector,
     SourceReport,
@@ -170,6 +173,56 @@ def catalogue_from_file(
     frame["source"] = source
     opportunities = opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"])
     return opportunities, report
+
+
+def catalogue_row_checked(
+    row: Mapping[str, object], *, boundary: Area | None = None, source: str = "form"
+) -> tuple[dict[str, object] | None, Reject | None]:
+    """Check one catalogue row (a web form's values) exactly as a file's row is checked, with the same messages.
+
+    Parameters
+    ----------
+    row
+        Column name -> value as typed (text), with the columns of this module's schema (others are ignored;
+        missing ones are empty). ``longitude``/``latitude`` give the point.
+    boundary
+        The city's boundary, as for :func:`catalogue_from_file`.
+    source
+        Named on the reject (its ``file`` too).
+
+    Returns
+    -------
+    values, problem
+        The row as it would load (the opportunities contract's columns with parsed numbers, ``voucher`` True,
+        False or None, ``longitude``/``latitude`` floats; missing values None) and None; or None and the first
+        problem, exactly as the file import would report it.
+    """
+    columns = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
+    frame = pd.DataFrame([{name: row.get(name) for name in columns}], index=[1], dtype=object)
+    report = SourceReport()
+    reject = Rejector(report, source, source, id_field="id")
+    try:
+        frame = _checked_rows(frame, reject, boundary, Path(source), "longitude", "latitude", "", "")
+    except CRSError:  # one row out of lon/lat range looks like a projected file: for one row, say what it is
+        value = f"{row.get('longitude')}, {row.get('latitude')}"
+        return None, Reject(source, source, 1, "longitude", OUT_OF_RANGE, value, str(row.get("id") or ""))
+    if report.rejects:
+        return None, report.rejects[0]
+    frame["source"] = source
+    loaded = opportunities_from_frame(frame, lon=frame["_lon"], lat=frame["_lat"]).iloc[0]
+    values: dict[str, object] = {}
+    for name in OPPORTUNITY_COLUMNS:
+        if name == "geometry":
+            continue
+        value = loaded[name]
+        if isinstance(value, np.generic):
+            value = value.item()
+        missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+        blank_text = isinstance(value, str) and bool(missing_mask(pd.Series([row.get(name)], dtype=object)).iloc[0])
+        values[name] = None if missing or blank_text else value
+    values["longitude"] = float(loaded.geometry.x)
+    values["latitude"] = float(loaded.geometry.y)
+    return values, None
 
 
 def _require_columns(frame: pd.DataFrame, required: tuple[str, ...], path: Path) -> None:

@@ -100,6 +100,9 @@ class CityConfig:
     sources: dict[str, SourceConfig]
     path: Path
     boundary: str = ""
+    #: The open catalogue of approved offerings (issue #18): its licence and attribution (``[open_catalogue]``).
+    open_catalogue_licence: str = ""
+    open_catalogue_attribution: str = ""
     #: The zone level whose names go into readable labels ("Giardino, Via X (NIL Y)"), and its prefix.
     name_zones: str = ""
     name_zone_prefix: str = ""
@@ -233,6 +236,8 @@ def city_config_from_file(path: str | Path) -> CityConfig:
         sources=sources,
         path=path,
         boundary=city.get("boundary", ""),
+        open_catalogue_licence=str(raw.get("open_catalogue", {}).get("licence", "")),
+        open_catalogue_attribution=str(raw.get("open_catalogue", {}).get("attribution", "")),
         name_zones=city.get("name_zones", ""),
         name_zone_prefix=city.get("name_zone_prefix", ""),
         name_max_street_m=float(city.get("name_max_street_m", 300.0)),

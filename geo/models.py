@@ -7,6 +7,7 @@ re-importing the same inputs finds the existing release.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.gis.db import models
 
 
@@ -322,8 +323,8 @@ class Wish(models.Model):
 
     Anonymous by design: no account, name, exact location or address is stored. *Where* is an H3 resolution-8
     cell (about 0.7 km², chosen in the browser from the tapped point) and/or a zone of the city's primary level
-    (e.g. a neighbourhood); *when* is the day. The subject is one pillar or one category; the text (≤ 280 characters) has
-    its contact details replaced before it is stored. Shown to the public only in counts of at least
+    (e.g. a neighbourhood); *when* is the day. The subject is one pillar or one category; the text (≤ 280
+    characters) has its contact details replaced before it is stored. Shown to the public only in counts of at least
     ``VICINO_WISH_THRESHOLD`` approved wishes that agree on area and subject.
     """
 
@@ -373,3 +374,152 @@ class Wish(models.Model):
     def subject(self) -> str:
         """``pillar:<key>`` or ``category:<key>``."""
         return f"pillar:{self.pillar}" if self.pillar else f"category:{self.category}"
+# --------------------------------------------------------------------------------------------------------------
+# Catalogue management (issue #18): providers' offerings, their review, their history, their publication
+# --------------------------------------------------------------------------------------------------------------
+
+
+class Provider(models.Model):
+    """An organisation that offers activities to children in a city (an association, a school, a club).
+
+    Its people are Django users (:class:`ProviderMembership`); a user may belong to several providers.
+    """
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="providers")
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=80)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ProviderMembership", related_name="providers", blank=True
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "name"]
+        constraints = [models.UniqueConstraint(fields=["city", "slug"], name="unique_provider_slug_per_city")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city.slug})"
+
+
+class ProviderMembership(models.Model):
+    """A user who may create and edit a provider's offerings."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "user"], name="unique_provider_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.provider}"
+
+
+class Offering(models.Model):
+    """One activity of a provider, in the catalogue schema (README, "Opportunity catalogue schema").
+
+    ``draft`` → ``submitted`` → ``approved`` / ``rejected`` / ``changes_requested`` (with a reason). On approval the
+    checked values are copied to ``approved_values``: that copy is what the city publishes, so a provider editing an
+    approved offering never changes what families see until a moderator approves the new version.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SUBMITTED = "submitted"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        CHANGES_REQUESTED = "changes_requested"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="offerings")
+    name = models.CharField(max_length=300)
+    category = models.CharField(max_length=16, choices=Opportunity.Category.choices)
+    pillars = models.CharField(max_length=200, help_text="';'-separated wellbeing pillars")
+    kind = models.CharField(max_length=120, blank=True)
+    age_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True, help_text="EUR, 0 = free")
+    voucher = models.BooleanField(null=True, blank=True, help_text="voucher eligibility: set by moderators only")
+    opening_hours = models.CharField(max_length=500, blank=True, help_text="OSM opening_hours syntax")
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    website = models.CharField(max_length=500, blank=True)
+    longitude = models.FloatField()
+    latitude = models.FloatField()
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
+    reason = models.TextField(blank=True, help_text="the moderator's reason for a rejection or a request for changes")
+    approved_values = models.JSONField(null=True, blank=True, help_text="the approved version, as published")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+        permissions = [("moderate_offering", "Can review offerings and set voucher eligibility")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.provider.name}, {self.status})"
+
+    @property
+    def catalogue_id(self) -> str:
+        """The offering's ``id`` in the city's catalogue file: stable, unique across providers."""
+        return f"{self.provider.slug}-{self.pk}"
+
+
+class OfferingChange(models.Model):
+    """One recorded change of an offering: who, when, what (``changes``: ``[[field, old, new], ...]``)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        EDITED = "edited"
+        SUBMITTED = "submitted"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        CHANGES_REQUESTED = "changes_requested"
+        VOUCHER = "voucher"
+
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="offering_changes"
+    )
+    username = models.CharField(max_length=150, help_text="kept when the user is deleted")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    changes = models.JSONField(default=list)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.offering_id} {self.action} by {self.username} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CatalogueJob(models.Model):
+    """Publishing a city's approved offerings: a new release with its layers, made in the background.
+
+    The moderator page shows ``status`` and ``step``/``steps``; a failed job leaves the served release as it was.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="catalogue_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    step = models.PositiveSmallIntegerField(default=0)
+    steps = models.PositiveSmallIntegerField(default=0)
+    step_label = models.CharField(max_length=300, blank=True)
+    message = models.TextField(blank=True)
+    offerings = models.PositiveIntegerField(default=0, help_text="approved offerings written")
+    release = models.ForeignKey(DataRelease, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the process running it")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.city.slug} catalogue job {self.pk} ({self.status})"

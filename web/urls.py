@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web import views, wishes
+from web import catalogue, views, wishes
 from web.api import api
 
 handler500 = "web.errors.server_error"
@@ -26,6 +26,16 @@ urlpatterns = [
     path("cities/<slug:city>/wishes/moderate/<int:pk>/", wishes.moderate_wish, name="wish-moderate"),
     path("cities/<slug:city>/data/", views.analysts, name="analysts"),
     path("cities/<slug:city>/basemap.geojson", views.basemap, name="basemap"),
+    path("cities/<slug:city>/catalogue/", catalogue.offerings, name="catalogue-offerings"),
+    path("cities/<slug:city>/catalogue/new/", catalogue.offering_form, name="catalogue-new"),
+    path("cities/<slug:city>/catalogue/<int:pk>/", catalogue.offering_form, name="catalogue-edit"),
+    path("cities/<slug:city>/catalogue/<int:pk>/submit/", catalogue.submit, name="catalogue-submit"),
+    path("cities/<slug:city>/catalogue/<int:pk>/history/", catalogue.history, name="catalogue-history"),
+    path("cities/<slug:city>/catalogue/review/", catalogue.review, name="catalogue-review"),
+    path("cities/<slug:city>/catalogue/review/<int:pk>/", catalogue.decide, name="catalogue-decide"),
+    path("cities/<slug:city>/catalogue/review/<int:pk>/voucher/", catalogue.voucher, name="catalogue-voucher"),
+    path("cities/<slug:city>/catalogue/publish/", catalogue.publish, name="catalogue-publish"),
+    path("cities/<slug:city>/catalogue/open.<str:fmt>", catalogue.open_catalogue, name="catalogue-open"),
     path("api/v1/", api.urls),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
