@@ -17,6 +17,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from data_sources.errors import VicinoError
@@ -166,7 +167,9 @@ def moderation_queue(request: HttpRequest, city: str) -> HttpResponse:
     wishes = Wish.objects.filter(city=city_obj)
     zones = dict(zone_choices(release))
     who = who_labels()
-    statuses = {"pending": _("waiting"), "approved": _("approved"), "rejected": _("rejected")}
+    statuses = {
+        "pending": _("waiting"), "approved": pgettext("a wish", "approved"), "rejected": pgettext("a wish", "rejected")
+    }  # fmt: skip
 
     def rows(queryset: object) -> list[dict[str, object]]:
         return [
@@ -212,8 +215,9 @@ def moderate_wish(request: HttpRequest, city: str, pk: int) -> HttpResponse:
     except VicinoError:
         messages.error(request, _("Wish %(pk)d: a rejection needs a reason.") % {"pk": wish.pk})
     else:
-        done = _("approved") if action == "approve" else _("rejected")
-        messages.success(request, _("Wish %(pk)d %(done)s.") % {"pk": wish.pk, "done": done})
+        # Whole sentences: Italian agrees the participle with the noun (un desiderio approvato, un'offerta approvata).
+        done = _("Wish %(pk)d approved.") if action == "approve" else _("Wish %(pk)d rejected.")
+        messages.success(request, done % {"pk": wish.pk})
     return redirect("wish-moderation", city=city)
 
 
