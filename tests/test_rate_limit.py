@@ -46,6 +46,20 @@ def test_two_workers_share_one_count() -> None:
     assert AnonymousClientThrottle("4/m").allow_request(_request("203.0.113.8"))  # another client has its own
 
 
+def test_the_cache_never_holds_a_client_address_in_clear() -> None:
+    from django.db import connection
+
+    cache.clear()
+    throttle = AnonymousClientThrottle("100/m")
+    for _ in range(3):
+        assert throttle.allow_request(_request("203.0.113.77"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key, value FROM {settings.CACHES['default']['LOCATION']}")
+        rows = cursor.fetchall()
+    assert rows, "the throttle counted nothing in the database cache"
+    assert not any("203.0.113.77" in str(key) + str(value) for key, value in rows)
+
+
 def test_a_random_forwarded_for_from_an_untrusted_client_is_ignored(settings: object) -> None:
     settings.VICINO_TRUSTED_PROXIES = []  # type: ignore[attr-defined]
     cache.clear()

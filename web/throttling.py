@@ -1,4 +1,4 @@
-"""Rate limits of anonymous point queries, counted per client address in the shared cache.
+"""Rate limits of anonymous clients, counted per client in the shared cache under a salted hash of the address.
 
 The cache is the database (settings.CACHES), so every gunicorn worker counts against the same limit; the client
 address is :func:`web.security.client_ip`, which believes ``X-Forwarded-For`` only from configured proxies.
@@ -16,6 +16,16 @@ from ninja.throttling import SimpleRateThrottle
 from web.security import client_ip
 
 
+def client_key(request: HttpRequest, scope: str) -> str:
+    """The client's address as the cache may keep it: an HMAC of the address and the day under ``SECRET_KEY``.
+
+    The cache is the database, so an address never goes into it in clear; the salt changes every day, so
+    yesterday's keys cannot be linked to today's.
+    """
+    day = dt.date.today().isoformat()
+    return salted_hmac(f"vicino.{scope}.client", f"{client_ip(request)}|{day}", algorithm="sha256").hexdigest()[:32]
+
+
 class AnonymousClientThrottle(SimpleRateThrottle):
     """``rate`` requests (e.g. ``"120/m"``) per anonymous client address, in the default cache."""
 
@@ -25,7 +35,7 @@ class AnonymousClientThrottle(SimpleRateThrottle):
         principal = getattr(request, "auth", None)
         if principal is not None and getattr(principal, "user", None) is not None:
             return None  # a logged-in user or a token
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_key(request, self.scope)}
 
 
 class WishClientThrottle(SimpleRateThrottle):
@@ -39,6 +49,4 @@ class WishClientThrottle(SimpleRateThrottle):
     scope = "wishes"
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        day = dt.date.today().isoformat()
-        digest = salted_hmac("vicino.wishes.client", f"{client_ip(request)}|{day}", algorithm="sha256").hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": digest[:32]}
+        return self.cache_format % {"scope": self.scope, "ident": client_key(request, self.scope)}
