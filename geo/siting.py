@@ -429,8 +429,14 @@ def run_sweep(
     ]
 
 
-def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15) -> pd.DataFrame:
-    """Neighbourhoods ranked for outreach missions: youth × vulnerability × lack of access, by category."""
+def missions_for(
+    release: DataRelease, profile: str = "age_11_13", top: int = 15, demand: str = "youth"
+) -> pd.DataFrame:
+    """Neighbourhoods ranked for outreach missions: youth × vulnerability × lack of access, by category; with
+    ``demand="wishes"`` also weighted by the approved wishes for that category in the zone
+    (:func:`layers.siting.rank_missions`). Empty when the city has no zone layer, or no such wish."""
+    if demand not in DEMANDS:
+        raise ScenarioError(f"demand {demand!r} is not supported; use {', '.join(DEMANDS)}")
     level = primary_zone_level(release.city)
     layer = release.access_layers.filter(mode="walk", origin_kind=level, profile=profile).first() if level else None
     if layer is None:
@@ -452,6 +458,11 @@ def missions_for(release: DataRelease, profile: str = "age_11_13", top: int = 15
             frame[f"access_{column.removesuffix('_youth_share_15')}"] = values[column].astype(float).fillna(0.0)
     if not any(c.startswith("access_") for c in frame.columns):
         return pd.DataFrame()
+    if demand == "wishes":
+        from geo.wishes import approved_wishes_by_zone_and_category
+
+        wishes = approved_wishes_by_zone_and_category(release.city, level)
+        return siting.rank_missions(frame, top=top, wishes=wishes) if wishes.to_numpy().sum() > 0 else pd.DataFrame()
     return siting.rank_missions(frame, top=top)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import h3
+import pandas as pd
 import shapely
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -382,3 +383,14 @@ def approved_wishes_by_area(city: City, level: str) -> dict[str, int]:
         .values(field).annotate(n=Count("id")).order_by()
     )  # fmt: skip
     return {r[field]: r["n"] for r in rows}
+
+
+def approved_wishes_by_zone_and_category(city: City, level: str) -> pd.DataFrame:
+    """Approved wishes that name a kind of activity, counted per zone of ``level`` (rows) and category (columns):
+    the missions' weights. Wishes naming a pillar are not counted here (a pillar spans several categories)."""
+    rows = (
+        Wish.objects.filter(city=city, status=Wish.Status.APPROVED).exclude(zone="").exclude(category="")
+        .values("zone", "category").annotate(n=Count("id")).order_by()
+    )  # fmt: skip
+    frame = pd.DataFrame.from_records(list(rows), columns=["zone", "category", "n"])
+    return frame.pivot_table(index="zone", columns="category", values="n", aggfunc="sum", fill_value=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -144,7 +145,11 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     context = _context(request, city_obj, release, "planner")
     scenarios = list(release.siting_scenarios.all()[:20])
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
-    missions = missions_for(release)
+    missions_by_wishes = request.GET.get("missions") == "wishes"
+    missions = missions_for(release, demand="wishes") if missions_by_wishes else pd.DataFrame()
+    wishes_missing = missions_by_wishes and missions.empty
+    if not missions_by_wishes or wishes_missing:
+        missions = missions_for(release)
     age_data = has_age_data(release)
     config = context["page_config"] | {
         "ageData": age_data,
@@ -157,8 +162,15 @@ def planner(request: HttpRequest, city: str) -> HttpResponse:
     context |= {
         "scenarios": scenarios,
         "compared": chosen,
+        "missions_by_wishes": missions_by_wishes and not wishes_missing,
+        "missions_wishes_missing": wishes_missing,
         "missions": [
-            m | {"category_label": category_label(m["category"]), "share_pct": round(100 * float(m["access_share"]))}
+            m
+            | {
+                "category_label": category_label(m["category"]),
+                "share_pct": round(100 * float(m["access_share"])),
+                "wish_count": int(m.get("wishes", 0)),
+            }
             for m in (missions.head(15).to_dict(orient="records") if len(missions) else [])
         ],
         "age_data": age_data,

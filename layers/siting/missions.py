@@ -38,8 +38,14 @@ def rank_missions(
     name_column: str | None = "name",
     max_time_min: float = 15,
     top: int | None = None,
+    wishes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Neighbourhoods ranked by unmet need = youth × vulnerability × (1 − access share), per category.
+
+    With ``wishes``, what children and families asked for weighs in: the need of a zone and category is multiplied
+    by ``1 + W / max W``, ``W`` the approved wishes for that category in that zone and ``max W`` the most any zone
+    and category received (so the most wished-for doubles, a zone nobody wished anything in keeps its need; the
+    same rule as :func:`wish_weighted_demand`).
 
     Parameters
     ----------
@@ -56,13 +62,16 @@ def rank_missions(
         The threshold the access shares refer to (only used in the reasons).
     top
         Keep only the ``top`` rows overall.
+    wishes
+        Approved wishes per zone (index = zone code) and category (columns); missing = none.
 
     Returns
     -------
     DataFrame
         One row per zone and category, highest unmet need first: ``zone``, ``name``, ``category``, ``youth``,
         ``vulnerability``, ``vulnerability_tier`` (top 10% / top 25% / top half / bottom half of zones),
-        ``access_share``, ``unmet_need`` (youth who lack access, weighted by vulnerability), ``rank`` (1 = most
+        ``access_share``, ``unmet_need`` (youth who lack access, weighted by vulnerability, and by wishes when
+        given; then also ``wishes``, the approved wishes of the zone and category), ``rank`` (1 = most
         need overall), ``rank_in_category``, ``reason`` (e.g. "1,240 youth, vulnerability 0.80 (top 10%), 23%
         reach a sport opportunity within 15 min").
 
@@ -70,7 +79,7 @@ def rank_missions(
     ------
     SitingInputError
         Missing columns, no categories, negative youth, vulnerability or access outside 0–1, or missing access for
-        a zone with youth.
+        a zone with youth, or ``wishes`` with a negative count or no wish at all.
     """
     if not isinstance(zones, pd.DataFrame) or zones.empty:
         raise SitingInputError("zones must be a non-empty DataFrame (one row per zone)")
@@ -119,6 +128,8 @@ def rank_missions(
             )
         )
     ranked = pd.concat(parts, ignore_index=True)
+    if wishes is not None:
+        ranked = _weighted_by_wishes(ranked, wishes)
     ranked = ranked.sort_values(["unmet_need", "youth"], ascending=[False, False], kind="stable", ignore_index=True)
     ranked["rank"] = np.arange(1, len(ranked) + 1)
     ranked["rank_in_category"] = ranked.groupby("category").cumcount() + 1
@@ -130,4 +141,20 @@ def rank_missions(
             ranked["category"], strict=True,
         )
     ]  # fmt: skip
+    if wishes is not None:
+        ranked["reason"] += [f", {w:.0f} approved wishes" if w else "" for w in ranked["wishes"]]
     return ranked if top is None else ranked.head(top)
+
+
+def _weighted_by_wishes(ranked: pd.DataFrame, wishes: pd.DataFrame) -> pd.DataFrame:
+    """``ranked`` with a ``wishes`` column and its ``unmet_need`` multiplied by ``1 + W / max W``."""
+    counts = wishes.apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    if (counts < 0).to_numpy().any():
+        raise SitingInputError("wish counts must be ≥ 0")
+    most = float(counts.to_numpy().max()) if counts.size else 0.0
+    if most <= 0:
+        raise SitingInputError("there are no approved wishes to weight the missions by (approve some, or use youth)")
+    long = counts.stack()
+    keys = pd.MultiIndex.from_arrays([ranked["zone"], ranked["category"]])
+    ranked = ranked.assign(wishes=long.reindex(keys).fillna(0.0).to_numpy(dtype=float))
+    return ranked.assign(unmet_need=ranked["unmet_need"] * (1.0 + ranked["wishes"] / most))
