@@ -19,7 +19,7 @@ import pandas as pd
 from data_sources.errors import ConfigError
 from routing.network import Network
 from routing.profiles import WalkProfile
-from routing.raptor import transit_travel_times, walk_links
+from routing.raptor import transit_travel_times
 from routing.snapping import Locations
 from routing.timetable import Timetable
 from routing.travel_times import travel_times
@@ -74,14 +74,14 @@ class Runner:
                 network, timetable, origins, destinations, departure_window=window, step_s=step_s,
                 profile=profile, max_trip_s=max_trip_s,
             )  # fmt: skip
-        from routing.distributed import transit_travel_times_on_cluster
+        from routing.distributed import transit_times_on_cluster
 
-        # The walking legs are cheap next to range RAPTOR: made here once, sent to every worker once.
-        links = walk_links(network, timetable, origins, destinations, profile=profile)
+        # Each task walks its own origins' access legs on its worker; egress and transfers are sent once.
         departures = np.arange(window[0], window[1], step_s, dtype=np.int32)
-        return transit_travel_times_on_cluster(
-            self.client, timetable, links, departures, max_trip_s=max_trip_s, progress=self._progress
-        )
+        return transit_times_on_cluster(
+            self.client, network, timetable, origins, destinations, departures, profile=profile,
+            max_trip_s=max_trip_s, progress=self._progress,
+        )  # fmt: skip
 
 
 def _local_workers(address: str) -> int | None:
