@@ -44,12 +44,12 @@ from data_sources.gtfs import feed_from_path  # noqa: E402
 from data_sources.osm import graph_from_osm_file  # noqa: E402
 from routing.distributed import (  # noqa: E402
     searchable,
-    transit_travel_times_on_cluster,
+    transit_times_on_cluster,
     travel_times_on_cluster,
 )
 from routing.network import network_from_graph  # noqa: E402
 from routing.profiles import ADULT  # noqa: E402
-from routing.raptor import travel_times_from_links, walk_links  # noqa: E402
+from routing.raptor import transit_travel_times  # noqa: E402
 from routing.snapping import locations_from_points  # noqa: E402
 from routing.timetable import timetable_from_feeds  # noqa: E402
 from routing.travel_times import travel_times  # noqa: E402
@@ -59,6 +59,17 @@ OUTPUT = REPO / "benchmarks" / "results" / "distributed.json"
 CUTOFF_S = 30 * 60
 WINDOW = (14 * 3600, 16 * 3600)
 SEED = 20_261_130
+EPILOG = """\
+On an idle machine (the figures of docs/scaling.md and the README): stop every other job first (check with
+`uptime`: the load average should be below ~0.3), then from the repository root
+
+    export VICINO_DATA_DIR=/path/to/shared/data
+    .venv/bin/python benchmarks/bench_distributed.py            # POA walk + transit, 1M-node region; ~5 min
+
+It prints the load average before and with every run, and writes benchmarks/results/distributed.json. The
+goals are 2 workers >= 1.8x one worker (column 2w/1w) and one worker within 10 % of in-process with one thread
+(column 1w/1t <= 1.10). --quick (a 100k-node region) or --only JOB shorten a run on a shared machine.
+"""
 
 
 def worker_peak_mib(client: Any) -> dict[str, float]:
@@ -84,14 +95,15 @@ def sorted_table(table: pd.DataFrame) -> pd.DataFrame:
     return plain.sort_values(["from_id", "to_id"], kind="stable", ignore_index=True)
 
 
-def timed(function: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, pd.DataFrame]:
-    best, table = float("inf"), None
-    for _ in range(repeat):
+def timed(function: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, float, pd.DataFrame]:
+    """The first call's wall time, the best of ``repeat`` calls, and the table."""
+    times, table = [], None
+    for _ in range(max(1, repeat)):
         started = time.perf_counter()
         table = function()
-        best = min(best, time.perf_counter() - started)
+        times.append(time.perf_counter() - started)
     assert table is not None
-    return best, table
+    return times[0], min(times), table
 
 
 def poa_inputs() -> dict[str, Any]:
@@ -123,13 +135,16 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
     poa = poa_inputs()
-    links = walk_links(poa["network"], poa["timetable"], poa["places"], poa["places"], profile=ADULT)
     departures = np.arange(WINDOW[0], WINDOW[1], 60, dtype=np.int32)
     print(f"POA: {poa['network'].n_nodes} nodes, {len(poa['places'])} cells, {poa['timetable'].n_stops} stops")
-    started = time.perf_counter()
-    region = region_inputs(args.grid_nodes, args.grid_origins)
-    print(f"region: {region['network'].n_nodes} nodes, {len(region['origins'])} origins, "
-          f"{len(region['destinations'])} destinations (built in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+    selected = args.only or ["poa_walk", "poa_transit", "region_walk"]
+    region: dict[str, Any] = {}
+    if "region_walk" in selected:
+        started = time.perf_counter()
+        region = region_inputs(args.grid_nodes, args.grid_origins)
+        built = time.perf_counter() - started
+        print(f"region: {region['network'].n_nodes} nodes, {len(region['origins'])} origins, "
+              f"{len(region['destinations'])} destinations (built in {built:.1f} s)")  # fmt: skip
 
     jobs: dict[str, dict[str, Any]] = {
         "poa_walk": {
@@ -140,28 +155,35 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
             "shared": [searchable(poa["network"]), poa["places"]],
         },
         "poa_transit": {
-            "local": lambda threads: travel_times_from_links(poa["timetable"], links, departures, threads=threads,
-                                                             max_trip_s=CUTOFF_S),
-            "cluster": lambda client: transit_travel_times_on_cluster(client, poa["timetable"], links, departures,
-                                                                      max_trip_s=CUTOFF_S, batch=32),
-            "shared": [poa["timetable"], links],
+            "local": lambda threads: transit_travel_times(poa["network"], poa["timetable"], poa["places"],
+                                                          poa["places"], departure_window=WINDOW, profile=ADULT,
+                                                          max_trip_s=CUTOFF_S, threads=threads),
+            "cluster": lambda client: transit_times_on_cluster(client, poa["network"], poa["timetable"],
+                                                               poa["places"], poa["places"], departures,
+                                                               profile=ADULT, max_trip_s=CUTOFF_S, batch=32),
+            "shared": [searchable(poa["network"]), poa["timetable"]],
         },
         "region_walk": {
             "local": lambda threads: travel_times(region["network"], region["origins"], region["destinations"],
                                                   CUTOFF_S, ADULT, threads=threads),
             "cluster": lambda client: travel_times_on_cluster(client, region["network"], region["origins"],
                                                               region["destinations"], CUTOFF_S, ADULT, batch=128),
-            "shared": [searchable(region["network"]), region["origins"], region["destinations"]],
+            "shared": [searchable(region["network"])] if region else [],
         },
     }  # fmt: skip
+    jobs = {name: job for name, job in jobs.items() if name in selected}
     results: dict[str, Any] = {name: {} for name in jobs}
     expected: dict[str, pd.DataFrame] = {}
     cores = os.cpu_count() or 1
     for name, job in jobs.items():
         for threads in sorted({1, cores}):
-            seconds, table = timed(lambda job=job, threads=threads: job["local"](threads), args.repeat)
+            first, seconds, table = timed(lambda job=job, threads=threads: job["local"](threads), args.repeat)
             expected.setdefault(name, sorted_table(table))
-            results[name][f"in_process_{threads}_thread"] = {"wall_s": round(seconds, 3), "rows": len(table)}
+            results[name][f"in_process_{threads}_thread"] = {
+                "wall_s": round(seconds, 3),
+                "first_call_s": round(first, 3),
+                "rows": len(table),
+            }
             print(f"  {name:12} in-process, {threads} thread(s): {seconds:.2f} s ({len(table)} rows), "
                   f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
         results[name]["shared_input_mib"] = round(len(pickle.dumps(job["shared"], protocol=5)) / 2**20, 1)
@@ -176,15 +198,17 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
                 sent = client.scatter(job["shared"], broadcast=True, hash=False)
                 scatter_s = time.perf_counter() - started
                 client.cancel(sent)
-                seconds, table = timed(lambda job=job, client=client: job["cluster"](client), args.repeat)
+                first, seconds, table = timed(lambda job=job, client=client: job["cluster"](client), args.repeat)
                 same = sorted_table(table).equals(expected[name])
                 results[name][f"dask_{workers}_worker"] = {
                     "wall_s": round(seconds, 3),
+                    "first_call_s": round(first, 3),
                     "scatter_s": round(scatter_s, 3),
                     "equal_to_in_process": bool(same),
                     "worker_peak_rss_mib": worker_peak_mib(client),
                 }
-                print(f"  {name:12} Dask, {workers} worker(s): {seconds:.2f} s (scatter {scatter_s:.2f} s), equal: "
+                print(f"  {name:12} Dask, {workers} worker(s): {seconds:.2f} s (first call {first:.2f} s, scatter "
+                      f"{scatter_s:.2f} s), equal: "
                       f"{same}, load {os.getloadavg()[0]:.2f}")  # fmt: skip
     for figures in results.values():
         one, two = figures["dask_1_worker"]["wall_s"], figures["dask_2_worker"]["wall_s"]
@@ -196,12 +220,20 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--grid-nodes", type=int, default=1_000_000)
-    parser.add_argument("--grid-origins", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (best kept)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--grid-nodes", type=int, default=1_000_000, help="street nodes of the synthetic region")
+    parser.add_argument("--grid-origins", type=int, default=100_000, help="origins of the synthetic region")
+    parser.add_argument(
+        "--repeat", type=int, default=2,
+        help="runs per configuration: the best is reported as wall_s, the first (which sends the network to the "
+        "workers and builds their search arrays) as first_call_s",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a 100k-node region with 10k origins")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--only", action="append", choices=["poa_walk", "poa_transit", "region_walk"],
+                        help="run only these jobs (repeatable; default all)")  # fmt: skip
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="where the JSON results go")
     args = parser.parse_args(argv)
     if args.quick:
         args.grid_nodes, args.grid_origins = 100_000, 10_000
@@ -216,8 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "distributed",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "load_average_after": os.getloadavg()},
-        "parameters": {"grid_nodes": args.grid_nodes, "grid_origins": args.grid_origins, "cutoff_s": CUTOFF_S,
-                       "transit_window": WINDOW, "repeat": args.repeat},  # fmt: skip
+        "parameters": {
+            "grid_nodes": args.grid_nodes,
+            "grid_origins": args.grid_origins,
+            "cutoff_s": CUTOFF_S,
+            "transit_window": WINDOW,
+            "repeat": args.repeat,
+        },  # fmt: skip
         "client_peak_rss_mib": own_peak_mib(),
         "jobs": results,
     }
