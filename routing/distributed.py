@@ -82,15 +82,16 @@ def batches_of(n: int, batch: int) -> list[np.ndarray]:
     return [np.arange(start, min(start + batch, n), dtype=np.int64) for start in range(0, n, batch)]
 
 
-def _compact_index(index: np.ndarray) -> np.ndarray:
+def compact_index(index: np.ndarray) -> np.ndarray:
+    """Indices as int32 when they fit (half the bytes to send and store), else int64."""
     return index.astype(np.int32) if len(index) == 0 or index.max() < 2**31 else index.astype(np.int64)
 
 
-def _part(places: Locations, chosen: np.ndarray) -> Locations:
+def places_part(places: Locations, chosen: np.ndarray) -> Locations:
     """The ``chosen`` places (mask or indices) with their indices among all places as ids (no strings sent)."""
     mask = np.zeros(len(places), dtype=bool)
     mask[chosen] = True
-    return replace(places.subset(mask), ids=_compact_index(np.flatnonzero(mask)))
+    return replace(places.subset(mask), ids=compact_index(np.flatnonzero(mask)))
 
 
 def _local_batches(
@@ -103,7 +104,7 @@ def _local_batches(
     for index in area_batches(network, search, batch):
         near = within_reach(network, search, index, far_points, len(far), reach)
         if near.any() and search.ok[index].any():
-            parts.append((_part(search, index), _part(far, near)))
+            parts.append((places_part(search, index), places_part(far, near)))
     return parts
 
 
@@ -215,7 +216,7 @@ def transit_travel_times_on_cluster(
     return table.iloc[order].reset_index(drop=True)[columns]
 
 
-def _transit_local_batch(
+def transit_batch(
     network: Network,
     timetable: Timetable,
     links: WalkLinks,
@@ -273,10 +274,10 @@ def transit_times_on_cluster(
     options = {"percentiles": percentiles, **options}
     links, stops = links_without_origins(
         network, timetable, destinations, profile=profile, max_walk_m=max_walk_m, transfer_max_m=transfer_max_m,
-        stop_snap_m=stop_snap_m, origin_ids=_compact_index(np.empty(0, np.int64)),
+        stop_snap_m=stop_snap_m, origin_ids=compact_index(np.empty(0, np.int64)),
     )  # fmt: skip
     # Destinations travel as their indices: the ids are put back once, on the client.
-    links = replace(links, destination_ids=_compact_index(np.arange(len(destinations))))
+    links = replace(links, destination_ids=compact_index(np.arange(len(destinations))))
     sides = (search_side(len(origins), len(stops)), search_side(len(origins), len(destinations)))
     reach = reach_bound(network, links.max_walk_m)
     stop_points, destination_points = seed_points(network, stops), seed_points(network, destinations)
@@ -286,7 +287,9 @@ def transit_times_on_cluster(
             continue
         near_stops = within_reach(network, origins, index, stop_points, len(stops), reach)
         near_destinations = within_reach(network, origins, index, destination_points, len(destinations), reach)
-        batches.append((_part(origins, index), _part(stops, near_stops), _part(destinations, near_destinations)))
+        batches.append(
+            (places_part(origins, index), places_part(stops, near_stops), places_part(destinations, near_destinations))
+        )
     columns = [*TRAVEL_TIME_COLUMNS, *(percentile_column(float(p)) for p in percentiles)]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if batches:
@@ -296,7 +299,7 @@ def transit_times_on_cluster(
             *client.scatter([links, departures, options], broadcast=True, hash=False),
         ]
         futures = client.map(
-            _transit_local_batch, *([f] * len(batches) for f in shared), [sides] * len(batches),
+            transit_batch, *([f] * len(batches) for f in shared), [sides] * len(batches),
             *zip(*batches, strict=True), retries=retries, pure=False,
         )  # fmt: skip
         if progress is not None:
