@@ -108,6 +108,10 @@ class TravelTimeParts:
                 }
             )
 
+    def empty_table(self) -> pd.DataFrame:
+        """A ``from_id, to_id, travel_time`` table with no rows (for the origins that reach nothing)."""
+        return pd.DataFrame({"from_id": self.origin_ids[:0], "to_id": self.destination_ids[:0], "travel_time": []})
+
     def remove(self) -> None:
         """Delete the parts and their folder (when it holds nothing else)."""
         for path in self.paths:
