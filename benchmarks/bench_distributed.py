@@ -9,7 +9,8 @@ Jobs (all produce the ``from_id, to_id, travel_time`` table; the cluster's table
 - ``poa_walk``: Porto Alegre, every H3 cell to every cell within 30 min on foot (all-to-all).
 - ``poa_transit``: the same cells, walk + transit, departures every minute 14:00–16:00 (range RAPTOR).
 - ``region_walk``: a synthetic region: a jittered street lattice of ``--grid-nodes`` nodes, ``--grid-origins``
-  origins to 2,000 opportunities within 30 min.
+  origins to 2,000 opportunities within 30 min; on the cluster also written in parts by the workers
+  (``routing.partitioned``, as ``compute_access --parts``).
 
 Each job runs in-process with 1 thread and with every core, then on a ``distributed.LocalCluster`` of 1 and of 2
 worker processes (1 thread each) on loopback. Reported: wall time; scaling efficiency (1-worker time / (2 ×
@@ -26,6 +27,7 @@ import json
 import os
 import pickle
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +50,7 @@ from routing.distributed import (  # noqa: E402
     travel_times_on_cluster,
 )
 from routing.network import network_from_graph  # noqa: E402
+from routing.partitioned import travel_time_parts_on_cluster  # noqa: E402
 from routing.profiles import ADULT  # noqa: E402
 from routing.raptor import transit_travel_times  # noqa: E402
 from routing.snapping import locations_from_points  # noqa: E402
@@ -59,6 +62,8 @@ OUTPUT = REPO / "benchmarks" / "results" / "distributed.json"
 CUTOFF_S = 30 * 60
 WINDOW = (14 * 3600, 16 * 3600)
 SEED = 20_261_130
+#: Origins per part of the region's partitioned run: each part's searches start at the opportunities near it.
+PART_ORIGINS = 2048
 EPILOG = """\
 On an idle machine (the figures of docs/scaling.md and the README): stop every other job first (check with
 `uptime`: the load average should be below ~0.3), then from the repository root
@@ -131,6 +136,21 @@ def region_inputs(nodes: int, origins: int) -> dict[str, Any]:
     return {"network": network, "origins": origin_places, "destinations": destination_places}
 
 
+def timed_parts(client: Any, region: dict[str, Any], rows: int) -> dict[str, Any]:
+    """The region's table written in parts by the workers (routing.partitioned): wall time, parts, bytes."""
+    with tempfile.TemporaryDirectory(prefix="vicino-bench-parts-") as folder:
+        started = time.perf_counter()
+        parts = travel_time_parts_on_cluster(client, Path(folder) / "job", region["network"], region["origins"],
+                                             region["destinations"], CUTOFF_S, ADULT, batch=PART_ORIGINS)  # fmt: skip
+        seconds = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in parts.paths)
+        parts.remove()
+    print(f"  {'region_walk':12} in parts: {seconds:.2f} s, {len(parts.paths)} parts of {PART_ORIGINS} origins, "
+          f"{size / 2**20:.1f} MiB, rows equal: {parts.total_rows == rows}, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    return {"wall_s": round(seconds, 3), "parts": len(parts.paths), "origins_per_part": PART_ORIGINS,
+            "mib": round(size / 2**20, 1), "rows_equal": parts.total_rows == rows}  # fmt: skip
+
+
 def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
@@ -169,6 +189,7 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
             "cluster": lambda client: travel_times_on_cluster(client, region["network"], region["origins"],
                                                               region["destinations"], CUTOFF_S, ADULT, batch=128),
             "shared": [searchable(region["network"])] if region else [],
+            "parts": lambda client, rows: timed_parts(client, region, rows),
         },
     }  # fmt: skip
     jobs = {name: job for name, job in jobs.items() if name in selected}
@@ -210,6 +231,8 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"  {name:12} Dask, {workers} worker(s): {seconds:.2f} s (first call {first:.2f} s, scatter "
                       f"{scatter_s:.2f} s), equal: "
                       f"{same}, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+                if "parts" in job:
+                    results[name][f"dask_{workers}_worker"]["parts"] = job["parts"](client, len(table))
     for figures in results.values():
         one, two = figures["dask_1_worker"]["wall_s"], figures["dask_2_worker"]["wall_s"]
         local = figures["in_process_1_thread"]["wall_s"]
