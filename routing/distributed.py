@@ -6,12 +6,14 @@ shared inputs go to every worker once (``Client.scatter(..., broadcast=True)``, 
 client's object lives, so the many layers of one city send their network once): the network's arrays, the
 timetable and the stop-to-stop and egress walking links. Each task gets only its own batch, searching places that
 lie close together (:mod:`routing.area_batches`) and the places of the other side within reach of them, and
-returns compact arrays (int32 indices, float64 metres or int32 seconds) that the client turns into exactly the
+returns compact arrays (int32 indices, float64 metres or seconds) that the client turns into exactly the
 table the in-process function returns (same rows, same values, same column types): each search runs the same
 code on the same inputs, from the same side, only on another process.
 
-The embedded default never imports Dask: these functions are called only when a scheduler is configured
-(``VICINO_DASK_SCHEDULER``). Retries of a task whose worker died are Dask's own (``retries``).
+A batch's own places travel inside its task, not scattered to one worker: scattered data lives only on the workers
+it was sent to, and a task whose worker died must be able to run again on another. Those retries are Dask's own
+(``retries``). The embedded default never imports Dask: these functions are called only when a scheduler is
+configured (``VICINO_DASK_SCHEDULER``).
 """
 
 from __future__ import annotations
@@ -109,9 +111,10 @@ def _local_batches(
 
 
 def _walk_batch(
-    network: Network, search: Locations, far: Locations, side: str, max_metres: float
+    network: Network, places: tuple[Locations, Locations], side: str, max_metres: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch of searches from ``search`` (the job's searching side) towards ``far``: global indices, metres."""
+    search, far = places
     if side == "destinations":
         o, d, metres = walk_distances(network, far, search, max_metres, threads=1, search_from=side)
         return far.ids[o], search.ids[d], metres
@@ -147,8 +150,8 @@ def travel_times_on_cluster(
         if batches:
             shared = on_cluster(client, network, searchable)
             futures = client.map(
-                _walk_batch, [shared] * len(batches), [b[0] for b in batches], [b[1] for b in batches],
-                [side] * len(batches), [max_metres] * len(batches), retries=retries, pure=False,
+                _walk_batch, [shared] * len(batches), batches, [side] * len(batches),
+                [max_metres] * len(batches), retries=retries, pure=False,
             )  # fmt: skip
             if progress is not None:
                 progress(futures)
@@ -244,6 +247,18 @@ def transit_batch(
     return table["from_id"].to_numpy(), table["to_id"].to_numpy(), values
 
 
+def _transit_task(
+    network: Network,
+    timetable: Timetable,
+    links: WalkLinks,
+    departures: np.ndarray,
+    options: dict[str, Any],
+    sides: tuple[str, str],
+    places: tuple[Locations, Locations, Locations],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return transit_batch(network, timetable, links, departures, options, sides, *places)
+
+
 def transit_times_on_cluster(
     client: Client,
     network: Network,
@@ -299,8 +314,8 @@ def transit_times_on_cluster(
             *client.scatter([links, departures, options], broadcast=True, hash=False),
         ]
         futures = client.map(
-            transit_batch, *([f] * len(batches) for f in shared), [sides] * len(batches),
-            *zip(*batches, strict=True), retries=retries, pure=False,
+            _transit_task, *([f] * len(batches) for f in shared), [sides] * len(batches), batches,
+            retries=retries, pure=False,
         )  # fmt: skip
         if progress is not None:
             progress(futures)

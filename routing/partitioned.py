@@ -134,20 +134,24 @@ def _write_part(
     path: str,
     network: Network,
     walk: tuple[str, float, float],
-    origins: Locations,
-    destinations: Locations,
+    places: tuple[Locations, Locations, Locations | None, Locations | None],
     transit: tuple[Any, ...] | None,
 ) -> int:
-    """Every row of one batch of origins, written to ``path``; returns the number of rows."""
+    """Every row of one batch of origins, written to ``path``; returns the number of rows.
+
+    ``places``: the batch's origins, the destinations within walking reach, and for transit the stops and
+    destinations within reach of an access or walk-only leg.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     side, max_metres, speed = walk
+    origins, destinations, stops, near_destinations = places
     o, d, metres = walk_distances(network, origins, destinations, max_metres, threads=1, search_from=side)
     o, d, seconds = origins.ids[o].astype(np.int64), destinations.ids[d].astype(np.int64), metres / speed
     if transit is not None:
         # As geo.access: the median walk + transit time, never worse than walking, within the cutoff.
-        timetable, links, departures, options, sides, stops, near_destinations, cutoff_s = transit
+        timetable, links, departures, options, sides, cutoff_s = transit
         t_o, t_d, values = transit_batch(
             network, timetable, links, departures, options, sides, origins, stops, near_destinations
         )
@@ -213,30 +217,19 @@ def travel_time_parts_on_cluster(
             near = within_reach(network, origins, index, destination_points, len(destinations), leg_reach)
             transit_parts.append((places_part(stops, near_stops), places_part(destinations, near)))
     shared_network = on_cluster(client, network, searchable) if batches else None
-    futures = []
-    paths = []
+    paths = [folder / f"part-{n:05d}.parquet" for n in range(len(batches))]
+    inputs = []
     for n, index in enumerate(batches):
-        path = folder / f"part-{n:05d}.parquet"
-        paths.append(path)
         near = within_reach(network, origins, index, destination_points, len(destinations), reach)
-        settings = None
-        if transit is not None:
-            timetable, links, departures, options = shared_transit
-            stops_near, destinations_near = transit_parts[n]
-            settings = (timetable, links, departures, options, sides, stops_near, destinations_near, cutoff_s)
-        futures.append(
-            client.submit(
-                _write_part,
-                str(path),
-                shared_network,
-                walk,
-                places_part(origins, index),
-                places_part(destinations, near),
-                settings,
-                retries=retries,
-                pure=False,
-            )  # fmt: skip
-        )
+        legs = transit_parts[n] if transit is not None else (None, None)
+        inputs.append((places_part(origins, index), places_part(destinations, near), *legs))
+    settings = None
+    if transit is not None:
+        settings = (*shared_transit, sides, cutoff_s)
+    futures = client.map(
+        _write_part, [str(p) for p in paths], [shared_network] * len(paths), [walk] * len(paths),
+        inputs, [settings] * len(paths), retries=retries, pure=False,
+    )  # fmt: skip
     if progress is not None and futures:
         progress(futures)
     rows = client.gather(futures) if futures else []

@@ -2,11 +2,16 @@
 
 ``routing.partitioned.travel_time_parts_on_cluster`` on a real ``distributed.LocalCluster`` (2 worker processes)
 with the shared Porto Alegre and São Paulo extracts: the parts read back together hold exactly the in-process rows,
-each origin's rows in one part; a part that did not arrive is named and nothing is read.
+each origin's rows in one part; a part that did not arrive is named and nothing is read; a worker killed mid-job
+changes nothing.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +22,7 @@ import pytest
 from routing.partitioned import MissingPartsError, TransitSettings, travel_time_parts_on_cluster
 from routing.profiles import ADULT
 from routing.raptor import transit_travel_times
+from routing.snapping import locations_from_nodes
 from routing.travel_times import travel_times
 from tests.test_distributed_tables import city_inputs, sorted_rows
 
@@ -86,3 +92,29 @@ def test_a_missing_part_is_named_and_nothing_is_read(client: object, data_dir: P
         next(parts.tables())
     parts.remove()
     assert not (tmp_path / "job").exists()
+
+
+def test_a_worker_killed_while_writing_parts_changes_nothing(client: object, data_dir: Path, tmp_path: Path) -> None:
+    network, cells, schools, _ = city_inputs(data_dir, "porto_alegre")
+    nodes = locations_from_nodes(network)
+    expected = travel_times(network, nodes, schools, 20 * 60, ADULT)
+    pids = sorted(client.run(os.getpid).values())  # type: ignore[attr-defined]
+    killed: list[int] = []
+
+    def kill_when_busy() -> None:
+        # Kill one worker process (by pid) once the job has started, while parts are still being written.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if sum(len(v) for v in client.processing().values()) > 0:  # type: ignore[attr-defined]
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_when_busy)
+    killer.start()
+    parts = travel_time_parts_on_cluster(client, tmp_path / "job", network, nodes, schools, 20 * 60, ADULT, batch=300)
+    killer.join()
+    assert killed, "the job finished before a worker could be killed"
+    assert not list((tmp_path / "job").glob(".part-*"))  # no half-written part is left where a reader looks
+    pd.testing.assert_frame_equal(sorted_rows(read_back(parts)), sorted_rows(expected), check_exact=True)
