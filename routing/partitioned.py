@@ -232,10 +232,13 @@ def travel_time_parts_on_cluster(
     )  # fmt: skip
     if progress is not None and futures:
         progress(futures)
-    rows = client.gather(futures) if futures else []
-    return TravelTimeParts(
-        folder, tuple(paths), tuple(int(r) for r in rows), np.asarray(origins.ids), np.asarray(destinations.ids)
-    )
+    parts = TravelTimeParts(folder, tuple(paths), (), np.asarray(origins.ids), np.asarray(destinations.ids))
+    try:
+        rows = client.gather(futures) if futures else []
+    except BaseException:
+        parts.remove()  # a failed job leaves no parts behind (a retried job starts in a new folder)
+        raise
+    return replace(parts, rows=tuple(int(r) for r in rows))
 
 
 def new_job_folder(root: Path, name: str) -> Path:
