@@ -45,6 +45,7 @@ from bench_walk_access import grid_destinations, grid_graph  # noqa: E402
 from data_sources.gtfs import feed_from_path  # noqa: E402
 from data_sources.osm import graph_from_osm_file  # noqa: E402
 from routing.distributed import (  # noqa: E402
+    SCHEDULER_CONFIG,
     searchable,
     transit_times_on_cluster,
     travel_times_on_cluster,
@@ -152,6 +153,7 @@ def timed_parts(client: Any, region: dict[str, Any], rows: int) -> dict[str, Any
 
 
 def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
+    import dask
     from distributed import Client, LocalCluster
 
     poa = poa_inputs()
@@ -209,9 +211,11 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
                   f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
         results[name]["shared_input_mib"] = round(len(pickle.dumps(job["shared"], protocol=5)) / 2**20, 1)
     for workers in (1, 2):
+        with dask.config.set(SCHEDULER_CONFIG):  # as compute_access starts a local cluster
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, memory_limit=0)  # fmt: skip
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                         dashboard_address=None, memory_limit=0) as cluster,
+            cluster,
             Client(cluster) as client,
         ):  # fmt: skip
             for name, job in jobs.items():

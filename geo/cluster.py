@@ -57,6 +57,13 @@ class Runner:
 
             progress(futures, notebook=False)
 
+    def release(self) -> None:
+        """Let the workers drop the networks and timetables sent so far (one city's, before the next city)."""
+        if self.client is not None:
+            from routing.distributed import release
+
+            release(self.client)
+
     def walk(
         self, network: Network, origins: Locations, destinations: Locations, cutoff_s: float, profile: WalkProfile
     ) -> pd.DataFrame:
@@ -155,12 +162,17 @@ def runner_for(
             raise ConfigError("partitioned output (--parts) needs a Dask cluster: give --dask or VICINO_DASK_SCHEDULER")
         yield Runner()
         return
+    import dask
     from distributed import Client, LocalCluster
+
+    from routing.distributed import SCHEDULER_CONFIG
 
     workers = _local_workers(address)
     if workers is not None:
+        with dask.config.set(SCHEDULER_CONFIG):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1")
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1") as cluster,
+            cluster,
             Client(cluster) as client,
         ):
             progress(f"Dask: a local cluster of {workers} worker processes; dashboard {client.dashboard_link}")

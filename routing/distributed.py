@@ -53,6 +53,12 @@ DEFAULT_RETRIES = 3
 
 Progress = Callable[[Any], None]
 
+#: Dask settings for a scheduler Vicino starts: without the active memory manager, which would drop the broadcast
+#: copies of the network and timetable between two jobs (its ReduceReplicas policy keeps one copy of data no task
+#: waits for), so that every later layer's tasks fetch them again from another worker. An existing scheduler gets the
+#: same with ``DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START=false`` (docker-compose.yml sets it).
+SCHEDULER_CONFIG = {"distributed.scheduler.active-memory-manager.start": False}
+
 #: Inputs already on the cluster, by the client's object and the client: sent once, while the object lives.
 _ON_CLUSTER: weakref.WeakKeyDictionary[Any, dict[str, Future]] = weakref.WeakKeyDictionary()
 
@@ -75,6 +81,14 @@ def on_cluster(client: Client, value: Any, prepare: Callable[[Any], Any] = lambd
         [future] = client.scatter([prepare(value)], broadcast=True, hash=False)
         sent[client.id] = future
     return future
+
+
+def release(client: Client) -> None:
+    """Let the cluster drop every input :func:`on_cluster` sent through ``client`` (e.g. after a city's layers)."""
+    for sent in list(_ON_CLUSTER.values()):
+        future = sent.pop(client.id, None)
+        if future is not None:
+            future.release()
 
 
 def batches_of(n: int, batch: int) -> list[np.ndarray]:

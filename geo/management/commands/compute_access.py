@@ -70,7 +70,10 @@ class Command(BaseCommand):
             parts_root = Path(settings.VICINO_HOME) / "jobs" if options["parts"] else None
             with runner_for(options["dask"], progress=self.stdout.write, parts_root=parts_root) as runner:
                 for city in cities:
-                    self._compute(city, runner, options)
+                    try:
+                        self._compute(city, runner, options)
+                    finally:
+                        runner.release()  # the workers keep one city's network and timetable at a time
         except (ValueError, VicinoError) as error:
             raise CommandError(str(error)) from None
 
