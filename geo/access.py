@@ -274,8 +274,7 @@ def indicators_for_parts(
                 for variant, (cutoff, decay) in variants.items():
                     sums[category, variant].append(catchment_demand(in_category, youth, cutoff, decay=decay))
         for (category, variant), found in sums.items():
-            total = pd.concat(found).groupby(level=0).sum() if found else pd.Series(dtype=float)
-            ratios[category, variant] = supply_ratio(total, supplies[category])
+            ratios[category, variant] = supply_ratio(_summed(found), supplies[category])
     local: list[pd.DataFrame] = []
     access: dict[tuple[str, str], list[pd.Series]] = {key: [] for key in ratios}
     for tt in parts.tables():
@@ -297,16 +296,17 @@ def indicators_for_parts(
             columns.append(
                 pd.DataFrame(
                     {
-                        f"{category}_{variant}": pd.concat(access[category, variant])
-                        .groupby(level=0)
-                        .sum()
-                        .reindex(youth.index)
-                        .fillna(0.0)
+                        f"{category}_{variant}": _summed(access[category, variant]).reindex(youth.index).fillna(0.0)
                         for variant in variants
                     }
                 ).reindex(ids)
             )
     return pd.concat(columns, axis=1), _indicator_parameters()
+
+
+def _summed(parts: list[pd.Series]) -> pd.Series:
+    """Series from several parts added up by index (a sum over disjoint sets of origins)."""
+    return pd.concat(parts).groupby(level=0).sum() if parts else pd.Series(dtype=float)
 
 
 def json_safe(value: object) -> object:
