@@ -246,7 +246,8 @@ def transit_batch(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Range RAPTOR for one batch of origins, walking its access and walk-only legs here on the worker.
 
-    Returns global origin and destination indices and the int32 seconds of each column after ``to_id``.
+    Returns global origin and destination indices and, per row, the seconds of each column after ``to_id`` (float,
+    NaN beyond the longest trip, as the table).
     """
     access, walk = origin_legs(
         links, network, stops, origins, destinations, threads=1, search_from=sides, stop_index=stops.ids,
