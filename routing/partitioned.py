@@ -90,9 +90,15 @@ class TravelTimeParts:
                 problems.append(f"{path.name} holds {found} rows, not {rows}")
         if problems:
             shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+            hint = ""
+            if len(problems) == len(self.paths) and not any(path.exists() for path in self.paths):
+                hint = (
+                    f". The workers wrote none here: {self.folder.parent} must be a folder they share with this "
+                    "machine, at the same path (a shared volume)"
+                )
             raise MissingPartsError(
                 f"the job in {self.folder} did not deliver {len(problems)} of its {len(self.paths)} parts ({shown}): "
-                "nothing of it was stored"
+                f"nothing of it was stored{hint}"
             )
 
     def tables(self) -> Iterator[pd.DataFrame]:

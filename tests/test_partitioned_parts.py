@@ -90,6 +90,10 @@ def test_a_missing_part_is_named_and_nothing_is_read(client: object, data_dir: P
     parts.paths[1].unlink()
     with pytest.raises(MissingPartsError, match=r"did not deliver 1 of its \d+ parts \(part-00001\.parquet is missing"):
         next(parts.tables())
+    for path in parts.paths:  # as if the workers had written to a folder of their own
+        path.unlink(missing_ok=True)
+    with pytest.raises(MissingPartsError, match=r"wrote none here: .* must be a folder they share with this machine"):
+        parts.check()
     parts.remove()
     assert not (tmp_path / "job").exists()
 
