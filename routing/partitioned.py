@@ -121,7 +121,8 @@ class TravelTimeParts:
     def remove(self) -> None:
         """Delete the parts and their folder (when it holds nothing else)."""
         for path in self.paths:
-            path.unlink(missing_ok=True)
+            if not path.is_dir():
+                path.unlink(missing_ok=True)
         for leftover in self.folder.glob(".part-*"):
             leftover.unlink(missing_ok=True)
         if self.folder.is_dir() and not any(self.folder.iterdir()):
@@ -241,9 +242,11 @@ def travel_time_parts_on_cluster(
     parts = TravelTimeParts(folder, tuple(paths), (), np.asarray(origins.ids), np.asarray(destinations.ids))
     try:
         rows = client.gather(futures) if futures else []
-    except BaseException:
+    except Exception as error:
         parts.remove()  # a failed job leaves no parts behind (a retried job starts in a new folder)
-        raise
+        raise MissingPartsError(
+            f"the job in {folder} failed on the cluster ({type(error).__name__}: {error}): nothing of it was stored"
+        ) from error
     return replace(parts, rows=tuple(int(r) for r in rows))
 
 

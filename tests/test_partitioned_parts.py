@@ -98,6 +98,16 @@ def test_a_missing_part_is_named_and_nothing_is_read(client: object, data_dir: P
     assert not (tmp_path / "job").exists()
 
 
+def test_a_part_that_cannot_be_written_fails_the_job_clearly(client: object, data_dir: Path, tmp_path: Path) -> None:
+    network, cells, schools, _ = city_inputs(data_dir, "sao_paulo")
+    (tmp_path / "job" / "part-00001.parquet").mkdir(parents=True)  # a folder where a part should go
+    with pytest.raises(MissingPartsError, match=r"failed on the cluster \(\w*Error: .*part-00001\.parquet"):
+        travel_time_parts_on_cluster(
+            client, tmp_path / "job", network, cells, schools, 20 * 60, ADULT, batch=50, retries=0
+        )
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == ["part-00001.parquet"]  # the others removed
+
+
 def test_a_worker_killed_while_writing_parts_changes_nothing(client: object, data_dir: Path, tmp_path: Path) -> None:
     network, cells, schools, _ = city_inputs(data_dir, "porto_alegre")
     nodes = locations_from_nodes(network)
