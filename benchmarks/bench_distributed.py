@@ -3,19 +3,22 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_distributed.py [--grid-nodes 1000000] [--grid-origins 100000] [--quick]
+        [--only poa_walk|poa_transit|region_walk] [--repeat 2]
 
 Jobs (all produce the ``from_id, to_id, travel_time`` table; the cluster's table is checked equal to in-process):
 
 - ``poa_walk``: Porto Alegre, every H3 cell to every cell within 30 min on foot (all-to-all).
-- ``poa_transit``: the same cells, walk + transit, departures every minute 14:00–16:00 (range RAPTOR).
+- ``poa_transit``: the same cells, walk + transit, departures every minute 14:00–16:00 (range RAPTOR), walking legs
+  included (in-process ``transit_travel_times``; on the cluster each task walks its own origins' access legs).
 - ``region_walk``: a synthetic region: a jittered street lattice of ``--grid-nodes`` nodes, ``--grid-origins``
   origins to 2,000 opportunities within 30 min; on the cluster also written in parts by the workers
   (``routing.partitioned``, as ``compute_access --parts``).
 
 Each job runs in-process with 1 thread and with every core, then on a ``distributed.LocalCluster`` of 1 and of 2
 worker processes (1 thread each) on loopback. Reported: wall time; scaling efficiency (1-worker time / (2 ×
-2-worker time)); the 1-worker run against in-process with 1 thread; the scatter time (inputs sent to every worker
-once) and its size; each worker's peak resident memory. Results go to ``benchmarks/results/distributed.json``.
+2-worker time)); the 1-worker run against in-process with 1 thread; the first call (which sends the network and
+builds the workers' search arrays) apart from the best; the scatter time (inputs sent to every worker once) and its
+size; each worker's peak resident memory. Results go to ``benchmarks/results/distributed.json``.
 On a 2-core machine a 2-worker run uses both cores; the machine's other load is printed with each run.
 """
 
