@@ -3,18 +3,22 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_distributed.py [--grid-nodes 1000000] [--grid-origins 100000] [--quick]
+        [--only poa_walk|poa_transit|region_walk] [--repeat 2]
 
 Jobs (all produce the ``from_id, to_id, travel_time`` table; the cluster's table is checked equal to in-process):
 
 - ``poa_walk``: Porto Alegre, every H3 cell to every cell within 30 min on foot (all-to-all).
-- ``poa_transit``: the same cells, walk + transit, departures every minute 14:00–16:00 (range RAPTOR).
+- ``poa_transit``: the same cells, walk + transit, departures every minute 14:00–16:00 (range RAPTOR), walking legs
+  included (in-process ``transit_travel_times``; on the cluster each task walks its own origins' access legs).
 - ``region_walk``: a synthetic region: a jittered street lattice of ``--grid-nodes`` nodes, ``--grid-origins``
-  origins to 2,000 opportunities within 30 min.
+  origins to 2,000 opportunities within 30 min; on the cluster also written in parts by the workers
+  (``routing.partitioned``, as ``compute_access --parts``).
 
 Each job runs in-process with 1 thread and with every core, then on a ``distributed.LocalCluster`` of 1 and of 2
 worker processes (1 thread each) on loopback. Reported: wall time; scaling efficiency (1-worker time / (2 ×
-2-worker time)); the 1-worker run against in-process with 1 thread; the scatter time (inputs sent to every worker
-once) and its size; each worker's peak resident memory. Results go to ``benchmarks/results/distributed.json``.
+2-worker time)); the 1-worker run against in-process with 1 thread; the first call (which sends the network and
+builds the workers' search arrays) apart from the best; the scatter time (inputs sent to every worker once) and its
+size; each worker's peak resident memory. Results go to ``benchmarks/results/distributed.json``.
 On a 2-core machine a 2-worker run uses both cores; the machine's other load is printed with each run.
 """
 
@@ -26,6 +30,7 @@ import json
 import os
 import pickle
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,13 +48,15 @@ from bench_walk_access import grid_destinations, grid_graph  # noqa: E402
 from data_sources.gtfs import feed_from_path  # noqa: E402
 from data_sources.osm import graph_from_osm_file  # noqa: E402
 from routing.distributed import (  # noqa: E402
+    SCHEDULER_CONFIG,
     searchable,
-    transit_travel_times_on_cluster,
+    transit_times_on_cluster,
     travel_times_on_cluster,
 )
 from routing.network import network_from_graph  # noqa: E402
+from routing.partitioned import travel_time_parts_on_cluster  # noqa: E402
 from routing.profiles import ADULT  # noqa: E402
-from routing.raptor import travel_times_from_links, walk_links  # noqa: E402
+from routing.raptor import transit_travel_times  # noqa: E402
 from routing.snapping import locations_from_points  # noqa: E402
 from routing.timetable import timetable_from_feeds  # noqa: E402
 from routing.travel_times import travel_times  # noqa: E402
@@ -59,6 +66,19 @@ OUTPUT = REPO / "benchmarks" / "results" / "distributed.json"
 CUTOFF_S = 30 * 60
 WINDOW = (14 * 3600, 16 * 3600)
 SEED = 20_261_130
+#: Origins per part of the region's partitioned run: each part's searches start at the opportunities near it.
+PART_ORIGINS = 2048
+EPILOG = """\
+On an idle machine (the figures of docs/scaling.md and the README): stop every other job first (check with
+`uptime`: the load average should be below ~0.3), then from the repository root
+
+    export VICINO_DATA_DIR=/path/to/shared/data
+    .venv/bin/python benchmarks/bench_distributed.py            # POA walk + transit, 1M-node region; ~5 min
+
+It prints the load average before and with every run, and writes benchmarks/results/distributed.json. The
+goals are 2 workers >= 1.8x one worker (column 2w/1w) and one worker within 10 % of in-process with one thread
+(column 1w/1t <= 1.10). --quick (a 100k-node region) or --only JOB shorten a run on a shared machine.
+"""
 
 
 def worker_peak_mib(client: Any) -> dict[str, float]:
@@ -84,14 +104,15 @@ def sorted_table(table: pd.DataFrame) -> pd.DataFrame:
     return plain.sort_values(["from_id", "to_id"], kind="stable", ignore_index=True)
 
 
-def timed(function: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, pd.DataFrame]:
-    best, table = float("inf"), None
-    for _ in range(repeat):
+def timed(function: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, float, pd.DataFrame]:
+    """The first call's wall time, the best of ``repeat`` calls, and the table."""
+    times, table = [], None
+    for _ in range(max(1, repeat)):
         started = time.perf_counter()
         table = function()
-        best = min(best, time.perf_counter() - started)
+        times.append(time.perf_counter() - started)
     assert table is not None
-    return best, table
+    return times[0], min(times), table
 
 
 def poa_inputs() -> dict[str, Any]:
@@ -119,17 +140,36 @@ def region_inputs(nodes: int, origins: int) -> dict[str, Any]:
     return {"network": network, "origins": origin_places, "destinations": destination_places}
 
 
+def timed_parts(client: Any, region: dict[str, Any], rows: int) -> dict[str, Any]:
+    """The region's table written in parts by the workers (routing.partitioned): wall time, parts, bytes."""
+    with tempfile.TemporaryDirectory(prefix="vicino-bench-parts-") as folder:
+        started = time.perf_counter()
+        parts = travel_time_parts_on_cluster(client, Path(folder) / "job", region["network"], region["origins"],
+                                             region["destinations"], CUTOFF_S, ADULT, batch=PART_ORIGINS)  # fmt: skip
+        seconds = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in parts.paths)
+        parts.remove()
+    print(f"  {'region_walk':12} in parts: {seconds:.2f} s, {len(parts.paths)} parts of {PART_ORIGINS} origins, "
+          f"{size / 2**20:.1f} MiB, rows equal: {parts.total_rows == rows}, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    return {"wall_s": round(seconds, 3), "parts": len(parts.paths), "origins_per_part": PART_ORIGINS,
+            "mib": round(size / 2**20, 1), "rows_equal": parts.total_rows == rows}  # fmt: skip
+
+
 def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
+    import dask
     from distributed import Client, LocalCluster
 
     poa = poa_inputs()
-    links = walk_links(poa["network"], poa["timetable"], poa["places"], poa["places"], profile=ADULT)
     departures = np.arange(WINDOW[0], WINDOW[1], 60, dtype=np.int32)
     print(f"POA: {poa['network'].n_nodes} nodes, {len(poa['places'])} cells, {poa['timetable'].n_stops} stops")
-    started = time.perf_counter()
-    region = region_inputs(args.grid_nodes, args.grid_origins)
-    print(f"region: {region['network'].n_nodes} nodes, {len(region['origins'])} origins, "
-          f"{len(region['destinations'])} destinations (built in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+    selected = args.only or ["poa_walk", "poa_transit", "region_walk"]
+    region: dict[str, Any] = {}
+    if "region_walk" in selected:
+        started = time.perf_counter()
+        region = region_inputs(args.grid_nodes, args.grid_origins)
+        built = time.perf_counter() - started
+        print(f"region: {region['network'].n_nodes} nodes, {len(region['origins'])} origins, "
+              f"{len(region['destinations'])} destinations (built in {built:.1f} s)")  # fmt: skip
 
     jobs: dict[str, dict[str, Any]] = {
         "poa_walk": {
@@ -140,35 +180,45 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
             "shared": [searchable(poa["network"]), poa["places"]],
         },
         "poa_transit": {
-            "local": lambda threads: travel_times_from_links(poa["timetable"], links, departures, threads=threads,
-                                                             max_trip_s=CUTOFF_S),
-            "cluster": lambda client: transit_travel_times_on_cluster(client, poa["timetable"], links, departures,
-                                                                      max_trip_s=CUTOFF_S, batch=32),
-            "shared": [poa["timetable"], links],
+            "local": lambda threads: transit_travel_times(poa["network"], poa["timetable"], poa["places"],
+                                                          poa["places"], departure_window=WINDOW, profile=ADULT,
+                                                          max_trip_s=CUTOFF_S, threads=threads),
+            "cluster": lambda client: transit_times_on_cluster(client, poa["network"], poa["timetable"],
+                                                               poa["places"], poa["places"], departures,
+                                                               profile=ADULT, max_trip_s=CUTOFF_S, batch=32),
+            "shared": [searchable(poa["network"]), poa["timetable"]],
         },
         "region_walk": {
             "local": lambda threads: travel_times(region["network"], region["origins"], region["destinations"],
                                                   CUTOFF_S, ADULT, threads=threads),
             "cluster": lambda client: travel_times_on_cluster(client, region["network"], region["origins"],
                                                               region["destinations"], CUTOFF_S, ADULT, batch=128),
-            "shared": [searchable(region["network"]), region["origins"], region["destinations"]],
+            "shared": [searchable(region["network"])] if region else [],
+            "parts": lambda client, rows: timed_parts(client, region, rows),
         },
     }  # fmt: skip
+    jobs = {name: job for name, job in jobs.items() if name in selected}
     results: dict[str, Any] = {name: {} for name in jobs}
     expected: dict[str, pd.DataFrame] = {}
     cores = os.cpu_count() or 1
     for name, job in jobs.items():
         for threads in sorted({1, cores}):
-            seconds, table = timed(lambda job=job, threads=threads: job["local"](threads), args.repeat)
+            first, seconds, table = timed(lambda job=job, threads=threads: job["local"](threads), args.repeat)
             expected.setdefault(name, sorted_table(table))
-            results[name][f"in_process_{threads}_thread"] = {"wall_s": round(seconds, 3), "rows": len(table)}
+            results[name][f"in_process_{threads}_thread"] = {
+                "wall_s": round(seconds, 3),
+                "first_call_s": round(first, 3),
+                "rows": len(table),
+            }
             print(f"  {name:12} in-process, {threads} thread(s): {seconds:.2f} s ({len(table)} rows), "
                   f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
         results[name]["shared_input_mib"] = round(len(pickle.dumps(job["shared"], protocol=5)) / 2**20, 1)
     for workers in (1, 2):
+        with dask.config.set(SCHEDULER_CONFIG):  # as compute_access starts a local cluster
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, memory_limit=0)  # fmt: skip
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                         dashboard_address=None, memory_limit=0) as cluster,
+            cluster,
             Client(cluster) as client,
         ):  # fmt: skip
             for name, job in jobs.items():
@@ -176,16 +226,20 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
                 sent = client.scatter(job["shared"], broadcast=True, hash=False)
                 scatter_s = time.perf_counter() - started
                 client.cancel(sent)
-                seconds, table = timed(lambda job=job, client=client: job["cluster"](client), args.repeat)
+                first, seconds, table = timed(lambda job=job, client=client: job["cluster"](client), args.repeat)
                 same = sorted_table(table).equals(expected[name])
                 results[name][f"dask_{workers}_worker"] = {
                     "wall_s": round(seconds, 3),
+                    "first_call_s": round(first, 3),
                     "scatter_s": round(scatter_s, 3),
                     "equal_to_in_process": bool(same),
                     "worker_peak_rss_mib": worker_peak_mib(client),
                 }
-                print(f"  {name:12} Dask, {workers} worker(s): {seconds:.2f} s (scatter {scatter_s:.2f} s), equal: "
+                print(f"  {name:12} Dask, {workers} worker(s): {seconds:.2f} s (first call {first:.2f} s, scatter "
+                      f"{scatter_s:.2f} s), equal: "
                       f"{same}, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+                if "parts" in job:
+                    results[name][f"dask_{workers}_worker"]["parts"] = job["parts"](client, len(table))
     for figures in results.values():
         one, two = figures["dask_1_worker"]["wall_s"], figures["dask_2_worker"]["wall_s"]
         local = figures["in_process_1_thread"]["wall_s"]
@@ -196,12 +250,20 @@ def run_jobs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--grid-nodes", type=int, default=1_000_000)
-    parser.add_argument("--grid-origins", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (best kept)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--grid-nodes", type=int, default=1_000_000, help="street nodes of the synthetic region")
+    parser.add_argument("--grid-origins", type=int, default=100_000, help="origins of the synthetic region")
+    parser.add_argument(
+        "--repeat", type=int, default=2,
+        help="runs per configuration: the best is reported as wall_s, the first (which sends the network to the "
+        "workers and builds their search arrays) as first_call_s",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a 100k-node region with 10k origins")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--only", action="append", choices=["poa_walk", "poa_transit", "region_walk"],
+                        help="run only these jobs (repeatable; default all)")  # fmt: skip
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="where the JSON results go")
     args = parser.parse_args(argv)
     if args.quick:
         args.grid_nodes, args.grid_origins = 100_000, 10_000

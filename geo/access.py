@@ -27,10 +27,19 @@ from geo.models import AccessLayer, AccessValue, City, DataRelease
 from geo.networks import network_for_release
 from geo.transit import DEFAULT_WINDOW, estimate_note, service_date, timetable_for, timetabled_feeds
 from geo.zones import primary_zone_level
-from layers.decay import exponential
-from layers.indicators import DEFAULT_THRESHOLDS_MIN, accessibility_indicators, enhanced_two_step_fca, two_step_fca
+from layers.decay import exponential, step
+from layers.indicators import (
+    DEFAULT_THRESHOLDS_MIN,
+    access_from_ratio,
+    accessibility_indicators,
+    catchment_demand,
+    enhanced_two_step_fca,
+    supply_ratio,
+    two_step_fca,
+)
 from layers.summaries import coverage_by_zone, equity_summary
 from routing.network import Network
+from routing.partitioned import TravelTimeParts
 from routing.profiles import ADULT, DEFAULT_PROFILES, WalkProfile
 from routing.raptor import travel_times_from_links
 from routing.snapping import Locations, locations_from_nodes, locations_from_points
@@ -147,8 +156,12 @@ def _travel_times(
     metric_epsg: int,
     transit: TransitJob | None = None,
     runner: Runner | None = None,
-) -> tuple[pd.DataFrame, int]:
-    """Travel times from one origin set, and how many origins could not be placed on the network."""
+) -> tuple[pd.DataFrame | TravelTimeParts, int]:
+    """Travel times from one origin set, and how many origins could not be placed on the network.
+
+    With a partitioned runner (``compute_access --parts``) and a street network, the table stays in parts written
+    by the workers (:class:`routing.partitioned.TravelTimeParts`), read by :func:`indicators_for_parts`.
+    """
     cutoff_s = CUTOFF_MIN * 60
     runner = runner or Runner()
     if transit is not None and network is None:
@@ -171,6 +184,12 @@ def _travel_times(
     if transit is not None:
         assert network is not None and destination_places is not None
         places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
+        if runner.partitioned:
+            parts = runner.parts(
+                f"{origins.kind}-{profile.name}-transit", network, places, destination_places, cutoff_s, profile,
+                transit=(transit.timetable, transit.window, transit.step_s, max(cutoff_s, 60)),
+            )  # fmt: skip
+            return parts, int((~places.ok).sum())
         tt = runner.transit(
             network, transit.timetable, places, destination_places, window=transit.window,
             step_s=transit.step_s, profile=profile, max_trip_s=max(cutoff_s, 60),
@@ -192,6 +211,10 @@ def _travel_times(
     else:
         places = locations_from_points(network, origins.ids, origins.lon, origins.lat, max_distance=MAX_SNAP_M)
     assert destination_places is not None
+    if runner.partitioned:
+        name = f"{origins.kind}-{profile.name}-walk"
+        parts = runner.parts(name, network, places, destination_places, cutoff_s, profile)
+        return parts, int((~places.ok).sum())
     return runner.walk(network, places, destination_places, cutoff_s, profile), int((~places.ok).sum())
 
 
@@ -214,7 +237,11 @@ def indicators_for(
                 ).reindex(ids)
             )
     frame = pd.concat([p.reindex(ids) for p in parts], axis=1)
-    parameters = {
+    return frame, _indicator_parameters()
+
+
+def _indicator_parameters() -> dict[str, object]:
+    return {
         "cutoff_min": CUTOFF_MIN,
         "thresholds_min": list(DEFAULT_THRESHOLDS_MIN),
         "nearest_k": 3,
@@ -222,7 +249,64 @@ def indicators_for(
         "2sfca_min": TWO_SFCA_MIN,
         "e2sfca": "zones 0-10/10-20/20-30 min weighted 1/0.68/0.22; demand = youth 0-17, supply = capacity or 1",
     }
-    return frame, parameters
+
+
+def indicators_for_parts(
+    parts: TravelTimeParts, destinations: pd.DataFrame, origins: Origins
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """:func:`indicators_for` from a table in parts, read one part at a time (never the whole table at once).
+
+    Every origin's rows are in one part, so the per-origin indicators come part by part. 2SFCA and E2SFCA need
+    every origin's demand at each opportunity first: a first pass over the parts sums it, a second pass reads
+    each origin's access from the ratios (the same formulas as :func:`layers.indicators.two_step_fca`).
+    """
+    ids = list(origins.ids)
+    youth = origins.youth if origins.youth is not None and origins.youth.sum() > 0 else None
+    categories = sorted(destinations["category"].unique())
+    supplies = {c: destinations.loc[destinations["category"] == c].set_index("id")["capacity"] for c in categories}
+    variants = {"2sfca": (TWO_SFCA_MIN, None), "e2sfca": (float(CUTOFF_MIN), step())}
+    ratios: dict[tuple[str, str], pd.Series] = {}
+    if youth is not None:
+        sums: dict[tuple[str, str], list[pd.Series]] = {(c, v): [] for c in categories for v in variants}
+        for tt in parts.tables():
+            for category, supply in supplies.items():
+                in_category = tt[tt["to_id"].isin(supply.index)]
+                for variant, (cutoff, decay) in variants.items():
+                    sums[category, variant].append(catchment_demand(in_category, youth, cutoff, decay=decay))
+        for (category, variant), found in sums.items():
+            ratios[category, variant] = supply_ratio(_summed(found), supplies[category])
+    local: list[pd.DataFrame] = []
+    access: dict[tuple[str, str], list[pd.Series]] = {key: [] for key in ratios}
+    for tt in parts.tables():
+        reached = pd.unique(np.asarray(tt["from_id"]))
+        local.append(accessibility_indicators(tt, destinations, k=3, decay=exponential(), origin_ids=reached))
+        for (category, variant), ratio in ratios.items():
+            in_category = tt[tt["to_id"].isin(supplies[category].index)]
+            cutoff, decay = variants[variant]
+            access[category, variant].append(access_from_ratio(in_category, ratio, cutoff, decay=decay))
+    empty = parts.empty_table()
+    frame = pd.concat(local) if local else accessibility_indicators(empty, destinations, k=3, decay=exponential())
+    has_rows = set(frame.index)
+    unreached = [i for i in ids if i not in has_rows]
+    # Origins without a row: what the in-process table gives them (no opportunity within reach).
+    nothing = accessibility_indicators(empty, destinations, k=3, decay=exponential(), origin_ids=unreached)
+    columns = [pd.concat([frame, nothing]).reindex(ids)]
+    if youth is not None:
+        for category in categories:
+            columns.append(
+                pd.DataFrame(
+                    {
+                        f"{category}_{variant}": _summed(access[category, variant]).reindex(youth.index).fillna(0.0)
+                        for variant in variants
+                    }
+                ).reindex(ids)
+            )
+    return pd.concat(columns, axis=1), _indicator_parameters()
+
+
+def _summed(parts: list[pd.Series]) -> pd.Series:
+    """Series from several parts added up by index (a sum over disjoint sets of origins)."""
+    return pd.concat(parts).groupby(level=0).sum() if parts else pd.Series(dtype=float)
 
 
 def json_safe(value: object) -> object:
@@ -337,7 +421,13 @@ def compute_access(
                 tt, unsnapped = _travel_times(
                     network, origins, destinations, destination_places, profile, city.metric_epsg, transit, runner
                 )
-                frame, parameters = indicators_for(tt, destinations, origins)
+                if isinstance(tt, TravelTimeParts):
+                    try:  # a missing part raises here, inside the transaction: the earlier layers stay
+                        frame, parameters = indicators_for_parts(tt, destinations, origins)
+                    finally:
+                        tt.remove()
+                else:
+                    frame, parameters = indicators_for(tt, destinations, origins)
                 parameters |= {
                     "speed_m_s": profile.speed_m_s,
                     "max_walk_m": profile.max_walk_m,
@@ -345,7 +435,7 @@ def compute_access(
                     "unsnapped_origins": unsnapped,
                     "unsnapped_destinations": unsnapped_destinations,
                     "max_snap_m": MAX_SNAP_M,
-                    "pairs": len(tt),
+                    "pairs": tt.total_rows if isinstance(tt, TravelTimeParts) else len(tt),
                 }
                 if transit is not None:
                     parameters |= {
@@ -369,7 +459,8 @@ def compute_access(
                         )
                         summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
                 layers.append(_store_layer(release, origins, profile, method, frame, parameters, summary, mode))
-                progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {len(tt):8d} pairs")
+                pairs = parameters["pairs"]
+                progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {pairs:8d} pairs")
         _attach_zone_coverage(release, layers)
     return layers
 

@@ -126,17 +126,42 @@ def two_step_fca(
     cutoff_min
         Catchment size d0 in minutes.
     """
+    ratio = supply_ratio(catchment_demand(tt, demand, cutoff_min, decay=decay), supply)
+    return access_from_ratio(tt, ratio, cutoff_min, decay=decay).reindex(demand.index).fillna(0.0).rename("access")
+
+
+def _within(tt: pd.DataFrame, cutoff_min: float, decay: Decay | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows within the catchment and their weights ``W(t_ij)``."""
     minutes = tt["travel_time"].to_numpy(dtype=float) / 60.0
     within = minutes <= cutoff_min
-    frame = tt.loc[within, ["from_id", "to_id"]].copy()
     weights = decay(minutes[within]) if decay is not None else np.ones(int(within.sum()))
-    frame["w"] = weights
-    frame["demand"] = frame["from_id"].map(demand).fillna(0.0).to_numpy() * weights
-    catchment_demand = frame.groupby("to_id")["demand"].sum()
-    ratio = supply.reindex(catchment_demand.index).fillna(0.0) / catchment_demand.where(catchment_demand > 0)
-    frame["r"] = frame["to_id"].map(ratio).fillna(0.0).to_numpy() * frame["w"].to_numpy()
-    access = frame.groupby("from_id")["r"].sum()
-    return access.reindex(demand.index).fillna(0.0).rename("access")
+    return tt.loc[within, ["from_id", "to_id"]], weights
+
+
+def catchment_demand(
+    tt: pd.DataFrame, demand: pd.Series, cutoff_min: float, *, decay: Decay | None = None
+) -> pd.Series:
+    """Step 1's denominator ``Σ_{i: t_ij ≤ d0} D_i W(t_ij)`` per supply site (``to_id``).
+
+    Sums over disjoint sets of origins add up: a table read in parts (``routing.partitioned``) sums its parts.
+    """
+    frame, weights = _within(tt, cutoff_min, decay)
+    weighted = frame["from_id"].map(demand).fillna(0.0).to_numpy(dtype=float) * weights
+    return pd.Series(weighted, index=frame["to_id"].to_numpy()).groupby(level=0).sum()
+
+
+def supply_ratio(demand_by_site: pd.Series, supply: pd.Series) -> pd.Series:
+    """Step 1: ``R_j = S_j / Σ D_i W(t_ij)`` for each site with demand in its catchment."""
+    return supply.reindex(demand_by_site.index).fillna(0.0) / demand_by_site.where(demand_by_site > 0)
+
+
+def access_from_ratio(
+    tt: pd.DataFrame, ratio: pd.Series, cutoff_min: float, *, decay: Decay | None = None
+) -> pd.Series:
+    """Step 2: ``A_i = Σ_{j: t_ij ≤ d0} R_j W(t_ij)`` per origin with a row (``from_id``)."""
+    frame, weights = _within(tt, cutoff_min, decay)
+    r = frame["to_id"].map(ratio).fillna(0.0).to_numpy(dtype=float) * weights
+    return pd.Series(r, index=frame["from_id"].to_numpy()).groupby(level=0).sum()
 
 
 def enhanced_two_step_fca(

@@ -1,18 +1,24 @@
 """Travel-time tables computed on a Dask distributed cluster: the same tables as in-process, in batches.
 
 Vicino's searches are independent per origin (walking: one bounded search per seed set; transit: one range
-RAPTOR per origin), so a table splits into batches of searches whose rows are simply concatenated. This module
-sends the large, shared inputs to every worker once (``Client.scatter(..., broadcast=True)``: the network's
-arrays, the snapped places, the timetable and its walking links), submits one task per batch that refers to them,
-and assembles the parts into exactly the table the in-process function returns (same rows, same values, same
-column types): each search runs the same code on the same inputs, only on another process.
+RAPTOR per origin), so a table splits into batches of searches whose rows are simply concatenated. The large,
+shared inputs go to every worker once (``Client.scatter(..., broadcast=True)``, kept on the cluster while the
+client's object lives, so the many layers of one city send their network once): the network's arrays, the
+timetable and the stop-to-stop and egress walking links. Each task gets only its own batch, searching places that
+lie close together (:mod:`routing.area_batches`) and the places of the other side within reach of them, and
+returns compact arrays (int32 indices, float64 metres or seconds) that the client turns into exactly the
+table the in-process function returns (same rows, same values, same column types): each search runs the same
+code on the same inputs, from the same side, only on another process.
 
-The embedded default never imports Dask: these functions are called only when a scheduler is configured
-(``VICINO_DASK_SCHEDULER``). Retries of a task whose worker died are Dask's own (``retries``).
+A batch's own places travel inside its task, not scattered to one worker: scattered data lives only on the workers
+it was sent to, and a task whose worker died must be able to run again on another. Those retries are Dask's own
+(``retries``). The embedded default never imports Dask: these functions are called only when a scheduler is
+configured (``VICINO_DASK_SCHEDULER``).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -22,16 +28,23 @@ import pandas as pd
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS, percentile_column
 from data_sources.errors import InvalidRequestError
+from routing.area_batches import area_batches, reach_bound, seed_points, within_reach
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
 from routing.raptor import DEFAULT_PERCENTILES, travel_times_from_links
-from routing.snapping import Locations
+from routing.snapping import DEFAULT_MAX_SNAP_M, Locations
 from routing.timetable import Timetable
-from routing.travel_times import ids_column, walk_distances
-from routing.walk_links import WalkLinks
+from routing.travel_times import ids_column, search_side, walk_distances
+from routing.walk_links import (
+    DEFAULT_MAX_WALK_M,
+    DEFAULT_TRANSFER_MAX_M,
+    WalkLinks,
+    links_without_origins,
+    origin_legs,
+)
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, Future
 
 #: Searches per task: large enough that scheduling (~1 ms a task) is noise, small enough to balance workers.
 DEFAULT_BATCH = 512
@@ -39,6 +52,15 @@ DEFAULT_BATCH = 512
 DEFAULT_RETRIES = 3
 
 Progress = Callable[[Any], None]
+
+#: Dask settings for a scheduler Vicino starts: without the active memory manager, which would drop the broadcast
+#: copies of the network and timetable between two jobs (its ReduceReplicas policy keeps one copy of data no task
+#: waits for), so that every later layer's tasks fetch them again from another worker. An existing scheduler gets the
+#: same with ``DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START=false`` (docker-compose.yml sets it).
+SCHEDULER_CONFIG = {"distributed.scheduler.active-memory-manager.start": False}
+
+#: Inputs already on the cluster, by the client's object and the client: sent once, while the object lives.
+_ON_CLUSTER: weakref.WeakKeyDictionary[Any, dict[str, Future]] = weakref.WeakKeyDictionary()
 
 
 def searchable(network: Network) -> Network:
@@ -51,6 +73,24 @@ def searchable(network: Network) -> Network:
     return replace(network, seg_geometry=np.empty(0, dtype=object))
 
 
+def on_cluster(client: Client, value: Any, prepare: Callable[[Any], Any] = lambda v: v) -> Future:
+    """``prepare(value)`` on every worker (sent once per client while ``value`` lives), as a future for tasks."""
+    sent = _ON_CLUSTER.setdefault(value, {})
+    future = sent.get(client.id)
+    if future is None or future.status != "finished":
+        [future] = client.scatter([prepare(value)], broadcast=True, hash=False)
+        sent[client.id] = future
+    return future
+
+
+def release(client: Client) -> None:
+    """Let the cluster drop every input :func:`on_cluster` sent through ``client`` (e.g. after a city's layers)."""
+    for sent in list(_ON_CLUSTER.values()):
+        future = sent.pop(client.id, None)
+        if future is not None:
+            future.release()
+
+
 def batches_of(n: int, batch: int) -> list[np.ndarray]:
     """``range(n)`` cut into consecutive index arrays of at most ``batch`` items."""
     if batch < 1:
@@ -58,25 +98,42 @@ def batches_of(n: int, batch: int) -> list[np.ndarray]:
     return [np.arange(start, min(start + batch, n), dtype=np.int64) for start in range(0, n, batch)]
 
 
+def compact_index(index: np.ndarray) -> np.ndarray:
+    """Indices as int32 when they fit (half the bytes to send and store), else int64."""
+    return index.astype(np.int32) if len(index) == 0 or index.max() < 2**31 else index.astype(np.int64)
+
+
+def places_part(places: Locations, chosen: np.ndarray) -> Locations:
+    """The ``chosen`` places (mask or indices) with their indices among all places as ids (no strings sent)."""
+    mask = np.zeros(len(places), dtype=bool)
+    mask[chosen] = True
+    return replace(places.subset(mask), ids=compact_index(np.flatnonzero(mask)))
+
+
+def _local_batches(
+    network: Network, search: Locations, far: Locations, max_metres: float, batch: int
+) -> list[tuple[Locations, Locations]]:
+    """Batches of ``search`` by area, each with the places of ``far`` within reach (both with global ids)."""
+    reach = reach_bound(network, max_metres)
+    far_points = seed_points(network, far)
+    parts = []
+    for index in area_batches(network, search, batch):
+        near = within_reach(network, search, index, far_points, len(far), reach)
+        if near.any() and search.ok[index].any():
+            parts.append((places_part(search, index), places_part(far, near)))
+    return parts
+
+
 def _walk_batch(
-    network: Network, origins: Locations, destinations: Locations, max_metres: float, side: str, index: np.ndarray
+    network: Network, places: tuple[Locations, Locations], side: str, max_metres: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One batch of searches: ``index`` selects the searching side's places; returns global indices."""
-
-    def mask_of(n: int) -> np.ndarray:
-        mask = np.zeros(n, dtype=bool)
-        mask[index] = True
-        return mask
-
+    """One batch of searches from ``search`` (the job's searching side) towards ``far``: global indices, metres."""
+    search, far = places
     if side == "destinations":
-        o_idx, d_idx, metres = walk_distances(
-            network, origins, destinations.subset(mask_of(len(destinations))), max_metres, threads=1
-        )
-        return o_idx, index[d_idx], metres
-    o_idx, d_idx, metres = walk_distances(
-        network, origins.subset(mask_of(len(origins))), destinations, max_metres, threads=1
-    )
-    return index[o_idx], d_idx, metres
+        o, d, metres = walk_distances(network, far, search, max_metres, threads=1, search_from=side)
+        return far.ids[o], search.ids[d], metres
+    o, d, metres = walk_distances(network, search, far, max_metres, threads=1, search_from=side)
+    return search.ids[o], far.ids[d], metres
 
 
 def travel_times_on_cluster(
@@ -94,23 +151,25 @@ def travel_times_on_cluster(
     """:func:`routing.travel_times.travel_times` on a Dask cluster: the same table (rows in another order).
 
     The searches run from the same side as in-process (the smaller set: :func:`walk_distances` searches
-    backwards from the destinations when they are no more than the origins), and that side is cut into batches,
-    so every search is the in-process search and the concatenated rows are the in-process rows.
+    backwards from the destinations when they are no more than the origins). That side is cut into batches by
+    area, and each batch gets only the places of the other side within reach, so every search is the in-process
+    search, every same-segment pair is joined in the batch that holds it, and the rows are the in-process rows.
     """
     max_metres = profile.metres_in(cutoff_s) * (1 + 1e-12)  # as travel_times: a walk of exactly the cutoff counts
-    side = "destinations" if len(destinations) <= len(origins) else "origins"
-    n = len(destinations) if side == "destinations" else len(origins)
+    side = search_side(len(origins), len(destinations))
+    search, far = (destinations, origins) if side == "destinations" else (origins, destinations)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if len(origins) and len(destinations):
-        chunks = batches_of(n, batch)
-        shared = client.scatter([searchable(network), origins, destinations], broadcast=True, hash=False)
-        futures = client.map(
-            _walk_batch, *([f] * len(chunks) for f in shared), [max_metres] * len(chunks), [side] * len(chunks),
-            chunks, retries=retries, pure=False,
-        )  # fmt: skip
-        if progress is not None:
-            progress(futures)
-        parts = client.gather(futures)
+        batches = _local_batches(network, search, far, max_metres, batch)
+        if batches:
+            shared = on_cluster(client, network, searchable)
+            futures = client.map(
+                _walk_batch, [shared] * len(batches), batches, [side] * len(batches),
+                [max_metres] * len(batches), retries=retries, pure=False,
+            )  # fmt: skip
+            if progress is not None:
+                progress(futures)
+            parts = client.gather(futures)
     o_idx = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
     d_idx = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
     metres = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
@@ -172,3 +231,116 @@ def transit_travel_times_on_cluster(
     order = np.lexsort((table["travel_time"].to_numpy(), id_rank[position]))
     columns = [*TRAVEL_TIME_COLUMNS, *(percentile_column(float(p)) for p in percentiles)]
     return table.iloc[order].reset_index(drop=True)[columns]
+
+
+def transit_batch(
+    network: Network,
+    timetable: Timetable,
+    links: WalkLinks,
+    departures: np.ndarray,
+    options: dict[str, Any],
+    sides: tuple[str, str],
+    origins: Locations,
+    stops: Locations,
+    destinations: Locations,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Range RAPTOR for one batch of origins, walking its access and walk-only legs here on the worker.
+
+    Returns global origin and destination indices and, per row, the seconds of each column after ``to_id`` (float,
+    NaN beyond the longest trip, as the table).
+    """
+    access, walk = origin_legs(
+        links, network, stops, origins, destinations, threads=1, search_from=sides, stop_index=stops.ids,
+        destination_index=destinations.ids,
+    )  # fmt: skip
+    local = replace(
+        links, origin_ids=origins.ids, access_ptr=access[0], access_stop=access[1], access_s=access[2],
+        walk_ptr=walk[0], walk_dest=walk[1], walk_s=walk[2],
+    )  # fmt: skip
+    table = travel_times_from_links(timetable, local, departures, threads=1, **options)
+    values = table.iloc[:, 2:].to_numpy(dtype=np.float64)
+    return table["from_id"].to_numpy(), table["to_id"].to_numpy(), values
+
+
+def _transit_task(
+    network: Network,
+    timetable: Timetable,
+    links: WalkLinks,
+    departures: np.ndarray,
+    options: dict[str, Any],
+    sides: tuple[str, str],
+    places: tuple[Locations, Locations, Locations],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return transit_batch(network, timetable, links, departures, options, sides, *places)
+
+
+def transit_times_on_cluster(
+    client: Client,
+    network: Network,
+    timetable: Timetable,
+    origins: Locations,
+    destinations: Locations,
+    departure_times: Sequence[int] | np.ndarray,
+    *,
+    profile: WalkProfile = ADULT,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
+    transfer_max_m: float = DEFAULT_TRANSFER_MAX_M,
+    stop_snap_m: float = DEFAULT_MAX_SNAP_M,
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+    batch: int = 64,
+    retries: int = DEFAULT_RETRIES,
+    progress: Progress | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`routing.raptor.transit_travel_times` on a Dask cluster from the places: the same table, same order.
+
+    Only the legs that do not depend on the origins (egress and stop-to-stop transfers) are walked here and sent
+    to every worker once, with the network and the timetable. Each task gets a batch of origins that lie close
+    together, and only the stops and destinations within walking reach of them: it walks their access and
+    walk-only legs (searching from the side the whole job would), then runs range RAPTOR for them.
+    """
+    departures = np.asarray(departure_times)
+    percentiles = list(percentiles)
+    options = {"percentiles": percentiles, **options}
+    links, stops = links_without_origins(
+        network, timetable, destinations, profile=profile, max_walk_m=max_walk_m, transfer_max_m=transfer_max_m,
+        stop_snap_m=stop_snap_m, origin_ids=compact_index(np.empty(0, np.int64)),
+    )  # fmt: skip
+    # Destinations travel as their indices: the ids are put back once, on the client.
+    links = replace(links, destination_ids=compact_index(np.arange(len(destinations))))
+    sides = (search_side(len(origins), len(stops)), search_side(len(origins), len(destinations)))
+    reach = reach_bound(network, links.max_walk_m)
+    stop_points, destination_points = seed_points(network, stops), seed_points(network, destinations)
+    batches = []
+    for index in area_batches(network, origins, batch):
+        if not origins.ok[index].any():
+            continue
+        near_stops = within_reach(network, origins, index, stop_points, len(stops), reach)
+        near_destinations = within_reach(network, origins, index, destination_points, len(destinations), reach)
+        batches.append(
+            (places_part(origins, index), places_part(stops, near_stops), places_part(destinations, near_destinations))
+        )
+    columns = [*TRAVEL_TIME_COLUMNS, *(percentile_column(float(p)) for p in percentiles)]
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    if batches:
+        shared = [
+            on_cluster(client, network, searchable),
+            on_cluster(client, timetable),
+            *client.scatter([links, departures, options], broadcast=True, hash=False),
+        ]
+        futures = client.map(
+            _transit_task, *([f] * len(batches) for f in shared), [sides] * len(batches), batches,
+            retries=retries, pure=False,
+        )  # fmt: skip
+        if progress is not None:
+            progress(futures)
+        parts = client.gather(futures)
+    o_idx = np.concatenate([p[0] for p in parts]).astype(np.int64) if parts else np.empty(0, np.int64)
+    d_idx = np.concatenate([p[1] for p in parts]).astype(np.int64) if parts else np.empty(0, np.int64)
+    values = np.concatenate([p[2] for p in parts]) if parts else np.empty((0, len(columns) - 2))
+    # The in-process order: by origin id (its rank among the origins), then median, stable.
+    _, id_rank = np.unique(np.asarray(origins.ids), return_inverse=True)
+    order = np.lexsort((values[:, 0], id_rank[o_idx]))
+    table = {"from_id": np.asarray(origins.ids)[o_idx[order]], "to_id": np.asarray(destinations.ids)[d_idx[order]]}
+    table |= {name: values[order, i] for i, name in enumerate(columns[2:])}
+    return pd.DataFrame(table, columns=columns)

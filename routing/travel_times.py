@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
+from data_sources.errors import InvalidRequestError
 from routing.kernels import bounded_searches
 from routing.network import Network, csr_with_min_duplicates
 from routing.profiles import ADULT, WalkProfile
@@ -137,17 +138,25 @@ def walk_distances(
     max_metres: float | np.ndarray,
     *,
     threads: int = DEFAULT_THREADS,
+    search_from: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shortest walking distances within ``max_metres`` as (origin index, destination index, metres).
 
     ``max_metres`` is one distance, or one per origin (then searches from the origins stop at their own limit:
     the egress walks of a transit isochrone, each from a stop reached at a different time).
+
+    ``search_from`` (``"origins"`` or ``"destinations"``) fixes the side the searches start from; by default the
+    smaller side. A batch of a larger job (:mod:`routing.distributed`) fixes the side the whole job would search
+    from, so that its distances are the job's to the last bit (sums of the same lengths in the same order).
     """
+    if search_from not in (None, "origins", "destinations"):
+        raise InvalidRequestError(f"search_from must be 'origins' or 'destinations', got {search_from!r}")
     if len(origins) == 0 or len(destinations) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     per_origin = np.broadcast_to(np.asarray(max_metres, dtype=np.float64), (len(origins),))
     largest = float(per_origin.max())
-    if len(destinations) <= len(origins):
+    side = search_side(len(origins), len(destinations)) if search_from is None else search_from
+    if side == "destinations":
         exits = _seed_matrix_of(origins, "exit", network.n_nodes)
         d_idx, o_idx, metres = _search_all(
             network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
@@ -168,6 +177,11 @@ def walk_distances(
         within = metres <= per_origin[o_idx]
         o_idx, d_idx, metres = o_idx[within], d_idx[within], metres[within]
     return o_idx, d_idx, metres
+
+
+def search_side(n_origins: int, n_destinations: int) -> str:
+    """The side :func:`walk_distances` searches from by default: the smaller one (destinations on a tie)."""
+    return "destinations" if n_destinations <= n_origins else "origins"
 
 
 def ids_column(ids: np.ndarray, index: np.ndarray) -> pd.Categorical | np.ndarray:

@@ -29,6 +29,8 @@ __all__ = [
     "DEFAULT_TRANSFER_MAX_M",
     "WalkLinks",
     "links_for_origins",
+    "links_without_origins",
+    "origin_legs",
     "links_to_stops",
     "stops_on_network",
     "walk_links",
@@ -156,18 +158,43 @@ def walk_links(
     WalkLinks
         The legs, in whole seconds (rounded to the nearest).
     """
+    without_origins, stops = links_without_origins(
+        network, timetable, destinations, profile=profile, max_walk_m=max_walk_m, transfer_max_m=transfer_max_m,
+        stop_snap_m=stop_snap_m, threads=threads, origin_ids=np.asarray(origins.ids)[:0],
+    )  # fmt: skip
+    return links_for_origins(without_origins, network, stops, origins, destinations, threads=threads)
+
+
+def links_without_origins(
+    network: Network,
+    timetable: Timetable,
+    destinations: Locations,
+    *,
+    profile: WalkProfile = ADULT,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
+    transfer_max_m: float = DEFAULT_TRANSFER_MAX_M,
+    stop_snap_m: float = DEFAULT_MAX_SNAP_M,
+    threads: int = DEFAULT_THREADS,
+    origin_ids: np.ndarray | None = None,
+) -> tuple[WalkLinks, Locations]:
+    """The legs of :func:`walk_links` that do not depend on the origins (egress, transfers), and the snapped stops.
+
+    :func:`links_for_origins` adds the origins' access and walk-only legs (a point query for its one origin, a
+    batch of a distributed job for its batch).
+    """
     max_walk_m, transfer_max_m = _walk_limits(profile, max_walk_m, transfer_max_m)
     stops = stops_on_network(network, timetable, max_distance=stop_snap_m)
     speed = profile.speed_m_s
     s, d, m = walk_distances(network, stops, destinations, max_walk_m, threads=threads)
     egress = _csr(s, d, _seconds(m, speed), timetable.n_stops)
     transfer = _transfers(network, stops, transfer_max_m, speed, threads)
-    without_origins = WalkLinks(
-        np.asarray(origins.ids)[:0], np.asarray(destinations.ids), *_csr_empty(0), *egress, *transfer,
-        *_csr_empty(0), stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
+    no_origins = np.asarray(destinations.ids)[:0] if origin_ids is None else origin_ids
+    links = WalkLinks(
+        no_origins, np.asarray(destinations.ids), *_csr_empty(0), *egress, *transfer, *_csr_empty(0),
+        stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
         transfer_max_m=float(transfer_max_m),
     )  # fmt: skip
-    return links_for_origins(without_origins, network, stops, origins, destinations, threads=threads)
+    return links, stops
 
 
 def _walk_limits(profile: WalkProfile, max_walk_m: float, transfer_max_m: float) -> tuple[float, float]:
@@ -215,11 +242,7 @@ def links_for_origins(
     if len(destinations) != links.n_destinations:
         msg = f"links lead to {links.n_destinations} destinations, {len(destinations)} given"
         raise InvalidRequestError(msg)
-    speed = links.speed_m_s
-    o, s, m = walk_distances(network, origins, stops, links.max_walk_m, threads=threads)
-    access = _csr(o, s, _seconds(m, speed), len(origins))
-    o, d, m = walk_distances(network, origins, destinations, links.max_walk_m, threads=threads)
-    walk = _csr(o, d, _seconds(m, speed), len(origins))
+    access, walk = origin_legs(links, network, stops, origins, destinations, threads=threads)
     return dataclasses.replace(
         links, origin_ids=np.asarray(origins.ids), access_ptr=access[0], access_stop=access[1], access_s=access[2],
         walk_ptr=walk[0], walk_dest=walk[1], walk_s=walk[2],
@@ -251,3 +274,33 @@ def links_to_stops(
         stop_snapped=stops.ok.copy(), speed_m_s=speed, max_walk_m=float(max_walk_m),
         transfer_max_m=float(transfer_max_m),
     )  # fmt: skip
+
+
+def origin_legs(
+    links: WalkLinks,
+    network: Network,
+    stops: Locations,
+    origins: Locations,
+    destinations: Locations,
+    *,
+    threads: int = DEFAULT_THREADS,
+    search_from: tuple[str | None, str | None] = (None, None),
+    stop_index: np.ndarray | None = None,
+    destination_index: np.ndarray | None = None,
+) -> tuple[tuple[IntArray, Int32Array, Int32Array], tuple[IntArray, Int32Array, Int32Array]]:
+    """The access (origin → stops) and walk-only (origin → destinations) legs of ``origins``, as CSR by origin.
+
+    A batch of a distributed job passes only the stops and destinations within reach of its origins, with their
+    indices among all of them (``stop_index``, ``destination_index``), and the sides the whole job would search
+    from (``search_from``: for the access legs, then for the walk-only legs), so its legs are the job's exactly.
+    """
+    speed = links.speed_m_s
+    o, s, m = walk_distances(network, origins, stops, links.max_walk_m, threads=threads, search_from=search_from[0])
+    s = s if stop_index is None else np.asarray(stop_index)[s]
+    access = _csr(o, s, _seconds(m, speed), len(origins))
+    o, d, m = walk_distances(
+        network, origins, destinations, links.max_walk_m, threads=threads, search_from=search_from[1]
+    )
+    d = d if destination_index is None else np.asarray(destination_index)[d]
+    walk = _csr(o, d, _seconds(m, speed), len(origins))
+    return access, walk

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from data_sources.errors import VicinoError
 from geo.access import compute_access
 from geo.cluster import Runner, runner_for
 from geo.models import City
@@ -28,6 +30,12 @@ class Command(BaseCommand):
             default=settings.VICINO_DASK_SCHEDULER,
             help="a Dask scheduler (tcp://host:8786) or local:N to run the searches on; default "
             "VICINO_DASK_SCHEDULER, empty = in this process",
+        )
+        parser.add_argument(
+            "--parts",
+            action="store_true",
+            help="for jobs too large to gather: the workers write each travel-time table in parts under "
+            "VICINO_HOME/jobs (a folder the workers must see too), read one part at a time; needs --dask",
         )
         parser.add_argument("--mode", choices=["walk", "transit", "all"], default="walk")
         parser.add_argument("--date", help="service date for transit, YYYY-MM-DD (default: a Wednesday of the feed)")
@@ -59,10 +67,14 @@ class Command(BaseCommand):
                 raise CommandError(f"No city {slug!r} is loaded (loaded: {known}). Run load_city first.")
             cities.append(city)
         try:
-            with runner_for(options["dask"], progress=self.stdout.write) as runner:
+            parts_root = Path(settings.VICINO_HOME) / "jobs" if options["parts"] else None
+            with runner_for(options["dask"], progress=self.stdout.write, parts_root=parts_root) as runner:
                 for city in cities:
-                    self._compute(city, runner, options)
-        except ValueError as error:
+                    try:
+                        self._compute(city, runner, options)
+                    finally:
+                        runner.release()  # the workers keep one city's network and timetable at a time
+        except (ValueError, VicinoError) as error:
             raise CommandError(str(error)) from None
 
     def _compute(self, city: City, runner: Runner, options: dict[str, Any]) -> None:
@@ -91,6 +103,7 @@ class Command(BaseCommand):
             self.stdout.write(style(publication.message()))
         method = layers[0].method if layers else "-"
         where = " on the Dask cluster" if runner.distributed else ""
+        where += " (written in parts)" if runner.partitioned else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"{city.name}: {len(layers)} layers ({method}){where} in {time.perf_counter() - started:.1f} s."

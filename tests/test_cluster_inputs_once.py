@@ -1,0 +1,61 @@
+"""The network goes to every worker once per client (every layer of a city reuses it) and is dropped on release.
+
+The cluster is started as ``geo.cluster.runner_for`` starts one (``routing.distributed.SCHEDULER_CONFIG``: no active
+memory manager dropping the broadcast copies between jobs).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from routing.distributed import SCHEDULER_CONFIG, release, travel_times_on_cluster
+from routing.profiles import ADULT, DEFAULT_PROFILES
+from tests.test_distributed_tables import city_inputs
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set(SCHEDULER_CONFIG):  # as geo.cluster.runner_for starts one
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+    with cluster, Client(cluster) as dask_client:
+        yield dask_client
+
+
+def networks_held(client: object) -> list[set[str]]:
+    """Per worker, the keys of the networks it holds (scattered data is keyed by its type's name)."""
+    return [{k for k in keys if k.startswith("Network-")} for keys in client.has_what().values()]  # type: ignore[attr-defined]
+
+
+def settled(check: Callable[[], bool]) -> bool:
+    """Whether ``check`` holds within 10 s (the scheduler forgets released data asynchronously)."""
+    deadline = time.monotonic() + 10
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_network_is_sent_once_and_released(client: object, data_dir: Path) -> None:
+    network, cells, schools, _ = city_inputs(data_dir, "sao_paulo")
+    assert networks_held(client) == [set(), set()]
+    travel_times_on_cluster(client, network, cells, schools, 20 * 60, ADULT)
+    first = networks_held(client)
+    assert len(first) == 2 and len(first[0]) == 1 and first[0] == first[1]  # one network, on both workers
+    for profile in DEFAULT_PROFILES:  # another layer of the same city: nothing new is sent, both copies stay
+        time.sleep(2.5)  # longer than the active memory manager's cycle (2 s), were it running
+        travel_times_on_cluster(client, network, schools, cells, 20 * 60, profile)
+        assert networks_held(client) == first
+    release(client)
+    assert settled(lambda: networks_held(client) == [set(), set()])
