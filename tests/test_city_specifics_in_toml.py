@@ -31,8 +31,6 @@ ALLOWED = (
     "docs/",
     "pyproject.toml",
     "docker-compose.yml",
-    # Being reworked by another helper (parallel branch): its help text still gives "e.g. milan".
-    "geo/management/commands/compute_access.py",
 )
 
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
     help = "Compute walking accessibility layers (nodes, neighbourhoods, schools, sections, H3 cells) for a city."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("city", nargs="*", help="loaded cities' slugs, e.g. milan porto_alegre")
+        parser.add_argument("city", nargs="*", help="loaded cities' slugs, or --all")
         parser.add_argument("--all", action="store_true", help="every loaded city")
         parser.add_argument(
             "--dask",
@@ -58,7 +58,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         slugs = list(City.objects.values_list("slug", flat=True)) if options["all"] else options["city"]
         if not slugs:
-            raise CommandError("Name a city (e.g. compute_access milan) or give --all.")
+            raise CommandError("Name a loaded city (its slug) or give --all.")
         cities = []
         for slug in slugs:
             city = City.objects.filter(slug=slug).first()
