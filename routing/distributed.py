@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS, percentile_column
-from data_sources.errors import InvalidRequestError
+from data_sources.errors import InvalidRequestError, VicinoError
 from routing.area_batches import area_batches, reach_bound, seed_points, within_reach
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
@@ -61,6 +61,24 @@ SCHEDULER_CONFIG = {"distributed.scheduler.active-memory-manager.start": False}
 
 #: Inputs already on the cluster, by the client's object and the client: sent once, while the object lives.
 _ON_CLUSTER: weakref.WeakKeyDictionary[Any, dict[str, Future]] = weakref.WeakKeyDictionary()
+
+
+class ClusterJobError(VicinoError, RuntimeError):
+    """A job whose tasks failed on the Dask cluster even after their retries (nothing of it is kept)."""
+
+
+def gathered(client: Client, futures: list[Future], what: str) -> list[Any]:
+    """The results of ``futures``, or a :class:`ClusterJobError` naming the job ``what`` and the first failure.
+
+    Dask retries a task whose worker died (``retries``); what still fails here is a task that raised, or a cluster
+    that lost every worker. The caller stores nothing of the job, so the layers served before stay served.
+    """
+    try:
+        return client.gather(futures)
+    except Exception as error:
+        raise ClusterJobError(
+            f"{what} failed on the Dask cluster ({type(error).__name__}: {error}); nothing of it was stored"
+        ) from error
 
 
 def searchable(network: Network) -> Network:
@@ -169,7 +187,7 @@ def travel_times_on_cluster(
             )  # fmt: skip
             if progress is not None:
                 progress(futures)
-            parts = client.gather(futures)
+            parts = gathered(client, futures, f"the walking job ({len(origins)} × {len(destinations)} places)")
     o_idx = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
     d_idx = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
     metres = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
@@ -224,7 +242,7 @@ def transit_travel_times_on_cluster(
     )  # fmt: skip
     if progress is not None:
         progress(futures)
-    table = pd.concat(client.gather(futures), ignore_index=True)
+    table = pd.concat(gathered(client, futures, f"the transit job ({len(chunks)} batches)"), ignore_index=True)
     # The in-process order: by origin id (its rank among the links' origins), then median, stable.
     _, id_rank = np.unique(links.origin_ids, return_inverse=True)
     position = pd.Index(links.origin_ids).get_indexer(table["from_id"].to_numpy())
@@ -334,7 +352,7 @@ def transit_times_on_cluster(
         )  # fmt: skip
         if progress is not None:
             progress(futures)
-        parts = client.gather(futures)
+        parts = gathered(client, futures, f"the transit job ({len(origins)} × {len(destinations)} places)")
     o_idx = np.concatenate([p[0] for p in parts]).astype(np.int64) if parts else np.empty(0, np.int64)
     d_idx = np.concatenate([p[1] for p in parts]).astype(np.int64) if parts else np.empty(0, np.int64)
     values = np.concatenate([p[2] for p in parts]) if parts else np.empty((0, len(columns) - 2))
