@@ -450,6 +450,17 @@ def too_long_rejected(frame: pd.DataFrame, reject: Rejector, limits: Mapping[str
     return frame
 
 
+def bad_text_rejected(frame: pd.DataFrame, reject: Rejector) -> pd.DataFrame:
+    """Reject rows whose text holds bytes that were not UTF-8 (:func:`bad_text_fields`), at the first such field.
+
+    The reject says ``non-UTF-8 text`` and shows the value with those bytes as ``\\xNN`` escapes.
+    """
+    bad_field = bad_text_fields(frame)
+    for name in bad_field.dropna().unique():
+        frame = reject(frame, bad_field == name, name, NON_UTF8)
+    return frame
+
+
 def bad_text_fields(frame: pd.DataFrame, fields: Iterable[str] | None = None) -> pd.Series:
     """Per row, the first field whose text holds bytes that were not UTF-8 (see :func:`text_from_path`), or NaN."""
     names = [f for f in (fields if fields is not None else frame.columns) if f in frame.columns and f != "geometry"]
