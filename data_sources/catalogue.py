@@ -62,12 +62,11 @@ from data_sources.rejects import Reject
 from data_sources.validation import (
     DUPLICATE_ID,
     INVALID_OPENING_HOURS,
-    NON_UTF8,
     OUT_OF_RANGE,
     Area,
     Rejector,
     SourceReport,
-    bad_text_fields,
+    bad_text_rejected,
     booleans_from_values,
     duplicate_mask,
     file_kind_from_path,
@@ -81,7 +80,6 @@ from data_sources.validation import (
     pillars_from_values,
     point_coordinates_from_geometry,
     points_checked,
-    printable_bad_text,
     too_long_rejected,
     unparseable_number_mask,
 )
@@ -244,12 +242,7 @@ def _checked_rows(
     lat_label: str,
 ) -> pd.DataFrame:
     """The rows that pass every check, in the order of the module docstring, each bad row rejected once."""
-    bad_field = bad_text_fields(frame)
-    for name in bad_field.dropna().unique():
-        mask = bad_field == name
-        frame = reject(
-            frame, mask.reindex(frame.index, fill_value=False), name, NON_UTF8, frame[name].map(printable_bad_text)
-        )
+    frame = bad_text_rejected(frame, reject)
     frame = too_long_rejected(frame, reject)
     frame = reject(frame, missing_mask(frame["id"]), "id", MISSING_ID)
     first = first_occurrence_rows(frame["id"])

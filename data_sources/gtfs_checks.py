@@ -8,11 +8,9 @@ cascade by id (a stop_time whose stop was rejected says so).
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from data_sources.gtfs_times import (
     trip_starts,
 )
 from data_sources.rejects import RejectReport
+from data_sources.validation import Rejector
 
 __all__ = ["ROW", "require_rows", "tables_checked"]
 
@@ -77,16 +76,16 @@ def tables_checked(
         If stops.txt (or, with timetables, trips.txt or stop_times.txt) keeps no row.
     """
 
-    stops = _stops_checked(tables["stops"], _Rejecter(report, source("stops"), "stop_id"), bbox)
+    stops = _stops_checked(tables["stops"], _rejector(report, source("stops"), "stop_id"), bbox)
     require_rows(stops, source("stops"), report)
-    routes = _duplicates_dropped(tables["routes"], ["route_id"], _Rejecter(report, source("routes"), "route_id"))
-    calendar = _calendar_checked(tables["calendar"], _Rejecter(report, source("calendar"), "service_id"))
+    routes = _duplicates_dropped(tables["routes"], ["route_id"], _rejector(report, source("routes"), "route_id"))
+    calendar = _calendar_checked(tables["calendar"], _rejector(report, source("calendar"), "service_id"))
     calendar_dates = _calendar_dates_checked(
-        tables["calendar_dates"], _Rejecter(report, source("calendar_dates"), "service_id")
+        tables["calendar_dates"], _rejector(report, source("calendar_dates"), "service_id")
     )
     services_read = _ids(tables["calendar"]["service_id"], tables["calendar_dates"]["service_id"])
     services_kept = _ids(calendar["service_id"], calendar_dates["service_id"])
-    trips_rejecter = _Rejecter(report, source("trips"), "trip_id")
+    trips_rejecter = _rejector(report, source("trips"), "trip_id")
     trips = _trips_checked(
         tables["trips"],
         trips_rejecter,
@@ -97,7 +96,7 @@ def tables_checked(
     )
     stop_times, trip_reasons = _stop_times_checked(
         tables["stop_times"],
-        _Rejecter(report, source("stop_times"), "trip_id"),
+        _rejector(report, source("stop_times"), "trip_id"),
         stops_read=_ids(tables["stops"]["stop_id"]),
         stops_kept=_ids(stops["stop_id"]),
         trips_read=_ids(tables["trips"]["trip_id"]),
@@ -111,11 +110,11 @@ def tables_checked(
         require_rows(stop_times, source("stop_times"), report)
     frequencies = _frequencies_checked(
         tables["frequencies"],
-        _Rejecter(report, source("frequencies"), "trip_id"),
+        _rejector(report, source("frequencies"), "trip_id"),
         trips_read=_ids(tables["trips"]["trip_id"]),
         trips_kept=_ids(trips["trip_id"]),
     )
-    shapes = _shapes_checked(tables["shapes"], _Rejecter(report, source("shapes"), "shape_id"))
+    shapes = _shapes_checked(tables["shapes"], _rejector(report, source("shapes"), "shape_id"))
 
     checked = {"agency": tables["agency"], "stops": stops, "routes": routes, "trips": trips}
     checked |= {"stop_times": stop_times, "calendar": calendar, "calendar_dates": calendar_dates}
@@ -123,43 +122,9 @@ def tables_checked(
     return {table: frame.drop(columns=ROW).reset_index(drop=True) for table, frame in checked.items()}
 
 
-@dataclass
-class _Rejecter:
-    """Drops rows of one table into the report, with the table's source name and id column."""
-
-    report: RejectReport
-    source: str
-    id_field: str
-
-    def drop(
-        self,
-        frame: pd.DataFrame,
-        mask: np.ndarray | pd.Series,
-        field_name: str,
-        reason: str | np.ndarray,
-        value: np.ndarray | pd.Series | Callable[[pd.DataFrame], pd.Series] | None = None,
-    ) -> pd.DataFrame:
-        """The rows of ``frame`` outside ``mask``; each row inside it is reported with its reason.
-
-        ``reason`` is one string or an array aligned with ``frame``. ``value`` (the value at fault) is an array
-        aligned with ``frame``, or a function of the rejected rows (so it is only computed when some are), and
-        defaults to the row's ``field_name``.
-        """
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return frame
-        bad = frame[mask]
-        if value is None:
-            values = bad[field_name].to_numpy() if field_name in bad.columns else itertools.repeat("")
-        elif callable(value):
-            values = np.asarray(value(bad), dtype=object)
-        else:
-            values = np.asarray(value, dtype=object)[mask]
-        reasons = itertools.repeat(reason) if isinstance(reason, str) else np.asarray(reason, dtype=object)[mask]
-        ids = bad[self.id_field].to_numpy() if self.id_field in bad.columns else itertools.repeat("")
-        for row, val, why, ident in zip(bad[_ROW].to_numpy(), values, reasons, ids, strict=False):
-            self.report.add(self.source, self.source, int(row), field_name, str(why), val, ident)
-        return frame[~mask]
+def _rejector(report: RejectReport, source: str, id_field: str) -> Rejector:
+    """The rejector of one table: its source names the file too, and each row's number is in the ``ROW`` column."""
+    return Rejector(report, source, source, id_field, row_field=ROW)
 
 
 def _numbers_from_strings(values: pd.Series) -> np.ndarray:
@@ -187,14 +152,14 @@ def _ids(*columns: pd.Series) -> pd.Index:
     return pd.Index(pd.concat(columns, ignore_index=True).unique())
 
 
-def _drop_empty_ids(frame: pd.DataFrame, rejecter: _Rejecter, columns: Collection[str]) -> pd.DataFrame:
+def _drop_empty_ids(frame: pd.DataFrame, rejecter: Rejector, columns: Collection[str]) -> pd.DataFrame:
     """Rows whose id columns are all non-empty."""
     for column in columns:
-        frame = rejecter.drop(frame, frame[column].eq(""), column, f"{column} is empty")
+        frame = rejecter(frame, frame[column].eq(""), column, f"{column} is empty")
     return frame
 
 
-def _duplicates_dropped(frame: pd.DataFrame, key: list[str], rejecter: _Rejecter) -> pd.DataFrame:
+def _duplicates_dropped(frame: pd.DataFrame, key: list[str], rejecter: Rejector) -> pd.DataFrame:
     """Rows whose ``key`` is non-empty and not repeated; later repeats are rejected (the first row is kept)."""
     frame = _drop_empty_ids(frame, rejecter, key[:1])
     repeated = frame.duplicated(key, keep="first").to_numpy()
@@ -205,11 +170,11 @@ def _duplicates_dropped(frame: pd.DataFrame, key: list[str], rejecter: _Rejecter
     values = frame[key].astype(str).agg(" ".join, axis=1).to_numpy(dtype=object)
     values = np.array([f"{v} (first at row {first})" for v, first in zip(values, firsts, strict=True)], dtype=object)
     reason = f"duplicate {' and '.join(key)} (the first row is kept)"
-    return rejecter.drop(frame, repeated, key[-1], reason, values)
+    return rejecter(frame, repeated, key[-1], reason, values)
 
 
 def _stops_checked(
-    frame: pd.DataFrame, rejecter: _Rejecter, bbox: tuple[float, float, float, float] | None
+    frame: pd.DataFrame, rejecter: Rejector, bbox: tuple[float, float, float, float] | None
 ) -> pd.DataFrame:
     """Stops with an id and usable WGS84 coordinates (parsed to float)."""
     frame = _drop_empty_ids(frame, rejecter, ["stop_id"])
@@ -217,22 +182,22 @@ def _stops_checked(
         # GTFS lets generic nodes and boarding areas (location_type 3, 4) omit coordinates; routing needs them.
         node = frame["location_type"].isin(["3", "4"]) if "location_type" in frame.columns else False
         reason = np.where(node, f"{column} is empty (generic node or boarding area)", f"{column} is empty")
-        frame = rejecter.drop(frame, frame[column].eq(""), column, np.broadcast_to(reason, len(frame)))
+        frame = rejecter(frame, frame[column].eq(""), column, np.broadcast_to(reason, len(frame)))
         number = _numbers_from_strings(frame[column])
-        frame = rejecter.drop(frame, np.isnan(number), column, f"{column} is not a number")
+        frame = rejecter(frame, np.isnan(number), column, f"{column} is not a number")
     lat = frame["stop_lat"].astype(float).to_numpy()
     lon = frame["stop_lon"].astype(float).to_numpy()
     lat_out = np.abs(lat) > 90
     reason = np.where(
         np.abs(lon) <= 90, "stop_lat outside -90..90 (stop_lat and stop_lon look swapped)", "stop_lat outside -90..90"
     )
-    frame = rejecter.drop(frame, lat_out, "stop_lat", reason)
+    frame = rejecter(frame, lat_out, "stop_lat", reason)
     lat, lon = lat[~lat_out], lon[~lat_out]
     lon_out = np.abs(lon) > 180
-    frame = rejecter.drop(frame, lon_out, "stop_lon", "stop_lon outside -180..180")
+    frame = rejecter(frame, lon_out, "stop_lon", "stop_lon outside -180..180")
     lat, lon = lat[~lon_out], lon[~lon_out]
     null_island = (lat == 0) & (lon == 0)
-    frame = rejecter.drop(frame, null_island, "stop_lat", "stop at 0,0 (placeholder coordinates)")
+    frame = rejecter(frame, null_island, "stop_lat", "stop at 0,0 (placeholder coordinates)")
     lat, lon = lat[~null_island], lon[~null_island]
     if bbox is not None:
         min_lon, min_lat, max_lon, max_lat = bbox
@@ -242,7 +207,7 @@ def _stops_checked(
         values = np.array([f"{a},{b}" for a, b in zip(lat[swapped], lon[swapped], strict=True)], dtype=object)
         all_values = np.full(len(frame), "", dtype=object)
         all_values[swapped] = values
-        frame = rejecter.drop(
+        frame = rejecter(
             frame,
             swapped,
             "stop_lat",
@@ -254,16 +219,16 @@ def _stops_checked(
     return _duplicates_dropped(frame, ["stop_id"], rejecter)
 
 
-def _calendar_checked(frame: pd.DataFrame, rejecter: _Rejecter) -> pd.DataFrame:
+def _calendar_checked(frame: pd.DataFrame, rejecter: Rejector) -> pd.DataFrame:
     """Calendar rows with 0/1 weekday flags and a valid date range (flags to bool, dates to datetime64)."""
     frame = _drop_empty_ids(frame, rejecter, ["service_id"])
     for day in WEEKDAYS:
-        frame = rejecter.drop(frame, ~frame[day].isin(["0", "1"]), day, f"{day} must be 0 or 1")
+        frame = rejecter(frame, ~frame[day].isin(["0", "1"]), day, f"{day} must be 0 or 1")
     for column in ("start_date", "end_date"):
         bad = _dates_from_strings(frame[column]).isna()
-        frame = rejecter.drop(frame, bad, column, f"{column} is not a date YYYYMMDD")
+        frame = rejecter(frame, bad, column, f"{column} is not a date YYYYMMDD")
     start, end = _dates_from_strings(frame["start_date"]), _dates_from_strings(frame["end_date"])
-    frame = rejecter.drop(frame, (end < start).to_numpy(), "end_date", "end_date before start_date")
+    frame = rejecter(frame, (end < start).to_numpy(), "end_date", "end_date before start_date")
     frame = _duplicates_dropped(frame, ["service_id"], rejecter)
     flags = {day: frame[day].eq("1") for day in WEEKDAYS}
     return frame.assign(
@@ -273,11 +238,11 @@ def _calendar_checked(frame: pd.DataFrame, rejecter: _Rejecter) -> pd.DataFrame:
     )
 
 
-def _calendar_dates_checked(frame: pd.DataFrame, rejecter: _Rejecter) -> pd.DataFrame:
+def _calendar_dates_checked(frame: pd.DataFrame, rejecter: Rejector) -> pd.DataFrame:
     """Calendar exceptions with a valid date and exception_type 1 or 2 (parsed), one per service and date."""
     frame = _drop_empty_ids(frame, rejecter, ["service_id"])
-    frame = rejecter.drop(frame, _dates_from_strings(frame["date"]).isna(), "date", "date is not a date YYYYMMDD")
-    frame = rejecter.drop(
+    frame = rejecter(frame, _dates_from_strings(frame["date"]).isna(), "date", "date is not a date YYYYMMDD")
+    frame = rejecter(
         frame,
         ~frame["exception_type"].isin(["1", "2"]),
         "exception_type",
@@ -291,22 +256,20 @@ def _calendar_dates_checked(frame: pd.DataFrame, rejecter: _Rejecter) -> pd.Data
 
 def _unknown_ids_dropped(
     frame: pd.DataFrame,
-    rejecter: _Rejecter,
+    rejecter: Rejector,
     column: str,
     read: pd.Index,
     kept: pd.Index,
     file: str,
 ) -> pd.DataFrame:
     """Rows whose ``column`` names a row of ``file``: neither absent from it nor rejected there."""
-    frame = rejecter.drop(frame, ~frame[column].isin(read).to_numpy(), column, f"{column} not in {file}")
-    return rejecter.drop(
-        frame, ~frame[column].isin(kept).to_numpy(), column, f"{column} refers to a row rejected in {file}"
-    )
+    frame = rejecter(frame, ~frame[column].isin(read).to_numpy(), column, f"{column} not in {file}")
+    return rejecter(frame, ~frame[column].isin(kept).to_numpy(), column, f"{column} refers to a row rejected in {file}")
 
 
 def _trips_checked(
     frame: pd.DataFrame,
-    rejecter: _Rejecter,
+    rejecter: Rejector,
     *,
     routes_read: pd.Index,
     routes_kept: pd.Index,
@@ -316,13 +279,13 @@ def _trips_checked(
     """Trips with a unique id, a known route and a known service."""
     frame = _duplicates_dropped(frame, ["trip_id"], rejecter)
     frame = _unknown_ids_dropped(frame, rejecter, "route_id", routes_read, routes_kept, "routes.txt")
-    frame = rejecter.drop(
+    frame = rejecter(
         frame,
         ~frame["service_id"].isin(services_read).to_numpy(),
         "service_id",
         "service_id not in calendar.txt or calendar_dates.txt",
     )
-    return rejecter.drop(
+    return rejecter(
         frame,
         ~frame["service_id"].isin(services_kept).to_numpy(),
         "service_id",
@@ -332,7 +295,7 @@ def _trips_checked(
 
 def _stop_times_checked(
     frame: pd.DataFrame,
-    rejecter: _Rejecter,
+    rejecter: Rejector,
     *,
     stops_read: pd.Index,
     stops_kept: pd.Index,
@@ -351,13 +314,13 @@ def _stop_times_checked(
     frame = _unknown_ids_dropped(frame, rejecter, "trip_id", trips_read, trips_kept, "trips.txt")
     frame = _unknown_ids_dropped(frame, rejecter, "stop_id", stops_read, stops_kept, "stops.txt")
     sequence = _integers_from_strings(frame["stop_sequence"])
-    frame = rejecter.drop(frame, np.isnan(sequence), "stop_sequence", "stop_sequence is not a non-negative integer")
+    frame = rejecter(frame, np.isnan(sequence), "stop_sequence", "stop_sequence is not a non-negative integer")
     arrival, bad_arrival = seconds_and_invalid_from_times(frame["arrival_time"])
     departure, bad_departure = seconds_and_invalid_from_times(frame["departure_time"])
     reason = "{} is not a time H:MM:SS (minutes and seconds 00-59)"
-    frame = rejecter.drop(frame, bad_arrival, "arrival_time", reason.format("arrival_time"))
+    frame = rejecter(frame, bad_arrival, "arrival_time", reason.format("arrival_time"))
     arrival, departure, bad_departure = arrival[~bad_arrival], departure[~bad_arrival], bad_departure[~bad_arrival]
-    frame = rejecter.drop(frame, bad_departure, "departure_time", reason.format("departure_time"))
+    frame = rejecter(frame, bad_departure, "departure_time", reason.format("departure_time"))
     arrival, departure = arrival[~bad_departure], departure[~bad_departure]
     arrival, departure = (
         np.where(np.isnan(arrival), departure, arrival),
@@ -371,18 +334,18 @@ def _stop_times_checked(
     if "shape_dist_traveled" in frame.columns:
         distance = _numbers_from_strings(frame["shape_dist_traveled"])
         unparseable = np.isnan(distance) & frame["shape_dist_traveled"].ne("").to_numpy()
-        frame = rejecter.drop(frame, unparseable, "shape_dist_traveled", "shape_dist_traveled is not a number")
+        frame = rejecter(frame, unparseable, "shape_dist_traveled", "shape_dist_traveled is not a number")
         frame = frame.assign(shape_dist_traveled=_numbers_from_strings(frame["shape_dist_traveled"]))
     codes = pd.factorize(frame["trip_id"])[0]
     order = np.lexsort((frame[_ROW].to_numpy(), frame["stop_sequence"].to_numpy(), codes))
     frame = frame.iloc[order]
-    frame = rejecter.drop(
+    frame = rejecter(
         frame,
         frame.duplicated(["trip_id", "stop_sequence"]).to_numpy(),
         "stop_sequence",
         "stop_sequence repeats an earlier row of the same trip (it must increase along the trip)",
     )
-    frame = rejecter.drop(
+    frame = rejecter(
         frame,
         frame["departure_time"].to_numpy() < frame["arrival_time"].to_numpy(),
         "departure_time",
@@ -398,7 +361,7 @@ def _stop_times_checked(
     return frame.assign(**times), trip_reasons
 
 
-def _times_going_backwards_dropped(frame: pd.DataFrame, rejecter: _Rejecter) -> pd.DataFrame:
+def _times_going_backwards_dropped(frame: pd.DataFrame, rejecter: Rejector) -> pd.DataFrame:
     """Rows of sorted stop times with the fewest rows removed so that times never decrease along a trip."""
     trip_ids = frame["trip_id"].to_numpy()
     arrival = frame["arrival_time"].to_numpy(dtype=float)
@@ -423,7 +386,7 @@ def _times_going_backwards_dropped(frame: pd.DataFrame, rejecter: _Rejecter) -> 
         )
     for field_name in ("arrival_time", "departure_time"):
         at_fault = fields == field_name
-        frame = rejecter.drop(frame, at_fault, field_name, reasons, values)
+        frame = rejecter(frame, at_fault, field_name, reasons, values)
         fields, reasons, values = fields[~at_fault], reasons[~at_fault], values[~at_fault]
     return frame
 
@@ -492,7 +455,7 @@ def _rows_out_of_time_order(
     return fields, reasons, values
 
 
-def _trips_untimed_at_ends_dropped(frame: pd.DataFrame, rejecter: _Rejecter) -> tuple[pd.DataFrame, dict[str, str]]:
+def _trips_untimed_at_ends_dropped(frame: pd.DataFrame, rejecter: Rejector) -> tuple[pd.DataFrame, dict[str, str]]:
     """Sorted stop times without the trips whose first or last stop is untimed or that have a single stop."""
     trip_ids = frame["trip_id"].to_numpy()
     untimed = np.isnan(frame["arrival_time"].to_numpy(dtype=float))
@@ -513,7 +476,7 @@ def _trips_untimed_at_ends_dropped(frame: pd.DataFrame, rejecter: _Rejecter) -> 
         return frame, trip_reasons
     reasons = frame["trip_id"].map(trip_reasons)
     bad = reasons.notna().to_numpy()
-    frame = rejecter.drop(
+    frame = rejecter(
         frame,
         bad,
         "arrival_time",
@@ -525,7 +488,7 @@ def _trips_untimed_at_ends_dropped(frame: pd.DataFrame, rejecter: _Rejecter) -> 
 
 def _trips_without_stop_times_dropped(
     trips: pd.DataFrame,
-    rejecter: _Rejecter,
+    rejecter: Rejector,
     trips_with_stop_times: pd.Index,
     trips_in_stop_times_file: pd.Index,
     trip_reasons: dict[str, str],
@@ -546,29 +509,27 @@ def _trips_without_stop_times_dropped(
         ],
         dtype=object,
     )
-    return rejecter.drop(trips, lost, "trip_id", reasons)
+    return rejecter(trips, lost, "trip_id", reasons)
 
 
 def _frequencies_checked(
-    frame: pd.DataFrame, rejecter: _Rejecter, *, trips_read: pd.Index, trips_kept: pd.Index
+    frame: pd.DataFrame, rejecter: Rejector, *, trips_read: pd.Index, trips_kept: pd.Index
 ) -> pd.DataFrame:
     """Headway windows of known trips with start < end, a positive headway and no overlap within a trip."""
     frame = _drop_empty_ids(frame, rejecter, ["trip_id"])
     frame = _unknown_ids_dropped(frame, rejecter, "trip_id", trips_read, trips_kept, "trips.txt")
     for column in ("start_time", "end_time"):
         seconds, _ = seconds_and_invalid_from_times(frame[column])
-        frame = rejecter.drop(frame, np.isnan(seconds), column, f"{column} is not a time H:MM:SS")
+        frame = rejecter(frame, np.isnan(seconds), column, f"{column} is not a time H:MM:SS")
         frame = frame.assign(**{column: seconds[~np.isnan(seconds)].astype(np.int64)})
     headway = _integers_from_strings(frame["headway_secs"])
-    frame = rejecter.drop(
-        frame, ~(headway > 0), "headway_secs", "headway_secs must be a positive whole number of seconds"
-    )
+    frame = rejecter(frame, ~(headway > 0), "headway_secs", "headway_secs must be a positive whole number of seconds")
     if "exact_times" not in frame.columns:
         frame = frame.assign(exact_times="")
-    frame = rejecter.drop(
+    frame = rejecter(
         frame, ~frame["exact_times"].isin(["", "0", "1"]), "exact_times", "exact_times must be empty, 0 or 1"
     )
-    frame = rejecter.drop(
+    frame = rejecter(
         frame,
         frame["end_time"].to_numpy() <= frame["start_time"].to_numpy(),
         "end_time",
@@ -587,25 +548,23 @@ def _frequencies_checked(
         for start, end, hit in zip(frame["start_time"], np.nan_to_num(previous_end), overlaps, strict=True)
     ]
     reason = "window starts before the end of an earlier window of the same trip"
-    return rejecter.drop(frame, overlaps, "start_time", reason, np.array(values, dtype=object)).sort_values(_ROW)
+    return rejecter(frame, overlaps, "start_time", reason, np.array(values, dtype=object)).sort_values(_ROW)
 
 
-def _shapes_checked(frame: pd.DataFrame, rejecter: _Rejecter) -> pd.DataFrame:
+def _shapes_checked(frame: pd.DataFrame, rejecter: Rejector) -> pd.DataFrame:
     """Shape points with coordinates in range and a unique non-negative sequence per shape (parsed)."""
     frame = _drop_empty_ids(frame, rejecter, ["shape_id"])
     for column, limit in (("shape_pt_lat", 90), ("shape_pt_lon", 180)):
         number = _numbers_from_strings(frame[column])
-        frame = rejecter.drop(frame, np.isnan(number), column, f"{column} is not a number")
+        frame = rejecter(frame, np.isnan(number), column, f"{column} is not a number")
         number = number[~np.isnan(number)]
-        frame = rejecter.drop(frame, np.abs(number) > limit, column, f"{column} outside -{limit}..{limit}")
+        frame = rejecter(frame, np.abs(number) > limit, column, f"{column} outside -{limit}..{limit}")
     sequence = _integers_from_strings(frame["shape_pt_sequence"])
-    frame = rejecter.drop(
-        frame, np.isnan(sequence), "shape_pt_sequence", "shape_pt_sequence is not a non-negative integer"
-    )
+    frame = rejecter(frame, np.isnan(sequence), "shape_pt_sequence", "shape_pt_sequence is not a non-negative integer")
     if "shape_dist_traveled" in frame.columns:
         distance = _numbers_from_strings(frame["shape_dist_traveled"])
         unparseable = np.isnan(distance) & frame["shape_dist_traveled"].ne("").to_numpy()
-        frame = rejecter.drop(frame, unparseable, "shape_dist_traveled", "shape_dist_traveled is not a number")
+        frame = rejecter(frame, unparseable, "shape_dist_traveled", "shape_dist_traveled is not a number")
         frame = frame.assign(shape_dist_traveled=_numbers_from_strings(frame["shape_dist_traveled"]))
     frame = frame.assign(
         shape_pt_lat=frame["shape_pt_lat"].astype(float),

@@ -29,7 +29,6 @@ from data_sources.opportunities import (
     _finish,
     _mapping,
     _named,
-    _reject_bad_text,
     _reject_duplicates,
     _require,
 )
@@ -38,6 +37,7 @@ from data_sources.validation import (
     SWAPPED,
     Rejector,
     SourceReport,
+    bad_text_rejected,
     existing_path,
     frame_from_csv_path,
     missing_mask,
@@ -70,7 +70,7 @@ def _hexgrid_cells(
         raise NoUsableRowsError(f"{path}: no rows")
     frame["id"] = text_values(frame["id"])
     reject = Rejector(report, source, path, id_field="id")
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     frame = reject(frame, frame["id"].isna(), "id", "missing id")
     valid = frame["id"].map(lambda c: h3.is_valid_cell(c) and h3.get_resolution(c) == H3_RESOLUTION)
     frame = reject(frame, ~valid.astype(bool), "id", INVALID_H3)

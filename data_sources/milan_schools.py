@@ -37,17 +37,15 @@ from data_sources.readers import Reader
 from data_sources.rejects import RejectReport
 from data_sources.validation import (
     DUPLICATE_ID,
-    NON_UTF8,
     Area,
     Rejector,
-    bad_text_fields,
+    bad_text_rejected,
     duplicate_mask,
     existing_path,
     frame_from_geojson_path,
     missing_mask,
     numbers_from_values,
     points_checked,
-    printable_bad_text,
     text_values,
 )
 
@@ -61,13 +59,6 @@ EVENING_COURSE = "evening course for adults (ATTIVITA=SERALE), not an after-scho
 def school_year_label(code: int) -> str:
     """``2324`` → ``2023/24``."""
     return f"20{code // 100:02d}/{code % 100:02d}"
-
-
-def _reject_bad_text(frame: pd.DataFrame, reject: Rejector) -> pd.DataFrame:
-    bad_field = bad_text_fields(frame)
-    for name in bad_field.dropna().unique():
-        frame = reject(frame, bad_field == name, name, NON_UTF8, frame[name].map(printable_bad_text))
-    return frame
 
 
 def _code_text(value: object) -> object:
@@ -113,7 +104,7 @@ def _schools(frame: pd.DataFrame, source: str, level: str) -> gpd.GeoDataFrame:
 
 
 def _checked(frame: pd.DataFrame, reject: Rejector, path: Path, boundary: Area | None) -> pd.DataFrame:
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     frame = reject(frame, frame["id"].isna(), "id", "missing school code")
     frame = reject(frame, duplicate_mask(frame["id"]), "id", DUPLICATE_ID)
     frame = reject(frame, missing_mask(frame["_name"]), "name", "missing name")

@@ -57,7 +57,6 @@ from data_sources.opportunities import (
     _read_features,
     _read_point_features,
     _reject_bad_geometry,
-    _reject_bad_text,
     _reject_duplicates,
     _require,
 )
@@ -67,6 +66,7 @@ from data_sources.validation import (
     Area,
     Rejector,
     SourceReport,
+    bad_text_rejected,
     merge_pillars,
     missing_mask,
     opening_hours_valid,
@@ -117,7 +117,7 @@ def _polygon_opportunities(
     own = text_values(frame["obj_id"]).map(lambda v: v[:-2] if isinstance(v, str) and v.endswith(".0") else v)
     frame["id"] = (id_prefix + own.astype(str)).where(own.notna(), np.nan)
     reject = Rejector(report, source, path, id_field="id")
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     frame = reject(frame, frame["id"].isna(), "obj_id", "missing object id")
     frame = _reject_duplicates(frame, reject)
     frame = _reject_bad_geometry(frame, reject)
@@ -186,7 +186,7 @@ def opportunities_from_civic_libraries(
     frame["id"] = "ds1306-" + frame["Biblioteche - Sede"].map(library_slug).astype(str)
     frame.loc[frame["Biblioteche - Sede"].map(library_slug).isna(), "id"] = np.nan
     reject = Rejector(report, source, path, id_field="id")
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     for name in ("Biblioteche - Sede", "Indirizzo", "Orari", "Note"):
         repaired = frame[name].map(repaired_text)
         for row in frame.index[(repaired != frame[name]) & repaired.notna()]:
@@ -373,7 +373,7 @@ def opportunities_from_street_sport_areas(
     )
     frame["id"] = "ds632-" + frame["area"].astype(str)
     reject = Rejector(report, source, path, id_field="id")
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     frame = reject(frame, frame["area"].isna(), "Codice area", "missing area code")
     frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, _mapping(mapping, "ds632"))

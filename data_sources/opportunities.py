@@ -47,11 +47,10 @@ from data_sources.errors import ConfigError, NoUsableRowsError, SourceFormatErro
 from data_sources.place_names import PlaceNamer
 from data_sources.validation import (
     DUPLICATE_ID,
-    NON_UTF8,
     Area,
     Rejector,
     SourceReport,
-    bad_text_fields,
+    bad_text_rejected,
     duplicate_mask,
     existing_path,
     first_occurrence_rows,
@@ -247,13 +246,6 @@ def stable_ids(frame: pd.DataFrame, fields: Iterable[str], prefix: str) -> pd.Se
     return frame.apply(_one, axis=1).astype(object)
 
 
-def _reject_bad_text(frame: pd.DataFrame, reject: Rejector) -> pd.DataFrame:
-    bad_field = bad_text_fields(frame)
-    for name in bad_field.dropna().unique():
-        frame = reject(frame, bad_field == name, name, NON_UTF8, frame[name].map(printable_bad_text))
-    return frame
-
-
 def _reject_duplicates(frame: pd.DataFrame, reject: Rejector, id_field: str = "id") -> pd.DataFrame:
     first = first_occurrence_rows(frame[id_field])
     return reject(
@@ -367,7 +359,7 @@ def _opportunities_from_points(
     else:
         frame["id"] = stable_ids(frame, id_fields or [], id_prefix)
     reject = Rejector(report, source, path, id_field="id")
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     frame = _reject_duplicates(frame, reject)
     frame = xy_points_checked(frame, reject, area=boundary, path=path)
     frame = _mapped(frame, reject, mapping)

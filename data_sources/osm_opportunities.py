@@ -35,7 +35,6 @@ from data_sources.opportunities import (
     _named,
     _read_features,
     _reject_bad_geometry,
-    _reject_bad_text,
     _reject_duplicates,
     _require,
     categories_from_mapping,
@@ -48,6 +47,7 @@ from data_sources.validation import (
     Rejector,
     SourceReport,
     area_geometry,
+    bad_text_rejected,
     missing_mask,
     numbers_from_values,
     opening_hours_valid,
@@ -62,7 +62,7 @@ MOSTLY_OUTSIDE = "mostly outside the city boundary"
 
 def _osm_rows_checked(frame: pd.DataFrame, reject: Rejector, excluded_access: Iterable[str]) -> pd.DataFrame:
     """OSM features without bad text, duplicate ids, bad geometries, or an ``access`` tag closing them to the public."""
-    frame = _reject_bad_text(frame, reject)
+    frame = bad_text_rejected(frame, reject)
     frame = _reject_duplicates(frame, reject)
     frame = _reject_bad_geometry(frame, reject)
     access = frame["access"].map(lambda v: _key(v) if isinstance(v, str) else "")

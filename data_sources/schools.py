@@ -31,10 +31,9 @@ from data_sources.errors import NoUsableRowsError, SourceFormatError
 from data_sources.rejects import RejectReport
 from data_sources.validation import (
     DUPLICATE_ID,
-    NON_UTF8,
     Area,
     Rejector,
-    bad_text_fields,
+    bad_text_rejected,
     duplicate_mask,
     file_kind_from_path,
     frame_from_csv_path,
@@ -43,7 +42,6 @@ from data_sources.validation import (
     numbers_from_values,
     point_coordinates_from_geometry,
     points_checked,
-    printable_bad_text,
     too_long_rejected,
     unparseable_number_mask,
 )
@@ -77,10 +75,7 @@ def schools_from_file(
             frame[name] = np.nan
     frame = frame.astype({c: object for c in frame.columns if c != "geometry"})
     reject = Rejector(report, source, path, id_field="id")
-    bad_field = bad_text_fields(frame)
-    for name in bad_field.dropna().unique():
-        frame = reject(frame, (bad_field == name).reindex(frame.index, fill_value=False), name, NON_UTF8,
-                       frame[name].map(printable_bad_text))  # fmt: skip
+    frame = bad_text_rejected(frame, reject)
     frame = too_long_rejected(frame, reject)
     frame = reject(frame, missing_mask(frame["id"]), "id", "missing id")
     frame = reject(frame, duplicate_mask(frame["id"]), "id", DUPLICATE_ID)

@@ -28,7 +28,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,9 +81,18 @@ _GEOJSON_SUFFIXES = frozenset({".geojson", ".json"})
 SourceReport = RejectReport
 
 
+#: What a rejector accepts per row (a reason or a value): one for all rows, a Series aligned on the frame's
+#: index, or an array aligned with the frame's rows.
+PerRow = str | pd.Series | np.ndarray
+
+
 @dataclass
 class Rejector:
-    """Rejects rows of a working frame (indexed by row number) into a report, once per row.
+    """Rejects rows of a working frame into a report, once per row, with reject values made printable.
+
+    Every reader rejects through this one class (the GTFS checks too), so that each reject's value and id are
+    shown the same way: undecodable bytes as ``\\xNN`` escapes (:func:`printable_bad_text`), missing values as
+    empty text.
 
     Parameters
     ----------
@@ -93,49 +102,71 @@ class Rejector:
         Named on every reject.
     id_field
         Column holding each row's id, copied onto its reject (optional).
+    row_field
+        Column holding each row's number in its file (GTFS tables keep it in ``_row``); None: the frame's index
+        is the row number.
     """
 
     report: RejectReport
     source: str
     file: str | Path
     id_field: str | None = None
+    row_field: str | None = None
 
     def __call__(
         self,
         frame: pd.DataFrame,
         mask: pd.Series | np.ndarray,
         field_name: str,
-        reason: str | pd.Series,
-        values: pd.Series | None = None,
+        reason: PerRow,
+        values: PerRow | Callable[[pd.DataFrame], pd.Series] | None = None,
     ) -> pd.DataFrame:
         """Reject the rows where ``mask`` is true and return the frame without them.
 
-        A Series ``mask`` is aligned on the frame's index (rows it lacks are kept). ``reason`` is one text or a
-        Series of texts (one per row); ``values`` defaults to the column ``field_name`` when the frame has it.
+        A Series ``mask``, ``reason`` or ``values`` is aligned on the frame's index (rows a mask lacks are kept,
+        rows values lack show no value); an array is aligned with the frame's rows. ``values`` may also be a
+        function of the rejected rows (computed only when there are some); it defaults to the column
+        ``field_name`` when the frame has it.
         """
-        if isinstance(mask, pd.Series):
-            mask = mask.reindex(frame.index, fill_value=False).fillna(False).astype(bool)
-        else:
-            mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index)
-        if not mask.any():
+        rejected = _rows_mask(frame, mask)
+        if not rejected.any():
             return frame
-        bad = frame.index[mask.to_numpy()]
+        bad = frame[rejected]
         if values is None:
-            values = frame[field_name] if field_name in frame.columns else pd.Series("", index=frame.index)
-        reasons = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=frame.index)
-        ids = frame[self.id_field] if self.id_field and self.id_field in frame.columns else None
-        for row in bad:
-            value = values.get(row, "")
-            self.report.add(
-                self.source,
-                self.file,
-                int(row) if row is not None else None,
-                field_name,
-                str(reasons[row]),
-                "" if _is_missing_scalar(value) else printable_bad_text(value),
-                "" if ids is None or _is_missing_scalar(ids[row]) else printable_bad_text(ids[row]),
-            )
-        return frame.loc[~mask]
+            values = bad[field_name] if field_name in bad.columns else ""
+        elif callable(values):
+            values = pd.Series(np.asarray(values(bad), dtype=object), index=bad.index)
+        shown_values = _per_bad_row(values, frame, bad, rejected)
+        reasons = _per_bad_row(reason, frame, bad, rejected)
+        has_ids = self.id_field is not None and self.id_field in bad.columns
+        ids = _per_bad_row(bad[self.id_field] if has_ids else "", frame, bad, rejected)
+        rows = bad[self.row_field].to_numpy() if self.row_field else bad.index
+        for row, why, value, ident in zip(rows, reasons, shown_values, ids, strict=True):
+            number = None if row is None else int(row)
+            self.report.add(self.source, self.file, number, field_name, str(why), _shown(value), _shown(ident))
+        return frame[~rejected]
+
+
+def _rows_mask(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """A boolean array aligned with the frame's rows (a Series is aligned on the index, missing rows False)."""
+    if isinstance(mask, pd.Series):
+        if not mask.index.equals(frame.index):
+            mask = mask.reindex(frame.index, fill_value=False)
+        return mask.fillna(False).to_numpy(dtype=bool)
+    return np.asarray(mask, dtype=bool)
+
+
+def _per_bad_row(values: object, frame: pd.DataFrame, bad: pd.DataFrame, rejected: np.ndarray) -> np.ndarray:
+    """One value per rejected row from a scalar, a Series (aligned on the index) or an array (one per row)."""
+    if isinstance(values, pd.Series):
+        if values.index.equals(bad.index):
+            return values.to_numpy(dtype=object)
+        if values.index.equals(frame.index):
+            return values.to_numpy(dtype=object)[rejected]
+        return values.reindex(bad.index).to_numpy(dtype=object)
+    if isinstance(values, np.ndarray):
+        return values.astype(object)[rejected]
+    return np.full(len(bad), values, dtype=object)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -416,6 +447,17 @@ def too_long_rejected(frame: pd.DataFrame, reject: Rejector, limits: Mapping[str
             lambda v, limit=limit: f"{len(str(v).strip()):,} characters, at most {limit:,}: {str(v).strip()[:60]}…"
         )
         frame = reject(frame, mask, name, TOO_LONG, shown)
+    return frame
+
+
+def bad_text_rejected(frame: pd.DataFrame, reject: Rejector) -> pd.DataFrame:
+    """Reject rows whose text holds bytes that were not UTF-8 (:func:`bad_text_fields`), at the first such field.
+
+    The reject says ``non-UTF-8 text`` and shows the value with those bytes as ``\\xNN`` escapes.
+    """
+    bad_field = bad_text_fields(frame)
+    for name in bad_field.dropna().unique():
+        frame = reject(frame, bad_field == name, name, NON_UTF8)
     return frame
 
 

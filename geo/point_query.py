@@ -457,6 +457,14 @@ def _with_transit(
     )
     stops, links = _stop_links(window.timetable, index.network, index.places, profile)
     own = links_for_origins(links, index.network, stops, origin, index.places, threads=1)
+    return _best_of_walk_and_transit(index, window, own, minutes, walking), window.label
+
+
+def _best_of_walk_and_transit(
+    index: ReleaseIndex, window: TransitWindow, own: WalkLinks, minutes: float, walking: np.ndarray
+) -> np.ndarray:
+    """Seconds to each place: the median transit time over the window's departures from the home's own links
+    where it beats ``walking``, infinite beyond ``minutes``."""
     transit = travel_times_from_links(
         window.timetable, own, window.departures, percentiles=(50,), max_trip_s=int(minutes * 60), threads=1
     )
@@ -464,7 +472,7 @@ def _with_transit(
     positions = np.array([index.position[str(i)] for i in transit["to_id"]], dtype=np.int64)
     np.minimum.at(best, positions, transit["travel_time"].to_numpy(dtype=float))
     best[best > minutes * 60] = np.inf
-    return best, window.label
+    return best
 
 
 @lru_cache(maxsize=16)
@@ -490,14 +498,7 @@ def _with_transit_straight_line(
     places = PlacesXY(links.destination_ids, np.column_stack([index.x, index.y]))
     home = places_xy(np.array(["home"]), np.array([lon]), np.array([lat]), index.metric_epsg)
     own = straight_line_links_for_origins(links, window.timetable, home, places, index.metric_epsg)
-    transit = travel_times_from_links(
-        window.timetable, own, window.departures, percentiles=(50,), max_trip_s=int(minutes * 60), threads=1
-    )
-    best = walking.copy()
-    positions = np.array([index.position[str(i)] for i in transit["to_id"]], dtype=np.int64)
-    np.minimum.at(best, positions, transit["travel_time"].to_numpy(dtype=float))
-    best[best > minutes * 60] = np.inf
-    return best
+    return _best_of_walk_and_transit(index, window, own, minutes, walking)
 
 
 def _straight_line_transit_areas(

@@ -1,9 +1,9 @@
 """Everything one origin reaches: the point query behind the family map.
 
 :func:`reach_from_point` runs one bounded search from a snapped point and keeps the whole distance field, from
-which :func:`travel_times_from_reach` reads the time to any destination, :func:`isochrones_from_reach` draws
-the areas reachable within several cutoffs, and :func:`route_from_reach` returns the walking route to one
-destination.
+which :func:`travel_times_from_reach` reads the time to any destination,
+:func:`routing.isochrone_areas.isochrone_areas` draws the areas reachable within several cutoffs, and
+:func:`route_from_reach` returns the walking route to one destination.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from shapely import ops
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
 from data_sources.errors import VicinoError
-from routing.isochrone_areas import ISOCHRONE_BAND_M, isochrone_areas
 from routing.kernels import single_search_distances
 from routing.network import Network
 from routing.profiles import ADULT, WalkProfile
@@ -108,26 +107,6 @@ def travel_times_from_reach(reach: Reach, destinations: Locations) -> pd.DataFra
         columns=TRAVEL_TIME_COLUMNS,
     )
     return frame.sort_values("travel_time", kind="stable", ignore_index=True)
-
-
-def isochrones_from_reach(
-    reach: Reach,
-    cutoffs_s: list[float],
-    *,
-    cell_m: float = 25.0,
-    band_m: float = ISOCHRONE_BAND_M,
-    decimals: int | None = 6,
-) -> pd.DataFrame:
-    """Areas walkable within each cutoff, as WGS84 (Multi)Polygons, largest first: ``cutoff_s, geometry``.
-
-    Drawn by :func:`routing.isochrone_areas.isochrone_areas` (which also gives each area as GeoJSON): a band of
-    ``band_m`` around the streets reached, traced from a ``cell_m`` raster of walking distances, coordinates
-    rounded to ``decimals``.
-    """
-    areas = isochrone_areas(reach, cutoffs_s, cell_m=cell_m, band_m=band_m, decimals=decimals)
-    geometry = np.empty(len(areas), dtype=object)
-    geometry[:] = [area.geometry for area in areas]
-    return pd.DataFrame({"cutoff_s": [area.cutoff_s for area in areas], "geometry": geometry})
 
 
 def _seed_side(ptr_start: int, seed: int, first_allowed: bool) -> str:

@@ -4,7 +4,7 @@ For each departure, the walking field from the point (:func:`routing.reach.reach
 walks from every stop: the arrival there (range RAPTOR on :func:`routing.raptor.links_to_stops`, where a stop is
 its own destination) plus a walk of at most the egress limit, as the opportunity list counts it. Each node keeps
 the median over departures of its best time, the statistic the opportunity list reports. Times are stored as
-walking-equivalent metres (seconds × speed), so :func:`routing.reach.isochrones_from_reach` draws the areas
+walking-equivalent metres (seconds × speed), so :func:`routing.isochrone_areas.isochrone_areas` draws the areas
 unchanged.
 """
 

@@ -12,18 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyproj
 import pytest
 import shapely
 from shapely.geometry import shape
 
-from data_sources.osm import graph_from_osm_file
 from routing.isochrone_areas import isochrone_areas
 from routing.network import Network, network_from_graph
 from routing.profiles import ADULT
 from routing.reach import reach_from_point
-from routing.snapping import locations_from_points
+from tests.poa_streets import poa_network_and_homes
 from tests.test_routing_hand_built import EXACT, METRIC_CRS, X0, Y0, build_graph, lonlat
 
 CELL_M = 25.0
@@ -79,11 +77,7 @@ def test_areas_are_nested_largest_first_and_rounded(two_streets: Network) -> Non
 
 @pytest.fixture(scope="module")
 def poa(data_dir: Path) -> tuple[Network, list[tuple[float, float]]]:
-    network = network_from_graph(graph_from_osm_file(data_dir / "porto_alegre" / "poa_osm.pbf"), 31982)
-    cells = pd.read_csv(data_dir / "porto_alegre" / "poa_hexgrid.csv", dtype={"id": str})
-    cells = cells[cells["population"] > 0].sample(n=160, random_state=61)
-    snapped = locations_from_points(network, cells["id"].to_numpy(), cells["lon"].to_numpy(), cells["lat"].to_numpy())
-    return network, list(zip(cells["lon"][snapped.ok], cells["lat"][snapped.ok], strict=True))
+    return poa_network_and_homes(data_dir, n=160, random_state=61)
 
 
 def test_porto_alegre_areas_are_valid_and_their_geojson_is_the_area(

@@ -12,16 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import ndimage
 
-from data_sources.osm import graph_from_osm_file
 from routing.isochrone_areas import distance_raster
 from routing.network import Network, network_from_graph
 from routing.profiles import ADULT
 from routing.reach import Reach, reach_from_point
-from routing.snapping import locations_from_points
+from tests.poa_streets import poa_network_and_homes
 from tests.test_routing_hand_built import EXACT, build_graph, lonlat
 
 CELL_M, BAND_M = 25.0, 50.0
@@ -84,11 +82,7 @@ def assert_same_raster(reach: Reach, budget: float) -> None:
 
 @pytest.fixture(scope="module")
 def poa(data_dir: Path) -> tuple[Network, list[tuple[float, float]]]:
-    network = network_from_graph(graph_from_osm_file(data_dir / "porto_alegre" / "poa_osm.pbf"), 31982)
-    cells = pd.read_csv(data_dir / "porto_alegre" / "poa_hexgrid.csv", dtype={"id": str})
-    cells = cells[cells["population"] > 0].sample(n=120, random_state=16)
-    snapped = locations_from_points(network, cells["id"].to_numpy(), cells["lon"].to_numpy(), cells["lat"].to_numpy())
-    points = list(zip(cells["lon"][snapped.ok], cells["lat"][snapped.ok], strict=True))
+    network, points = poa_network_and_homes(data_dir, n=120, random_state=16)
     assert len(points) >= 100
     return network, points
 

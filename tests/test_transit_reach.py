@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from routing.isochrone_areas import isochrone_areas
 from routing.network import Network
 from routing.raptor import links_to_stops, stops_on_network
-from routing.reach import PointNotOnNetworkError, isochrones_from_reach, reach_from_point
+from routing.reach import PointNotOnNetworkError, reach_from_point
 from routing.transit_reach import transit_reach_from_point
 from tests.test_raptor_hand_built import LINE_1, MONDAY, ONE_M_S, X, hms, lonlat, street, timetable, write_feed
 
@@ -56,7 +57,7 @@ def test_without_buses_the_field_is_the_walk(street: Network, tmp_path: Path) ->
     reach = transit_reach_from_point(street, table, stops, links, *lonlat("O"), 1_200, [hms("09:00:00")], ONE_M_S)
     walk = reach_from_point(street, *lonlat("O"), 1_200, ONE_M_S)
     np.testing.assert_array_equal(reach.dist, walk.dist)
-    assert isochrones_from_reach(reach, [600])["geometry"][0].equals(isochrones_from_reach(walk, [600])["geometry"][0])
+    assert isochrone_areas(reach, [600])[0].geometry.equals(isochrone_areas(walk, [600])[0].geometry)
 
 
 def test_a_point_off_the_street_is_refused(street: Network, tmp_path: Path) -> None:

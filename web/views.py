@@ -132,17 +132,21 @@ def schools(request: HttpRequest, city: str) -> HttpResponse:
 
 def _simple_page(request: HttpRequest, city: str, page: str) -> HttpResponse:
     """A page that needs nothing but the common context: ``web/<page>.html`` in the city's language."""
+    _, _, context = page_context(request, city, page)
+    return render(request, f"web/{page}.html", context)
+
+
+def page_context(request: HttpRequest, city: str, page: str) -> tuple[City, DataRelease, dict[str, object]]:
+    """A city's page: the city (404 if unknown), its current release and the common context, in its language."""
     city_obj, release = _city_and_release(city)
     _activate_city_language(request, city_obj)
-    return render(request, f"web/{page}.html", _context(request, city_obj, release, page))
+    return city_obj, release, _context(request, city_obj, release, page)
 
 
 @page_access("planner")
 @require_GET
 def planner(request: HttpRequest, city: str) -> HttpResponse:
-    city_obj, release = _city_and_release(city)
-    _activate_city_language(request, city_obj)
-    context = _context(request, city_obj, release, "planner")
+    city_obj, release, context = page_context(request, city, "planner")
     scenarios = list(release.siting_scenarios.all()[:20])
     chosen = [s for s in scenarios if str(s.pk) in {request.GET.get("scenario"), request.GET.get("compare")}]
     missions_by_wishes = request.GET.get("missions") == "wishes"

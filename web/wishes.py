@@ -39,7 +39,7 @@ from geo.zones import city_config, primary_zone_level
 from web.access import page_access
 from web.errors import json_error, status_for
 from web.throttling import WishClientThrottle
-from web.views import _activate_city_language, _city_and_release, _context
+from web.views import _activate_city_language, _city_and_release, _context, page_context
 
 _FORM_SALT = "vicino.wish-form"
 #: A form older than this is stale (the page is reloaded to get a fresh one).
@@ -64,9 +64,7 @@ def _zone_label(city: City) -> str:
 @require_GET
 def wish_form(request: HttpRequest, city: str) -> HttpResponse:
     """The form: what, for whom, who is asking, a short text, and roughly where (map or list)."""
-    city_obj, release = _city_and_release(city)
-    _activate_city_language(request, city_obj)
-    context = _context(request, city_obj, release, "wishes")
+    city_obj, release, context = page_context(request, city, "wishes")
     context["page_config"] = context["page_config"] | {
         "cellsUrl": f"/api/v1/cities/{city_obj.slug}/wishes/cells",
         "submitUrl": f"/cities/{city_obj.slug}/wishes/send/",
@@ -144,9 +142,7 @@ def _reason_words(wish: Wish) -> str:
 @require_GET
 def wish_map(request: HttpRequest, city: str) -> HttpResponse:
     """The public view: areas where enough approved wishes agree, on a map and in a list."""
-    city_obj, release = _city_and_release(city)
-    _activate_city_language(request, city_obj)
-    context = _context(request, city_obj, release, "wishes")
+    city_obj, release, context = page_context(request, city, "wishes")
     context["page_config"] = context["page_config"] | {"wishesUrl": f"/api/v1/cities/{city_obj.slug}/wishes"}
     context |= {
         "threshold": wish_threshold(),
