@@ -6,11 +6,6 @@ shared Porto Alegre and São Paulo extracts (OSM + GTFS + H3 grid).
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +22,7 @@ from routing.raptor import travel_times_from_links, walk_links
 from routing.snapping import Locations, locations_from_nodes, locations_from_points
 from routing.timetable import timetable_from_feeds
 from routing.travel_times import travel_times
+from tests.dask_cluster import dask_cluster_client, run_killing_a_worker  # noqa: F401 (the client fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -36,17 +32,6 @@ CITIES = {
     "sao_paulo": ("sao_paulo/spo_osm.pbf", 31983, ("sao_paulo/spo_gtfs.zip",), "sao_paulo/spo_hexgrid.csv",
                   (7 * 3600, 7 * 3600 + 30 * 60)),
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c,
-        Client(c) as dask_client,
-    ):
-        yield dask_client
 
 
 @lru_cache(maxsize=2)
@@ -109,24 +94,8 @@ def test_a_killed_worker_is_retried_and_the_table_is_unchanged(client: object, d
     links = walk_links(network, timetable, cells, schools, profile=ADULT)
     departures = np.arange(timetable.window_start_s, timetable.window_end_s, 60)
     expected = travel_times_from_links(timetable, links, departures, max_trip_s=45 * 60)
-    pids = sorted(client.run(os.getpid).values())  # type: ignore[attr-defined]
-    assert len(pids) == 2
-    killed: list[int] = []
-
-    def kill_when_busy() -> None:
-        # Kill one worker process (by pid) once the job has started, while tasks are still queued.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            processing = client.processing()  # type: ignore[attr-defined]
-            if sum(len(v) for v in processing.values()) > 0:
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
-                return
-            time.sleep(0.01)
-
-    killer = threading.Thread(target=kill_when_busy)
-    killer.start()
-    got = transit_travel_times_on_cluster(client, timetable, links, departures, max_trip_s=45 * 60, batch=8)
-    killer.join()
-    assert killed, "the job finished before a worker could be killed"
+    got = run_killing_a_worker(
+        client,
+        lambda: transit_travel_times_on_cluster(client, timetable, links, departures, max_trip_s=45 * 60, batch=8),
+    )
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

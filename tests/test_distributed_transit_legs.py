@@ -8,11 +8,6 @@ mid-job changes nothing.
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +17,10 @@ import pytest
 from routing.distributed import transit_times_on_cluster
 from routing.profiles import ADULT, DEFAULT_PROFILES
 from routing.raptor import transit_travel_times
+from tests.dask_cluster import dask_cluster_client, run_killing_a_worker  # noqa: F401 (the client fixture)
 from tests.test_distributed_tables import city_inputs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c,
-        Client(c) as dask_client,
-    ):
-        yield dask_client
 
 
 @pytest.mark.parametrize("city", ["porto_alegre", "sao_paulo"])
@@ -78,25 +63,11 @@ def test_a_killed_worker_is_retried_with_its_batches_legs(client: object, data_d
     expected = transit_travel_times(
         network, timetable, cells, schools, departure_window=window, max_trip_s=45 * 60, profile=ADULT
     )
-    pids = sorted(client.run(os.getpid).values())  # type: ignore[attr-defined]
-    killed: list[int] = []
-
-    def kill_when_busy() -> None:
-        # Kill one worker process (by pid) once the job has started, while batches are still queued.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if sum(len(v) for v in client.processing().values()) > 0:  # type: ignore[attr-defined]
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
-                return
-            time.sleep(0.01)
-
-    killer = threading.Thread(target=kill_when_busy)
-    killer.start()
-    got = transit_times_on_cluster(
-        client, network, timetable, cells, schools, np.arange(*window, 60), max_trip_s=45 * 60, profile=ADULT,
-        batch=8,
+    got = run_killing_a_worker(
+        client,
+        lambda: transit_times_on_cluster(
+            client, network, timetable, cells, schools, np.arange(*window, 60), max_trip_s=45 * 60, profile=ADULT,
+            batch=8,
+        ),
     )  # fmt: skip
-    killer.join()
-    assert killed, "the job finished before a worker could be killed"
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

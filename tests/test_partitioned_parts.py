@@ -8,11 +8,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,20 +19,10 @@ from routing.profiles import ADULT
 from routing.raptor import transit_travel_times
 from routing.snapping import locations_from_nodes
 from routing.travel_times import travel_times
+from tests.dask_cluster import dask_cluster_client, run_killing_a_worker  # noqa: F401 (the client fixture)
 from tests.test_distributed_tables import city_inputs, sorted_rows
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c,
-        Client(c) as dask_client,
-    ):
-        yield dask_client
 
 
 def read_back(parts: object) -> pd.DataFrame:
@@ -112,23 +97,11 @@ def test_a_worker_killed_while_writing_parts_changes_nothing(client: object, dat
     network, cells, schools, _ = city_inputs(data_dir, "porto_alegre")
     nodes = locations_from_nodes(network)
     expected = travel_times(network, nodes, schools, 20 * 60, ADULT)
-    pids = sorted(client.run(os.getpid).values())  # type: ignore[attr-defined]
-    killed: list[int] = []
-
-    def kill_when_busy() -> None:
-        # Kill one worker process (by pid) once the job has started, while parts are still being written.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if sum(len(v) for v in client.processing().values()) > 0:  # type: ignore[attr-defined]
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
-                return
-            time.sleep(0.01)
-
-    killer = threading.Thread(target=kill_when_busy)
-    killer.start()
-    parts = travel_time_parts_on_cluster(client, tmp_path / "job", network, nodes, schools, 20 * 60, ADULT, batch=300)
-    killer.join()
-    assert killed, "the job finished before a worker could be killed"
+    parts = run_killing_a_worker(
+        client,
+        lambda: travel_time_parts_on_cluster(
+            client, tmp_path / "job", network, nodes, schools, 20 * 60, ADULT, batch=300
+        ),
+    )
     assert not list((tmp_path / "job").glob(".part-*"))  # no half-written part is left where a reader looks
     pd.testing.assert_frame_equal(sorted_rows(read_back(parts)), sorted_rows(expected), check_exact=True)
