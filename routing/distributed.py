@@ -258,15 +258,15 @@ def transit_batch(
     departures: np.ndarray,
     options: dict[str, Any],
     sides: tuple[str, str],
-    origins: Locations,
-    stops: Locations,
-    destinations: Locations,
+    places: tuple[Locations, Locations, Locations],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Range RAPTOR for one batch of origins, walking its access and walk-only legs here on the worker.
+    """Range RAPTOR for one batch of ``places`` (origins, stops, destinations), walking the origins' access and
+    walk-only legs here on the worker (a Dask task as it is).
 
     Returns global origin and destination indices and, per row, the seconds of each column after ``to_id`` (float,
     NaN beyond the longest trip, as the table).
     """
+    origins, stops, destinations = places
     access, walk = origin_legs(
         links, network, stops, origins, destinations, threads=1, search_from=sides, stop_index=stops.ids,
         destination_index=destinations.ids,
@@ -278,18 +278,6 @@ def transit_batch(
     table = travel_times_from_links(timetable, local, departures, threads=1, **options)
     values = table.iloc[:, 2:].to_numpy(dtype=np.float64)
     return table["from_id"].to_numpy(), table["to_id"].to_numpy(), values
-
-
-def _transit_task(
-    network: Network,
-    timetable: Timetable,
-    links: WalkLinks,
-    departures: np.ndarray,
-    options: dict[str, Any],
-    sides: tuple[str, str],
-    places: tuple[Locations, Locations, Locations],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return transit_batch(network, timetable, links, departures, options, sides, *places)
 
 
 def transit_times_on_cluster(
@@ -347,7 +335,7 @@ def transit_times_on_cluster(
             *client.scatter([links, departures, options], broadcast=True, hash=False),
         ]
         futures = client.map(
-            _transit_task, *([f] * len(batches) for f in shared), [sides] * len(batches), batches,
+            transit_batch, *([f] * len(batches) for f in shared), [sides] * len(batches), batches,
             retries=retries, pure=False,
         )  # fmt: skip
         if progress is not None:

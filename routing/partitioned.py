@@ -160,7 +160,7 @@ def _write_part(
         # As geo.access: the median walk + transit time, never worse than walking, within the cutoff.
         timetable, links, departures, options, sides, cutoff_s = transit
         t_o, t_d, values = transit_batch(
-            network, timetable, links, departures, options, sides, origins, stops, near_destinations
+            network, timetable, links, departures, options, sides, (origins, stops, near_destinations)
         )
         o, d, seconds = _min_per_pair(
             np.concatenate([t_o.astype(np.int64), o]), np.concatenate([t_d.astype(np.int64), d]),
