@@ -16,13 +16,19 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="module", name="client")
 def dask_cluster_client() -> Iterator[object]:
-    """A ``distributed.Client`` on a ``LocalCluster`` of 2 worker processes (one thread each), for the module."""
+    """A ``distributed.Client`` on a ``LocalCluster`` of 2 worker processes (one thread each), for the module,
+    started as ``geo.cluster.runner_for`` starts one (``SCHEDULER_CONFIG``: without the active memory manager, which
+    may drop the copies of the network sent to every worker, so that a killed worker took the last one)."""
+    import dask
     from distributed import Client, LocalCluster
 
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c,
-        Client(c) as dask_client,
-    ):
+    from routing.distributed import SCHEDULER_CONFIG
+
+    with dask.config.set(SCHEDULER_CONFIG):
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+    with cluster, Client(cluster) as dask_client:
         yield dask_client
 
 

@@ -7,29 +7,17 @@ memory manager dropping the broadcast copies between jobs).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from routing.distributed import SCHEDULER_CONFIG, release, travel_times_on_cluster
+from routing.distributed import release, travel_times_on_cluster
 from routing.profiles import ADULT, DEFAULT_PROFILES
+from tests.dask_cluster import dask_cluster_client  # noqa: F401 (the client fixture)
 from tests.test_distributed_tables import city_inputs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    import dask
-    from distributed import Client, LocalCluster
-
-    with dask.config.set(SCHEDULER_CONFIG):  # as geo.cluster.runner_for starts one
-        cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-        )
-    with cluster, Client(cluster) as dask_client:
-        yield dask_client
 
 
 def networks_held(client: object) -> list[set[str]]:
