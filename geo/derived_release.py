@@ -13,7 +13,7 @@ The release's ``inputs`` are the served release's with the catalogue's record (f
 its ``input_hash`` is computed as :func:`geo.importing.inputs_fingerprint` does: a full import of the same inputs
 (``import_catalogue`` with the same file) finds this release instead of loading another, and a derivation whose
 inputs were loaded before finds that release. The release stays ``loading`` (never served, never computed on) until
-every row is in; a failure marks it ``failed`` and the served release stays. Accessibility layers are not copied:
+every row is in; a failure removes it (rows and all) and the served release stays. Accessibility layers are not copied:
 they depend on the opportunities and are computed again (:func:`geo.access.compute_access`).
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from geo.models import (
 from geo.releases import publish_if_complete
 
 Progress = Callable[[str], None]
+logger = logging.getLogger(__name__)
 
 #: Rows copied per transaction: each chunk holds the write lock for a fraction of a second.
 CHUNK_ROWS = 2000
@@ -87,11 +89,21 @@ def derive_release_with_catalogue(
         city.releases.filter(input_hash=key).delete()  # a failed or interrupted leftover of the same inputs
         release = DataRelease.objects.create(city=city, input_hash=key, inputs=inputs)
     try:
-        result = _fill(release, served, config, path, name, progress)
+        return _fill(release, served, config, path, name, progress)
     except BaseException:
-        DataRelease.objects.filter(pk=release.pk).update(status=DataRelease.Status.FAILED)
+        _discard(release)
         raise
-    return result
+
+
+def _discard(release: DataRelease) -> None:
+    """Remove a release that failed while it was filled (its copied rows with it); marked ``failed`` if even that
+    fails, so that it is never served and the next derivation of the same inputs replaces it."""
+    try:
+        with transaction.atomic():
+            release.delete()
+    except Exception:
+        logger.exception("release %s could not be removed after a failed derivation", release.pk)
+        DataRelease.objects.filter(pk=release.pk).update(status=DataRelease.Status.FAILED)
 
 
 def _fill(
