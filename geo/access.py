@@ -409,58 +409,62 @@ def compute_access(
         if unsnapped_destinations:
             progress(f"{unsnapped_destinations} opportunities are over {MAX_SNAP_M:.0f} m from any walkable street.")
     categories = [c for c in CATEGORIES if c in set(destinations["category"])]
-    layers: list[AccessLayer] = []
+    computed: list[tuple[Origins, WalkProfile, pd.DataFrame, dict[str, object], dict[str, object]]] = []
+    for origins in origin_sets(release, network):
+        if origin_kinds is not None and origins.kind not in origin_kinds:
+            continue
+        if transit is not None and origins.kind == "node":
+            continue
+        for profile in (ADULT,) if origins.kind == "node" else profiles:
+            tt, unsnapped = _travel_times(
+                network, origins, destinations, destination_places, profile, city.metric_epsg, transit, runner
+            )
+            if isinstance(tt, TravelTimeParts):
+                try:  # a missing part raises here, before anything is stored: the earlier layers stay
+                    frame, parameters = indicators_for_parts(tt, destinations, origins)
+                finally:
+                    tt.remove()
+            else:
+                frame, parameters = indicators_for(tt, destinations, origins)
+            parameters |= {
+                "speed_m_s": profile.speed_m_s,
+                "max_walk_m": profile.max_walk_m,
+                "detour_factor": DEFAULT_DETOUR_FACTOR if network is None else None,
+                "unsnapped_origins": unsnapped,
+                "unsnapped_destinations": unsnapped_destinations,
+                "max_snap_m": MAX_SNAP_M,
+                "pairs": tt.total_rows if isinstance(tt, TravelTimeParts) else len(tt),
+            }
+            if transit is not None:
+                parameters |= {
+                    "date": transit.date.isoformat(),
+                    "window": [transit.window[0], transit.window[1]],
+                    "step_s": transit.step_s,
+                    "travel_time": "median over departures; walking when faster",
+                    "timetable_note": timetable_note,
+                }
+            summary: dict[str, object] = {}
+            if origins.youth is not None and origins.kind in {"census_section", "h3"}:
+                columns = [f"{c}_within_15" for c in categories] + [f"{c}_gravity" for c in categories]
+                summary["equity"] = equity_summary(frame, origins.youth, columns)
+                if origins.zone is not None:
+                    shares = coverage_by_zone(frame, origins.youth, origins.zone, categories)
+                    summary["coverage_by_zone"] = shares.drop(index="__city__").round(4).to_dict(orient="index")
+                    summary["coverage_city"] = shares.loc["__city__"].round(4).to_dict()
+                else:
+                    city_shares = coverage_by_zone(
+                        frame, origins.youth, pd.Series("city", index=origins.youth.index), categories
+                    )
+                    summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
+            computed.append((origins, profile, frame, parameters, summary))
+            pairs = parameters["pairs"]
+            progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {pairs:8d} pairs")
+    # Computed first, stored after: the write transaction (one writer at a time on SQLite) lasts the storing only,
+    # and a failure while computing leaves the release's earlier layers of this mode as they were.
     with transaction.atomic():
         release.access_layers.filter(mode=mode).delete()
-        for origins in origin_sets(release, network):
-            if origin_kinds is not None and origins.kind not in origin_kinds:
-                continue
-            if transit is not None and origins.kind == "node":
-                continue
-            for profile in (ADULT,) if origins.kind == "node" else profiles:
-                tt, unsnapped = _travel_times(
-                    network, origins, destinations, destination_places, profile, city.metric_epsg, transit, runner
-                )
-                if isinstance(tt, TravelTimeParts):
-                    try:  # a missing part raises here, inside the transaction: the earlier layers stay
-                        frame, parameters = indicators_for_parts(tt, destinations, origins)
-                    finally:
-                        tt.remove()
-                else:
-                    frame, parameters = indicators_for(tt, destinations, origins)
-                parameters |= {
-                    "speed_m_s": profile.speed_m_s,
-                    "max_walk_m": profile.max_walk_m,
-                    "detour_factor": DEFAULT_DETOUR_FACTOR if network is None else None,
-                    "unsnapped_origins": unsnapped,
-                    "unsnapped_destinations": unsnapped_destinations,
-                    "max_snap_m": MAX_SNAP_M,
-                    "pairs": tt.total_rows if isinstance(tt, TravelTimeParts) else len(tt),
-                }
-                if transit is not None:
-                    parameters |= {
-                        "date": transit.date.isoformat(),
-                        "window": [transit.window[0], transit.window[1]],
-                        "step_s": transit.step_s,
-                        "travel_time": "median over departures; walking when faster",
-                        "timetable_note": timetable_note,
-                    }
-                summary: dict[str, object] = {}
-                if origins.youth is not None and origins.kind in {"census_section", "h3"}:
-                    columns = [f"{c}_within_15" for c in categories] + [f"{c}_gravity" for c in categories]
-                    summary["equity"] = equity_summary(frame, origins.youth, columns)
-                    if origins.zone is not None:
-                        shares = coverage_by_zone(frame, origins.youth, origins.zone, categories)
-                        summary["coverage_by_zone"] = shares.drop(index="__city__").round(4).to_dict(orient="index")
-                        summary["coverage_city"] = shares.loc["__city__"].round(4).to_dict()
-                    else:
-                        city_shares = coverage_by_zone(
-                            frame, origins.youth, pd.Series("city", index=origins.youth.index), categories
-                        )
-                        summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
-                layers.append(_store_layer(release, origins, profile, method, frame, parameters, summary, mode))
-                pairs = parameters["pairs"]
-                progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {pairs:8d} pairs")
+        layers = [_store_layer(release, origins, profile, method, frame, parameters, summary, mode)
+                  for origins, profile, frame, parameters, summary in computed]  # fmt: skip
         _attach_zone_coverage(release, layers)
     return layers
 
