@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -327,24 +328,29 @@ def _store_layer(
     origins: Origins,
     profile: WalkProfile,
     method: str,
-    frame: pd.DataFrame,
+    rows: list[AccessValue],
     parameters: dict[str, object],
     summary: dict[str, object],
     mode: str = "walk",
 ) -> AccessLayer:
+    """Store a layer and its value rows (made by :func:`_value_rows`)."""
     layer = AccessLayer.objects.create(
         release=release, mode=mode, profile=profile.name, origin_kind=origins.kind, method=method,
         parameters=json_safe(parameters), summary=json_safe(summary),
     )  # fmt: skip
-    values = json_safe(frame.astype(float).round(4).to_dict(orient="records"))
-    AccessValue.objects.bulk_create(
-        [
-            AccessValue(layer=layer, origin_id=str(i), geom=geos_from_shapely(shapely.Point(x, y)), values=v)
-            for i, x, y, v in zip(origins.ids, origins.lon, origins.lat, values, strict=True)
-        ],
-        batch_size=2000,
-    )
+    for row in rows:
+        row.layer = layer
+    AccessValue.objects.bulk_create(rows, batch_size=2000)
     return layer
+
+
+def _value_rows(origins: Origins, frame: pd.DataFrame) -> list[AccessValue]:
+    """A layer's value rows, made before its write transaction begins (the Python work out of the lock)."""
+    values = json_safe(frame.astype(float).round(4).to_dict(orient="records"))
+    return [
+        AccessValue(origin_id=str(i), geom=geos_from_shapely(shapely.Point(x, y)), values=v)
+        for i, x, y, v in zip(origins.ids, origins.lon, origins.lat, values, strict=True)
+    ]
 
 
 def compute_access(
@@ -459,13 +465,20 @@ def compute_access(
             computed.append((origins, profile, frame, parameters, summary))
             pairs = parameters["pairs"]
             progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {pairs:8d} pairs")
-    # Computed first, stored after: the write transaction (one writer at a time on SQLite) lasts the storing only,
-    # and a failure while computing leaves the release's earlier layers of this mode as they were.
-    with transaction.atomic():
+    # Computed first, stored after: a write transaction (one writer at a time on SQLite) lasts the storing only, and
+    # a failure while computing leaves the release's earlier layers of this mode as they were. Layers replacing
+    # others are stored in one transaction (readers never see some replaced and some gone); a release with none of
+    # this mode yet (a new release, not served before its layers exist) gets them one transaction per layer.
+    replacing = release.access_layers.filter(mode=mode).exists()
+    with transaction.atomic() if replacing else nullcontext():
         release.access_layers.filter(mode=mode).delete()
-        layers = [_store_layer(release, origins, profile, method, frame, parameters, summary, mode)
-                  for origins, profile, frame, parameters, summary in computed]  # fmt: skip
-        _attach_zone_coverage(release, layers)
+        layers = []
+        for origins, profile, frame, parameters, summary in computed:
+            rows = _value_rows(origins, frame)  # one layer's rows at a time: frames are small, model rows are not
+            with transaction.atomic():
+                layers.append(_store_layer(release, origins, profile, method, rows, parameters, summary, mode))
+        with transaction.atomic():
+            _attach_zone_coverage(release, layers)
     return layers
 
 

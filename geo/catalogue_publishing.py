@@ -1,13 +1,16 @@
 """Publishing the approved offerings: a new release of the city with its layers, made in a background thread.
 
 A moderator's "publish" writes the approved offerings as a catalogue file under ``VICINO_HOME`` (the README schema,
-formula-safe), imports it as the catalogue ``providers`` (:func:`geo.importing.import_catalogue`: the city's other
-sources and earlier catalogues are kept), computes the same accessibility layers the served release has
-(:func:`geo.access.compute_access`), publishes the release when it is complete (:mod:`geo.releases`) and then its
-pillar index when the served release had one. Each step is recorded on a :class:`~geo.models.CatalogueJob` (queued,
-running step x/y, done, failed with its message) that the moderator page shows. The thread runs in the web process
-(the embedded default stays one process, nothing to start); jobs run one at a time. A failed job never touches the
-served release: families keep the previous one.
+formula-safe) and makes a new release from the served one without reloading the city
+(:func:`geo.derived_release.derive_release_with_catalogue`: the served release's rows copied in short transactions,
+the file read through the catalogue checks and stored as the catalogue ``providers``, the inputs and input hash
+those of a full import of the same inputs; a city that serves no release yet, or whose newer release waits for its
+layers, is loaded in full with :func:`geo.importing.import_catalogue`). Then it computes the same accessibility
+layers the served release has (:func:`geo.access.compute_access`), publishes the release when it is complete
+(:mod:`geo.releases`) and then its pillar index when the served release had one. Each step is recorded on a
+:class:`~geo.models.CatalogueJob` (queued, running step x/y, done, failed with its message, in the city's language)
+that the moderator page shows. The thread runs in the web process (the embedded default stays one process, nothing
+to start); jobs run one at a time. A failed job never touches the served release: families keep the previous one.
 """
 
 from __future__ import annotations
@@ -212,7 +215,10 @@ def _publish(job: CatalogueJob) -> str:
 
     step(_("Making a new version of the city's data with the approved offerings"))
     config = city_config_from_slug(city.slug)
-    if served is None:  # nothing to derive from: the city's sources are loaded with the catalogue
+    latest = city.latest_release()
+    if served is None or latest is None or latest.pk != served.pk:
+        # Nothing to derive from, or a newer release waits for its layers (new inputs the served one lacks): the
+        # city's sources are loaded in full with the catalogue, as the operator's next import would.
         result = import_catalogue(config, path, name=CATALOGUE_NAME)
     else:
         result = derive_release_with_catalogue(served, config, path, name=CATALOGUE_NAME)
