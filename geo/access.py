@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -327,24 +328,29 @@ def _store_layer(
     origins: Origins,
     profile: WalkProfile,
     method: str,
-    frame: pd.DataFrame,
+    rows: list[AccessValue],
     parameters: dict[str, object],
     summary: dict[str, object],
     mode: str = "walk",
 ) -> AccessLayer:
+    """Store a layer and its value rows (made by :func:`_value_rows`)."""
     layer = AccessLayer.objects.create(
         release=release, mode=mode, profile=profile.name, origin_kind=origins.kind, method=method,
         parameters=json_safe(parameters), summary=json_safe(summary),
     )  # fmt: skip
-    values = json_safe(frame.astype(float).round(4).to_dict(orient="records"))
-    AccessValue.objects.bulk_create(
-        [
-            AccessValue(layer=layer, origin_id=str(i), geom=geos_from_shapely(shapely.Point(x, y)), values=v)
-            for i, x, y, v in zip(origins.ids, origins.lon, origins.lat, values, strict=True)
-        ],
-        batch_size=2000,
-    )
+    for row in rows:
+        row.layer = layer
+    AccessValue.objects.bulk_create(rows, batch_size=2000)
     return layer
+
+
+def _value_rows(origins: Origins, frame: pd.DataFrame) -> list[AccessValue]:
+    """A layer's value rows, made before its write transaction begins (the Python work out of the lock)."""
+    values = json_safe(frame.astype(float).round(4).to_dict(orient="records"))
+    return [
+        AccessValue(origin_id=str(i), geom=geos_from_shapely(shapely.Point(x, y)), values=v)
+        for i, x, y, v in zip(origins.ids, origins.lon, origins.lat, values, strict=True)
+    ]
 
 
 def compute_access(
@@ -409,59 +415,70 @@ def compute_access(
         if unsnapped_destinations:
             progress(f"{unsnapped_destinations} opportunities are over {MAX_SNAP_M:.0f} m from any walkable street.")
     categories = [c for c in CATEGORIES if c in set(destinations["category"])]
-    layers: list[AccessLayer] = []
-    with transaction.atomic():
-        release.access_layers.filter(mode=mode).delete()
-        for origins in origin_sets(release, network):
-            if origin_kinds is not None and origins.kind not in origin_kinds:
-                continue
-            if transit is not None and origins.kind == "node":
-                continue
-            for profile in (ADULT,) if origins.kind == "node" else profiles:
-                tt, unsnapped = _travel_times(
-                    network, origins, destinations, destination_places, profile, city.metric_epsg, transit, runner
-                )
-                if isinstance(tt, TravelTimeParts):
-                    try:  # a missing part raises here, inside the transaction: the earlier layers stay
-                        frame, parameters = indicators_for_parts(tt, destinations, origins)
-                    finally:
-                        tt.remove()
-                else:
-                    frame, parameters = indicators_for(tt, destinations, origins)
+    computed: list[tuple[Origins, WalkProfile, pd.DataFrame, dict[str, object], dict[str, object]]] = []
+    for origins in origin_sets(release, network):
+        if origin_kinds is not None and origins.kind not in origin_kinds:
+            continue
+        if transit is not None and origins.kind == "node":
+            continue
+        for profile in (ADULT,) if origins.kind == "node" else profiles:
+            tt, unsnapped = _travel_times(
+                network, origins, destinations, destination_places, profile, city.metric_epsg, transit, runner
+            )
+            if isinstance(tt, TravelTimeParts):
+                try:  # a missing part raises here, before anything is stored: the earlier layers stay
+                    frame, parameters = indicators_for_parts(tt, destinations, origins)
+                finally:
+                    tt.remove()
+            else:
+                frame, parameters = indicators_for(tt, destinations, origins)
+            parameters |= {
+                "speed_m_s": profile.speed_m_s,
+                "max_walk_m": profile.max_walk_m,
+                "detour_factor": DEFAULT_DETOUR_FACTOR if network is None else None,
+                "unsnapped_origins": unsnapped,
+                "unsnapped_destinations": unsnapped_destinations,
+                "max_snap_m": MAX_SNAP_M,
+                "pairs": tt.total_rows if isinstance(tt, TravelTimeParts) else len(tt),
+            }
+            if transit is not None:
                 parameters |= {
-                    "speed_m_s": profile.speed_m_s,
-                    "max_walk_m": profile.max_walk_m,
-                    "detour_factor": DEFAULT_DETOUR_FACTOR if network is None else None,
-                    "unsnapped_origins": unsnapped,
-                    "unsnapped_destinations": unsnapped_destinations,
-                    "max_snap_m": MAX_SNAP_M,
-                    "pairs": tt.total_rows if isinstance(tt, TravelTimeParts) else len(tt),
+                    "date": transit.date.isoformat(),
+                    "window": [transit.window[0], transit.window[1]],
+                    "step_s": transit.step_s,
+                    "travel_time": "median over departures; walking when faster",
+                    "timetable_note": timetable_note,
                 }
-                if transit is not None:
-                    parameters |= {
-                        "date": transit.date.isoformat(),
-                        "window": [transit.window[0], transit.window[1]],
-                        "step_s": transit.step_s,
-                        "travel_time": "median over departures; walking when faster",
-                        "timetable_note": timetable_note,
-                    }
-                summary: dict[str, object] = {}
-                if origins.youth is not None and origins.kind in {"census_section", "h3"}:
-                    columns = [f"{c}_within_15" for c in categories] + [f"{c}_gravity" for c in categories]
-                    summary["equity"] = equity_summary(frame, origins.youth, columns)
-                    if origins.zone is not None:
-                        shares = coverage_by_zone(frame, origins.youth, origins.zone, categories)
-                        summary["coverage_by_zone"] = shares.drop(index="__city__").round(4).to_dict(orient="index")
-                        summary["coverage_city"] = shares.loc["__city__"].round(4).to_dict()
-                    else:
-                        city_shares = coverage_by_zone(
-                            frame, origins.youth, pd.Series("city", index=origins.youth.index), categories
-                        )
-                        summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
-                layers.append(_store_layer(release, origins, profile, method, frame, parameters, summary, mode))
-                pairs = parameters["pairs"]
-                progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {pairs:8d} pairs")
-        _attach_zone_coverage(release, layers)
+            summary: dict[str, object] = {}
+            if origins.youth is not None and origins.kind in {"census_section", "h3"}:
+                columns = [f"{c}_within_15" for c in categories] + [f"{c}_gravity" for c in categories]
+                summary["equity"] = equity_summary(frame, origins.youth, columns)
+                if origins.zone is not None:
+                    shares = coverage_by_zone(frame, origins.youth, origins.zone, categories)
+                    summary["coverage_by_zone"] = shares.drop(index="__city__").round(4).to_dict(orient="index")
+                    summary["coverage_city"] = shares.loc["__city__"].round(4).to_dict()
+                else:
+                    city_shares = coverage_by_zone(
+                        frame, origins.youth, pd.Series("city", index=origins.youth.index), categories
+                    )
+                    summary["coverage_city"] = city_shares.loc["__city__"].round(4).to_dict()
+            computed.append((origins, profile, frame, parameters, summary))
+            pairs = parameters["pairs"]
+            progress(f"  {origins.kind:15} {profile.name:10} {len(origins.ids):6d} origins, {pairs:8d} pairs")
+    # Computed first, stored after: a write transaction (one writer at a time on SQLite) lasts the storing only, and
+    # a failure while computing leaves the release's earlier layers of this mode as they were. Layers replacing
+    # others are stored in one transaction (readers never see some replaced and some gone); a release with none of
+    # this mode yet (a new release, not served before its layers exist) gets them one transaction per layer.
+    replacing = release.access_layers.filter(mode=mode).exists()
+    with transaction.atomic() if replacing else nullcontext():
+        release.access_layers.filter(mode=mode).delete()
+        layers = []
+        for origins, profile, frame, parameters, summary in computed:
+            rows = _value_rows(origins, frame)  # one layer's rows at a time: frames are small, model rows are not
+            with transaction.atomic():
+                layers.append(_store_layer(release, origins, profile, method, rows, parameters, summary, mode))
+        with transaction.atomic():
+            _attach_zone_coverage(release, layers)
     return layers
 
 

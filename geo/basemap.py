@@ -15,6 +15,7 @@ import gzip
 import json
 import math
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,20 @@ def write_basemap_layer(input_hash: str, source_name: str, frame: gpd.GeoDataFra
     partial.write_text(frame.to_json(drop_id=True), encoding="utf-8")
     partial.replace(target)
     return target
+
+
+def copy_basemap_layers(from_hash: str, to_hash: str, source_names: list[str]) -> int:
+    """Keep the base-map layers read for one release next to another made of the same base-map inputs (a release
+    derived from it); a layer not kept is read again from its input file when first drawn. The number copied."""
+    copied = 0
+    for name in source_names:
+        source, target = _layer_path(from_hash, name), _layer_path(to_hash, name)
+        if source.exists() and not target.exists():
+            partial = target.with_suffix(".partial")
+            shutil.copyfile(source, partial)
+            partial.replace(target)
+            copied += 1
+    return copied
 
 
 def _zone_levels(release: DataRelease) -> list[str]:

@@ -1,13 +1,16 @@
 """Publishing the approved offerings: a new release of the city with its layers, made in a background thread.
 
 A moderator's "publish" writes the approved offerings as a catalogue file under ``VICINO_HOME`` (the README schema,
-formula-safe), imports it as the catalogue ``providers`` (:func:`geo.importing.import_catalogue`: the city's other
-sources and earlier catalogues are kept), computes the same accessibility layers the served release has
-(:func:`geo.access.compute_access`), publishes the release when it is complete (:mod:`geo.releases`) and then its
-pillar index when the served release had one. Each step is recorded on a :class:`~geo.models.CatalogueJob` (queued,
-running step x/y, done, failed with its message) that the moderator page shows. The thread runs in the web process
-(the embedded default stays one process, nothing to start); jobs run one at a time. A failed job never touches the
-served release: families keep the previous one.
+formula-safe) and makes a new release from the served one without reloading the city
+(:func:`geo.derived_release.derive_release_with_catalogue`: the served release's rows copied in short transactions,
+the file read through the catalogue checks and stored as the catalogue ``providers``, the inputs and input hash
+those of a full import of the same inputs; a city that serves no release yet, or whose newer release waits for its
+layers, is loaded in full with :func:`geo.importing.import_catalogue`). Then it computes the same accessibility
+layers the served release has (:func:`geo.access.compute_access`), publishes the release when it is complete
+(:mod:`geo.releases`) and then its pillar index when the served release had one. Each step is recorded on a
+:class:`~geo.models.CatalogueJob` (queued, running step x/y, done, failed with its message, in the city's language)
+that the moderator page shows. The thread runs in the web process (the embedded default stays one process, nothing
+to start); jobs run one at a time. A failed job never touches the served release: families keep the previous one.
 """
 
 from __future__ import annotations
@@ -27,15 +30,17 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from data_sources.cities import city_config_from_slug
 from data_sources.errors import VicinoError
 from geo.access import compute_access
+from geo.derived_release import derive_release_with_catalogue
 from geo.importing import import_catalogue
 from geo.models import CatalogueJob, City, DataRelease
 from geo.open_catalogue import write_catalogue_csv
 from geo.pillars import YOUTH_PROFILES, compute_pillars
-from geo.releases import publish_if_complete
+from geo.releases import Publication, publish_if_complete
 from routing.profiles import DEFAULT_PROFILES
 
 logger = logging.getLogger(__name__)
@@ -208,8 +213,15 @@ def _publish(job: CatalogueJob) -> str:
     if job.offerings == 0:
         raise PublishError(_("No offering is approved yet: nothing to publish."))
 
-    step(_("Loading the city with the approved offerings"))
-    result = import_catalogue(city_config_from_slug(city.slug), path, name=CATALOGUE_NAME)
+    step(_("Making a new version of the city's data with the approved offerings"))
+    config = city_config_from_slug(city.slug)
+    latest = city.latest_release()
+    if served is None or latest is None or latest.pk != served.pk:
+        # Nothing to derive from, or a newer release waits for its layers (new inputs the served one lacks): the
+        # city's sources are loaded in full with the catalogue, as the operator's next import would.
+        result = import_catalogue(config, path, name=CATALOGUE_NAME)
+    else:
+        result = derive_release_with_catalogue(served, config, path, name=CATALOGUE_NAME)
     job.release = result.release
     job.save(update_fields=["release"])
     counts = result.counts.get(CATALOGUE_NAME, {})
@@ -236,7 +248,7 @@ def _publish(job: CatalogueJob) -> str:
     step(_("Publishing the new release"))
     publication = publish_if_complete(result.release)
     if not publication.published:
-        raise PublishError(publication.message())
+        raise PublishError(not_published_message(publication))
 
     for plan in pillars:
         step(_("Pillar index (%(mode)s)") % {"mode": plan.mode})
@@ -245,6 +257,26 @@ def _publish(job: CatalogueJob) -> str:
             origin_kinds=set(plan.origin_kinds), mode=plan.mode,
         )  # fmt: skip
     return f"{job.offerings} approved offerings published in release {result.release.pk}."
+
+
+def not_published_message(publication: Publication) -> str:
+    """Why a release was not published, for the moderator (in the active language; the operator's command line
+    reads :meth:`Publication.message`)."""
+    release, served = publication.release.pk, publication.served.pk if publication.served else "-"
+    if publication.older:
+        return _("Data version %(release)s was made before; the city serves the newer version %(served)s.") % {
+            "release": release, "served": served,
+        }  # fmt: skip
+    shown = ", ".join(publication.missing[:6])
+    if len(publication.missing) > 6:
+        shown += " " + _("and %(n)s more") % {"n": len(publication.missing) - 6}
+    return ngettext(
+        "Data version %(release)s is not published: families still see version %(served)s, which has "
+        "%(n)s map layer this one lacks (%(layers)s).",
+        "Data version %(release)s is not published: families still see version %(served)s, which has "
+        "%(n)s map layers this one lacks (%(layers)s).",
+        len(publication.missing),
+    ) % {"release": release, "served": served, "n": len(publication.missing), "layers": shown}
 
 
 def _stepper(job: CatalogueJob) -> Callable[[str], None]:

@@ -618,12 +618,16 @@ def boundary_of(context: LoadContext) -> shapely.Geometry | None:
     name = context.config.boundary
     if not name or name not in context.paths:
         return None
-    source = context.paths[name][0]
+    return release_boundary(context.release, context.paths[name][0])
+
+
+def release_boundary(release: DataRelease, source: SourceConfig) -> shapely.Geometry | None:
+    """The union of a release's stored zones of the boundary ``source`` (its level of zones, or its H3 cells)."""
     if source.kind == "zones":
-        level = source.options.get("level", name)
-        geometries = context.release.neighbourhoods.filter(level=level).values_list("geom", flat=True)
+        level = source.options.get("level", source.name)
+        geometries = release.neighbourhoods.filter(level=level).values_list("geom", flat=True)
     else:
-        geometries = context.release.population_zones.filter(kind="h3").values_list("geom", flat=True)
+        geometries = release.population_zones.filter(kind="h3").values_list("geom", flat=True)
     shapes = [shapely.from_wkb(bytes(g.wkb)) for g in geometries]
     return shapely.union_all(shapes) if shapes else None
 

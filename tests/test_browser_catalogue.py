@@ -121,7 +121,10 @@ def test_submit_approve_publish_then_a_family_finds_it(live_server, browser, art
     item.locator(".reject-button").click()
     expect(moderator.locator("#queue-empty")).to_be_visible()
     moderator.click("#publish-button")
-    job = CatalogueJob.objects.get()
+    # The job's id from the page it shows: no read of the test's shared in-memory database while the job's thread
+    # writes to it (SQLite's shared cache answers "table is locked" at once instead of waiting).
+    row = moderator.wait_for_selector("#jobs tr[data-job]", state="attached", timeout=30000)
+    job = CatalogueJob(pk=int(row.get_attribute("data-job")))
     wait_for_job(job, timeout=300)
     job.refresh_from_db()
     assert job.status == "done", job.message

@@ -36,7 +36,14 @@ def spatialite_database(home: Path) -> dict[str, Any]:
         "NAME": str(home / "vicino.sqlite3"),
         # Write-ahead log, synced at checkpoints: a commit (e.g. a rate-limit count in the database cache, on every
         # anonymous point query) costs ~0.1 ms instead of an fsync (~10 ms); readers never wait for the writer.
-        "OPTIONS": {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        # A transaction takes the write lock when it begins (BEGIN IMMEDIATE), waiting up to ``timeout`` for another
+        # writer: one begun as a reader fails at once ("database is locked") when it comes to write after another
+        # connection (a web request, the publication thread) committed in between.
+        "OPTIONS": {
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        },
         # Opening a connection loads mod_spatialite and reads its schema (~9 ms): keep connections open.
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,
