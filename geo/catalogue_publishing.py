@@ -167,6 +167,9 @@ def wait_for_job(job: CatalogueJob, timeout: float) -> None:
 
 
 def _run_in_thread(job_pk: int) -> None:
+    # Only here: in the caller's own thread (a command, a test) its connection may be inside a transaction, which
+    # close_old_connections() would close under it (PostgreSQL).
+    close_old_connections()
     try:
         run_publish_job(job_pk)
     finally:
@@ -184,7 +187,6 @@ def _finish(job: CatalogueJob, status: str, message: str) -> None:
 def run_publish_job(job_pk: int) -> None:
     """Run one publication (see the module docstring); any failure is recorded on the job, never raised."""
     with _one_at_a_time:
-        close_old_connections()
         job = CatalogueJob.objects.select_related("city").get(pk=job_pk)
         job.status = CatalogueJob.Status.RUNNING
         job.save(update_fields=["status"])
