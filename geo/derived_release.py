@@ -175,33 +175,36 @@ def _copy(model: type[models.Model], served: DataRelease, release: DataRelease, 
     return _copy_chunks(model, select, params, ids) if ids else 0
 
 
+def _copy_children(
+    model: type[models.Model],
+    parent: type[models.Model],
+    parent_field: str,
+    keys: tuple[str, ...],
+    served: DataRelease,
+    release: DataRelease,
+) -> int:
+    """Copy the ``model`` rows whose ``parent_field`` points at a ``parent`` row of ``served`` onto the copied parent
+    of ``release`` that has the same ``keys`` (zone level and code, feed name)."""
+    quote = connection.ops.quote_name
+    parents = quote(parent._meta.db_table)
+    column = f"{parent_field}_id"
+    selected = ", ".join("copied.id" if c == column else f"src.{quote(c)}" for c in _columns(model))
+    same = " AND ".join(f"copied.{quote(k)} = prior.{quote(k)}" for k in keys)
+    select = (
+        f"SELECT {selected} FROM {quote(model._meta.db_table)} src "
+        f"JOIN {parents} prior ON prior.id = src.{quote(column)} "
+        f"JOIN {parents} copied ON copied.release_id = %s AND {same} "
+        "WHERE prior.release_id = %s"
+    )  # fmt: skip
+    ids = sorted(model.objects.filter(**{f"{parent_field}__release": served}).values_list("id", flat=True))
+    return _copy_chunks(model, select, [release.pk, served.pk], ids) if ids else 0
+
+
 def _copy_population(served: DataRelease, release: DataRelease) -> int:
     """Copy each zone's youth population onto the copied zone of the same level and code."""
-    quote = connection.ops.quote_name
-    zones = quote(Neighbourhood._meta.db_table)
-    selected = ", ".join("copied_zone.id" if c == "neighbourhood_id" else f"src.{quote(c)}"
-                         for c in _columns(NeighbourhoodPopulation))  # fmt: skip
-    select = (
-        f"SELECT {selected} FROM {quote(NeighbourhoodPopulation._meta.db_table)} src "
-        f"JOIN {zones} prior_zone ON prior_zone.id = src.neighbourhood_id "
-        f"JOIN {zones} copied_zone ON copied_zone.release_id = %s AND copied_zone.level = prior_zone.level "
-        f"AND copied_zone.code = prior_zone.code "
-        "WHERE prior_zone.release_id = %s"
-    )
-    ids = sorted(NeighbourhoodPopulation.objects.filter(neighbourhood__release=served).values_list("id", flat=True))
-    return _copy_chunks(NeighbourhoodPopulation, select, [release.pk, served.pk], ids) if ids else 0
+    return _copy_children(NeighbourhoodPopulation, Neighbourhood, "neighbourhood", ("level", "code"), served, release)
 
 
 def _copy_stops(served: DataRelease, release: DataRelease) -> int:
     """Copy each feed's stops onto the copied feed of the same name."""
-    quote = connection.ops.quote_name
-    feeds = quote(TransitFeed._meta.db_table)
-    selected = ", ".join("copied_feed.id" if c == "feed_id" else f"src.{quote(c)}" for c in _columns(TransitStop))
-    select = (
-        f"SELECT {selected} FROM {quote(TransitStop._meta.db_table)} src "
-        f"JOIN {feeds} prior_feed ON prior_feed.id = src.feed_id "
-        f"JOIN {feeds} copied_feed ON copied_feed.release_id = %s AND copied_feed.name = prior_feed.name "
-        "WHERE prior_feed.release_id = %s"
-    )
-    ids = sorted(TransitStop.objects.filter(feed__release=served).values_list("id", flat=True))
-    return _copy_chunks(TransitStop, select, [release.pk, served.pk], ids) if ids else 0
+    return _copy_children(TransitStop, TransitFeed, "feed", ("name",), served, release)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -628,6 +628,11 @@ def release_boundary(release: DataRelease, source: SourceConfig) -> shapely.Geom
         geometries = release.neighbourhoods.filter(level=level).values_list("geom", flat=True)
     else:
         geometries = release.population_zones.filter(kind="h3").values_list("geom", flat=True)
+    return union_of_stored(geometries)
+
+
+def union_of_stored(geometries: Iterable[GEOSGeometry]) -> shapely.Geometry | None:
+    """The union of stored geometries (GEOS, from the database) as one shapely geometry; None when there are none."""
     shapes = [shapely.from_wkb(bytes(g.wkb)) for g in geometries]
     return shapely.union_all(shapes) if shapes else None
 

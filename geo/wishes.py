@@ -31,6 +31,7 @@ from data_sources.cities import CITIES_DIR
 from data_sources.contracts import CATEGORIES
 from data_sources.errors import InvalidRequestError, NotFoundError
 from data_sources.wish_text import MAX_WISH_TEXT, check_wish_text, read_word_list
+from geo.importing import union_of_stored
 from geo.models import City, DataRelease, Wish
 from geo.pillars import city_pillar_tables, pillar_labels
 from geo.shareable_maps import category_label
@@ -131,8 +132,7 @@ def city_boundary(release: DataRelease) -> shapely.Geometry | None:
         geometries = release.neighbourhoods.filter(level=coarsest).values_list("geom", flat=True)
     else:
         geometries = release.population_zones.filter(kind="h3").values_list("geom", flat=True)
-    shapes = [shapely.from_wkb(bytes(g.wkb)) for g in geometries]
-    return shapely.union_all(shapes) if shapes else None
+    return union_of_stored(geometries)
 
 
 def _cells_path(release: DataRelease) -> Path:
