@@ -1,7 +1,7 @@
 """A new release made from the served one with one catalogue replaced: no full city reload.
 
 Publishing the providers' approved offerings changes one catalogue only; reading every source of the city again
-(Milan: about 15 s inside one write transaction) would make web writes wait for nothing. Instead the new release
+(a large city: 15 s or more inside one write transaction) would make web writes wait for nothing. Instead the new release
 copies the served release's rows in the database (``INSERT … SELECT``, in chunks of :data:`CHUNK_ROWS` rows, each
 chunk its own short transaction): zones with their youth population and origin points, population units (census
 sections, H3 cells), schools, transit feeds and their stops, the street network's record, every opportunity except
