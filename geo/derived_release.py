@@ -1,9 +1,9 @@
 """A new release made from the served one with one catalogue replaced: no full city reload.
 
-Publishing the providers' approved offerings changes one catalogue only; reading every source of the city again
-(a large city: 15 s or more inside one write transaction) would make web writes wait for nothing. Instead the new release
-copies the served release's rows in the database (``INSERT … SELECT``, in chunks of :data:`CHUNK_ROWS` rows, each
-chunk its own short transaction): zones with their youth population and origin points, population units (census
+Publishing the providers' approved offerings changes one catalogue only; reading every source of the city again (a
+large city: 15 s or more inside one write transaction) would make web writes wait for nothing. Instead the new
+release copies the served release's rows in the database (``INSERT … SELECT``, in chunks of :data:`CHUNK_ROWS` rows,
+each chunk its own short transaction): zones with their youth population and origin points, population units (census
 sections, H3 cells), schools, transit feeds and their stops, the street network's record, every opportunity except
 those of the replaced catalogue; and the base-map layers kept next to the release (files). The catalogue is then
 read through the same checks as a file import (:func:`data_sources.catalogue.catalogue_from_file`, against the

@@ -37,11 +37,15 @@ def _open(browser, url: str, size: str):  # type: ignore[no-untyped-def]
 def _zoom_in(page, clicks: int) -> None:  # type: ignore[no-untyped-def]
     # Zoom in ``clicks`` levels at once, without animation (a zoom button ignores clicks while a slow machine is
     # still animating the previous zoom); the labels are placed on Leaflet's zoomend/moveend.
-    page.evaluate(
-        "n => { const m = document.getElementById('map').leafletMap; m.setZoom(m.getZoom() + n, {animate: false}); }",
-        clicks,
-    )
-    page.wait_for_timeout(400)
+    # On a loaded machine the page's own first fit to the city may land after the zoom and undo it: zoom until the
+    # map stays at the target.
+    target = page.evaluate("() => document.getElementById('map').leafletMap.getZoom()") + clicks
+    for _ in range(20):
+        page.evaluate("z => document.getElementById('map').leafletMap.setZoom(z, {animate: false})", target)
+        page.wait_for_timeout(400)
+        if page.evaluate("() => document.getElementById('map').leafletMap.getZoom()") >= target:
+            return
+    raise AssertionError(f"the map did not stay at zoom {target}")
 
 
 def _labels(page, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
