@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -177,11 +178,28 @@ def _run_in_thread(job_pk: int) -> None:
         connection.close()  # a thread's own connection, never reused by a request
 
 
+def _save_job(job: CatalogueJob, fields: list[str]) -> None:
+    """Save the job's progress ``fields``, waiting out a moment when SQLite says the table is locked.
+
+    A page reading the job's progress while the thread writes it can make SQLite refuse the write at once ("database
+    table is locked" with a shared cache, as the test database; the busy timeout does not apply there); the progress
+    is worth a short wait, never a failed publication.
+    """
+    for attempt in range(50):
+        try:
+            job.save(update_fields=fields)
+            return
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
 def _finish(job: CatalogueJob, status: str, message: str) -> None:
     job.status = status
     job.message = message
     job.finished = timezone.now()
-    job.save(update_fields=["status", "message", "finished"])
+    _save_job(job, ["status", "message", "finished"])
 
 
 def run_publish_job(job_pk: int) -> None:
@@ -189,7 +207,7 @@ def run_publish_job(job_pk: int) -> None:
     with _one_at_a_time:
         job = CatalogueJob.objects.select_related("city").get(pk=job_pk)
         job.status = CatalogueJob.Status.RUNNING
-        job.save(update_fields=["status"])
+        _save_job(job, ["status"])
         try:
             with translation.override(job.city.language):  # the moderators read the city's language
                 message = _publish(job)
@@ -211,7 +229,7 @@ def _publish(job: CatalogueJob) -> str:
     step(_("Writing the approved offerings"))
     path = catalogue_path(city, job)
     job.offerings = write_catalogue_csv(city, path)
-    job.save(update_fields=["offerings"])
+    _save_job(job, ["offerings"])
     if job.offerings == 0:
         raise PublishError(_("No offering is approved yet: nothing to publish."))
 
@@ -225,7 +243,7 @@ def _publish(job: CatalogueJob) -> str:
     else:
         result = derive_release_with_catalogue(served, config, path, name=CATALOGUE_NAME)
     job.release = result.release
-    job.save(update_fields=["release"])
+    _save_job(job, ["release"])
     counts = result.counts.get(CATALOGUE_NAME, {})
     if counts.get("rejected"):
         first = next((r for r in result.report.rejects if r.source == CATALOGUE_NAME), None)
@@ -285,6 +303,6 @@ def _stepper(job: CatalogueJob) -> Callable[[str], None]:
     def step(label: str) -> None:
         job.step += 1
         job.step_label = label
-        job.save(update_fields=["step", "steps", "step_label"])
+        _save_job(job, ["step", "steps", "step_label"])
 
     return step
