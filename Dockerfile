@@ -11,6 +11,8 @@ COPY data_sources data_sources
 COPY routing routing
 COPY layers layers
 COPY manage.py ./
+# Dask settings for the scheduler and workers of docker-compose.yml (DASK_CONFIG points here).
+COPY deploy/dask deploy/dask
 # The locked, hash-checked dependency tree (bin/lock), then Vicino itself without dependencies.
 RUN python3 -m venv /venv && /venv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r requirements.lock \
     && /venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation .

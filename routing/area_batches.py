@@ -101,9 +101,11 @@ def reach_bound(network: Network, max_metres: float) -> float:
 
 
 def seed_points(network: Network, places: Locations) -> tuple[IntArray, np.ndarray, np.ndarray]:
-    """Every seed node of each place as (place index, x, y): computed once per job for :func:`within_reach`."""
+    """Every seed node of each place as (place index, x, y), by increasing x: once per job for :func:`within_reach`."""
     owner, node = _seed_nodes(places)
-    return owner, network.x[node], network.y[node]
+    x, y = network.x[node], network.y[node]
+    order = np.argsort(x, kind="stable")
+    return owner[order], x[order], y[order]
 
 
 def within_reach(
@@ -117,6 +119,8 @@ def within_reach(
     """Which of the other places (``others`` from :func:`seed_points`) may lie within reach of the batch ``index``.
 
     True for each place with a seed node within ``reach_m`` (per axis) of the box around the batch's seed nodes.
+    The points are sorted by x, so a batch looks only at the strip of the box's width (a region's batch at a few
+    percent of the points, instead of all of them).
     """
     if not np.isfinite(reach_m):
         return np.ones(n_others, dtype=bool)
@@ -132,7 +136,10 @@ def within_reach(
         return np.zeros(n_others, dtype=bool)
     x, y = network.x[node], network.y[node]
     owner, ox, oy = others
-    inside = (
-        (ox >= x.min() - reach_m) & (ox <= x.max() + reach_m) & (oy >= y.min() - reach_m) & (oy <= y.max() + reach_m)
-    )
-    return np.bincount(owner[inside], minlength=n_others) > 0
+    start = int(np.searchsorted(ox, x.min() - reach_m, side="left"))
+    stop = int(np.searchsorted(ox, x.max() + reach_m, side="right"))
+    strip_y = oy[start:stop]
+    inside = (strip_y >= y.min() - reach_m) & (strip_y <= y.max() + reach_m)
+    near = np.zeros(n_others, dtype=bool)
+    near[owner[start:stop][inside]] = True
+    return near

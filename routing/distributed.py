@@ -10,10 +10,13 @@ returns compact arrays (int32 indices, float64 metres or seconds) that the clien
 table the in-process function returns (same rows, same values, same column types): each search runs the same
 code on the same inputs, from the same side, only on another process.
 
-A batch's own places travel inside its task, not scattered to one worker: scattered data lives only on the workers
-it was sent to, and a task whose worker died must be able to run again on another. Those retries are Dask's own
-(``retries``). The embedded default never imports Dask: these functions are called only when a scheduler is
-configured (``VICINO_DASK_SCHEDULER``).
+The places of a job go to every worker once too (with their indices as ids, :func:`indexed`), and a task gets only
+index arrays: its batch and the places of the other side within reach of it, which the worker takes out of the
+broadcast places. Broadcast data is on every worker, so a task whose worker died runs again on another (Dask's own
+``retries``) and a restarted worker fetches what it lacks from the others.
+
+The embedded default never imports Dask: these functions are called only when a scheduler is configured
+(``VICINO_DASK_SCHEDULER``).
 """
 
 from __future__ import annotations
@@ -53,11 +56,22 @@ DEFAULT_RETRIES = 3
 
 Progress = Callable[[Any], None]
 
-#: Dask settings for a scheduler Vicino starts: without the active memory manager, which would drop the broadcast
-#: copies of the network and timetable between two jobs (its ReduceReplicas policy keeps one copy of data no task
-#: waits for), so that every later layer's tasks fetch them again from another worker. An existing scheduler gets the
-#: same with ``DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START=false`` (docker-compose.yml sets it).
-SCHEDULER_CONFIG = {"distributed.scheduler.active-memory-manager.start": False}
+#: Dask settings for a cluster Vicino starts (``geo.cluster``, the tests, the benchmark):
+#:
+#: - no active memory manager, which would drop the broadcast copies of the network and timetable between two jobs
+#:   (its ReduceReplicas policy keeps one copy of data no task waits for), so that every later layer's tasks fetch
+#:   them again from another worker;
+#: - glibc's own memory trimming in the workers, not Dask's ``MALLOC_TRIM_THRESHOLD_=65536``: setting the threshold
+#:   switches off glibc's adaptive mmap threshold, so every array above 128 KiB (a search's per-node distances, the
+#:   seed matrix) is mapped and unmapped again, page by page, in every task. Measured on the 1 M-node region: the
+#:   same 157 tasks took 3.66 s instead of 2.90 s in one process, and 1.82 s instead of 1.29 s as two processes side
+#:   by side (the page faults of both contend in the kernel).
+#:
+#: An existing cluster gets the same from ``deploy/dask.yaml`` (``DASK_CONFIG``; docker-compose.yml mounts it).
+SCHEDULER_CONFIG = {
+    "distributed.scheduler.active-memory-manager.start": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
 
 #: Inputs already on the cluster, by the client's object and the client: sent once, while the object lives.
 _ON_CLUSTER: weakref.WeakKeyDictionary[Any, dict[str, Future]] = weakref.WeakKeyDictionary()
@@ -121,6 +135,16 @@ def compact_index(index: np.ndarray) -> np.ndarray:
     return index.astype(np.int32) if len(index) == 0 or index.max() < 2**31 else index.astype(np.int64)
 
 
+def indexed(places: Locations) -> Locations:
+    """``places`` with their indices as ids: how a job's places travel to the workers (no strings sent)."""
+    return replace(places, ids=compact_index(np.arange(len(places), dtype=np.int64)))
+
+
+def chosen(mask: np.ndarray) -> np.ndarray:
+    """The indices where ``mask`` is True, compact: what a task gets instead of the places themselves."""
+    return compact_index(np.flatnonzero(mask))
+
+
 def places_part(places: Locations, chosen: np.ndarray) -> Locations:
     """The ``chosen`` places (mask or indices) with their indices among all places as ids (no strings sent)."""
     mask = np.zeros(len(places), dtype=bool)
@@ -128,25 +152,41 @@ def places_part(places: Locations, chosen: np.ndarray) -> Locations:
     return replace(places.subset(mask), ids=compact_index(np.flatnonzero(mask)))
 
 
+def largest_first(batches: list[Any], costs: Sequence[float]) -> list[Any]:
+    """``batches`` by decreasing estimated cost, the order ``client.map`` runs them in.
+
+    The longest tasks start first and the short ones fill the gaps at the end, so no worker is left with one long
+    task while the others idle (longest-processing-time-first scheduling). A transit batch costs about its origins
+    times the stops within walking reach of them (correlation 0.78 with the measured task time on Porto Alegre).
+    """
+    order = np.argsort(-np.asarray(costs, dtype=np.float64), kind="stable")
+    return [batches[i] for i in order]
+
+
 def _local_batches(
     network: Network, search: Locations, far: Locations, max_metres: float, batch: int
-) -> list[tuple[Locations, Locations]]:
-    """Batches of ``search`` by area, each with the places of ``far`` within reach (both with global ids)."""
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Batches of ``search`` by area, each with the places of ``far`` within reach (indices), largest first."""
     reach = reach_bound(network, max_metres)
     far_points = seed_points(network, far)
-    parts = []
+    parts, costs = [], []
     for index in area_batches(network, search, batch):
         near = within_reach(network, search, index, far_points, len(far), reach)
         if near.any() and search.ok[index].any():
-            parts.append((places_part(search, index), places_part(far, near)))
-    return parts
+            parts.append((compact_index(index), chosen(near)))
+            costs.append(len(index) * int(near.sum()))
+    return largest_first(parts, costs)
 
 
 def _walk_batch(
-    network: Network, places: tuple[Locations, Locations], side: str, max_metres: float
+    network: Network, search: Locations, far: Locations, side: str, max_metres: float, part: tuple[np.ndarray, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One batch of searches from ``search`` (the job's searching side) towards ``far``: global indices, metres."""
-    search, far = places
+    """One batch of searches from ``search`` (the job's searching side) towards ``far``: global indices, metres.
+
+    ``search`` and ``far`` are the job's broadcast places; ``part`` the batch's indices into ``search`` and those of
+    the places of ``far`` within reach of it.
+    """
+    search, far = places_part(search, part[0]), places_part(far, part[1])
     if side == "destinations":
         o, d, metres = walk_distances(network, far, search, max_metres, threads=1, search_from=side)
         return far.ids[o], search.ids[d], metres
@@ -180,10 +220,10 @@ def travel_times_on_cluster(
     if len(origins) and len(destinations):
         batches = _local_batches(network, search, far, max_metres, batch)
         if batches:
-            shared = on_cluster(client, network, searchable)
+            shared = [on_cluster(client, network, searchable), *(on_cluster(client, p, indexed) for p in (search, far))]
             futures = client.map(
-                _walk_batch, [shared] * len(batches), batches, [side] * len(batches),
-                [max_metres] * len(batches), retries=retries, pure=False,
+                _walk_batch, *([f] * len(batches) for f in shared), [side] * len(batches),
+                [max_metres] * len(batches), batches, retries=retries, pure=False,
             )  # fmt: skip
             if progress is not None:
                 progress(futures)
@@ -280,6 +320,23 @@ def transit_batch(
     return table["from_id"].to_numpy(), table["to_id"].to_numpy(), values
 
 
+def _transit_part(
+    network: Network,
+    timetable: Timetable,
+    links: WalkLinks,
+    departures: np.ndarray,
+    options: dict[str, Any],
+    sides: tuple[str, str],
+    origins: Locations,
+    stops: Locations,
+    destinations: Locations,
+    part: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`transit_batch` for the places ``part`` names (indices into the job's broadcast places)."""
+    places = tuple(places_part(p, index) for p, index in zip((origins, stops, destinations), part, strict=True))
+    return transit_batch(network, timetable, links, departures, options, sides, places)  # type: ignore[arg-type]
+
+
 def transit_times_on_cluster(
     client: Client,
     network: Network,
@@ -317,15 +374,15 @@ def transit_times_on_cluster(
     sides = (search_side(len(origins), len(stops)), search_side(len(origins), len(destinations)))
     reach = reach_bound(network, links.max_walk_m)
     stop_points, destination_points = seed_points(network, stops), seed_points(network, destinations)
-    batches = []
+    batches, costs = [], []
     for index in area_batches(network, origins, batch):
         if not origins.ok[index].any():
             continue
         near_stops = within_reach(network, origins, index, stop_points, len(stops), reach)
         near_destinations = within_reach(network, origins, index, destination_points, len(destinations), reach)
-        batches.append(
-            (places_part(origins, index), places_part(stops, near_stops), places_part(destinations, near_destinations))
-        )
+        batches.append((compact_index(index), chosen(near_stops), chosen(near_destinations)))
+        costs.append(len(index) * int(near_stops.sum()))
+    batches = largest_first(batches, costs)
     columns = [*TRAVEL_TIME_COLUMNS, *(percentile_column(float(p)) for p in percentiles)]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if batches:
@@ -334,9 +391,10 @@ def transit_times_on_cluster(
             on_cluster(client, timetable),
             *client.scatter([links, departures, options], broadcast=True, hash=False),
         ]
+        places = [on_cluster(client, p, indexed) for p in (origins, stops, destinations)]
         futures = client.map(
-            transit_batch, *([f] * len(batches) for f in shared), [sides] * len(batches), batches,
-            retries=retries, pure=False,
+            _transit_part, *([f] * len(batches) for f in shared), [sides] * len(batches),
+            *([f] * len(batches) for f in places), batches, retries=retries, pure=False,
         )  # fmt: skip
         if progress is not None:
             progress(futures)
@@ -344,9 +402,11 @@ def transit_times_on_cluster(
     o_idx = np.concatenate([p[0] for p in parts]).astype(np.int64) if parts else np.empty(0, np.int64)
     d_idx = np.concatenate([p[1] for p in parts]).astype(np.int64) if parts else np.empty(0, np.int64)
     values = np.concatenate([p[2] for p in parts]) if parts else np.empty((0, len(columns) - 2))
-    # The in-process order: by origin id (its rank among the origins), then median, stable.
+    # The in-process order: by origin id (its rank among the origins), then median, stable. A task's rows are
+    # already in that order for each of its origins (and every origin is in one task), so ordering the origins is
+    # enough: a stable sort on one integer key instead of the two-key sort in-process.
     _, id_rank = np.unique(np.asarray(origins.ids), return_inverse=True)
-    order = np.lexsort((values[:, 0], id_rank[o_idx]))
+    order = np.argsort(id_rank[o_idx], kind="stable")
     table = {"from_id": np.asarray(origins.ids)[o_idx[order]], "to_id": np.asarray(destinations.ids)[d_idx[order]]}
     table |= {name: values[order, i] for i, name in enumerate(columns[2:])}
     return pd.DataFrame(table, columns=columns)

@@ -30,7 +30,9 @@ from routing.area_batches import area_batches, reach_bound, seed_points, within_
 from routing.distributed import (
     DEFAULT_RETRIES,
     Progress,
+    chosen,
     compact_index,
+    indexed,
     on_cluster,
     places_part,
     searchable,
@@ -141,27 +143,30 @@ def _write_part(
     path: str,
     network: Network,
     walk: tuple[str, float, float],
-    places: tuple[Locations, Locations, Locations | None, Locations | None],
+    places: tuple[Locations, Locations, Locations | None],
+    part: tuple[np.ndarray, ...],
     transit: tuple[Any, ...] | None,
 ) -> int:
     """Every row of one batch of origins, written to ``path``; returns the number of rows.
 
-    ``places``: the batch's origins, the destinations within walking reach, and for transit the stops and
-    destinations within reach of an access or walk-only leg.
+    ``places``: the job's broadcast origins, destinations and (for transit) stops; ``part``: the indices of the
+    batch's origins, of the destinations within walking reach, and for transit of the stops and destinations within
+    reach of an access or walk-only leg.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     side, max_metres, speed = walk
-    origins, destinations, stops, near_destinations = places
+    all_origins, all_destinations, all_stops = places
+    origins, destinations = places_part(all_origins, part[0]), places_part(all_destinations, part[1])
     o, d, metres = walk_distances(network, origins, destinations, max_metres, threads=1, search_from=side)
     o, d, seconds = origins.ids[o].astype(np.int64), destinations.ids[d].astype(np.int64), metres / speed
     if transit is not None:
         # As geo.access: the median walk + transit time, never worse than walking, within the cutoff.
         timetable, links, departures, options, sides, cutoff_s = transit
-        t_o, t_d, values = transit_batch(
-            network, timetable, links, departures, options, sides, (origins, stops, near_destinations)
-        )
+        assert all_stops is not None
+        legs = (origins, places_part(all_stops, part[2]), places_part(all_destinations, part[3]))
+        t_o, t_d, values = transit_batch(network, timetable, links, departures, options, sides, legs)
         o, d, seconds = _min_per_pair(
             np.concatenate([t_o.astype(np.int64), o]), np.concatenate([t_d.astype(np.int64), d]),
             np.concatenate([values[:, 0], seconds]),
@@ -204,8 +209,9 @@ def travel_time_parts_on_cluster(
     reach = reach_bound(network, max_metres)
     destination_points = seed_points(network, destinations)
     batches = area_batches(network, origins, batch)
-    transit_parts: list[tuple[Any, ...]] = []
+    transit_parts: list[tuple[np.ndarray, np.ndarray]] = []
     shared_transit: list[Any] = []
+    stops = None
     if transit is not None:
         links, stops = links_without_origins(
             network, transit.timetable, destinations, profile=profile, origin_ids=compact_index(np.empty(0, np.int64))
@@ -222,20 +228,25 @@ def travel_time_parts_on_cluster(
         for index in batches:
             near_stops = within_reach(network, origins, index, stop_points, len(stops), leg_reach)
             near = within_reach(network, origins, index, destination_points, len(destinations), leg_reach)
-            transit_parts.append((places_part(stops, near_stops), places_part(destinations, near)))
-    shared_network = on_cluster(client, network, searchable) if batches else None
+            transit_parts.append((chosen(near_stops), chosen(near)))
     paths = [folder / f"part-{n:05d}.parquet" for n in range(len(batches))]
+    shared_network, shared_places = None, None
+    if batches:
+        shared_network = on_cluster(client, network, searchable)
+        shared_places = tuple(
+            None if places is None else on_cluster(client, places, indexed) for places in (origins, destinations, stops)
+        )
     inputs = []
     for n, index in enumerate(batches):
         near = within_reach(network, origins, index, destination_points, len(destinations), reach)
         legs = transit_parts[n] if transit is not None else (None, None)
-        inputs.append((places_part(origins, index), places_part(destinations, near), *legs))
+        inputs.append((compact_index(index), chosen(near), *legs))
     settings = None
     if transit is not None:
         settings = (*shared_transit, sides, cutoff_s)
     futures = client.map(
         _write_part, [str(p) for p in paths], [shared_network] * len(paths), [walk] * len(paths),
-        inputs, [settings] * len(paths), retries=retries, pure=False,
+        [shared_places] * len(paths), inputs, [settings] * len(paths), retries=retries, pure=False,
     )  # fmt: skip
     if progress is not None and futures:
         progress(futures)
