@@ -374,6 +374,8 @@ class Wish(models.Model):
     def subject(self) -> str:
         """``pillar:<key>`` or ``category:<key>``."""
         return f"pillar:{self.pillar}" if self.pillar else f"category:{self.category}"
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Catalogue management (issue #18): providers' offerings, their review, their history, their publication
 # --------------------------------------------------------------------------------------------------------------
