@@ -248,8 +248,8 @@ def grid_graph(n_nodes: int, seed: int = SEED) -> nx.MultiDiGraph:
     return graph
 
 
-def grid_destinations(graph: nx.MultiDiGraph, seed: int = SEED) -> pd.DataFrame:
-    """``GRID_CATEGORIES`` × ``GRID_PER_CATEGORY`` uniform random opportunities over the grid, in lon/lat."""
+def grid_destinations(graph: nx.MultiDiGraph, seed: int = SEED, per_category: int = GRID_PER_CATEGORY) -> pd.DataFrame:
+    """``GRID_CATEGORIES`` × ``per_category`` uniform random opportunities over the grid, in lon/lat."""
     import numpy as np
     import pandas as pd
     import pyproj
@@ -257,11 +257,11 @@ def grid_destinations(graph: nx.MultiDiGraph, seed: int = SEED) -> pd.DataFrame:
     rng = np.random.default_rng(seed + 1)
     xs = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=float)
     ys = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=float)
-    n = GRID_CATEGORIES * GRID_PER_CATEGORY
+    n = GRID_CATEGORIES * per_category
     x = rng.uniform(xs.min(), xs.max(), n)
     y = rng.uniform(ys.min(), ys.max(), n)
     lon, lat = pyproj.Transformer.from_crs(GRID_EPSG, 4326, always_xy=True).transform(x, y)
-    category = np.repeat([f"c{k}" for k in range(GRID_CATEGORIES)], GRID_PER_CATEGORY)
+    category = np.repeat([f"c{k}" for k in range(GRID_CATEGORIES)], per_category)
     return pd.DataFrame(
         {
             "id": [f"{c}:{i}" for i, c in enumerate(category)],

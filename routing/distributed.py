@@ -49,8 +49,15 @@ from routing.walk_links import (
 if TYPE_CHECKING:
     from distributed import Client, Future
 
-#: Searches per task: large enough that scheduling (~1 ms a task) is noise, small enough to balance workers.
+#: Searches per task at most: large enough that scheduling (~1 ms a task) and a task's own set-up (arrays the size of
+#: the network: ~1.6 ms on the 1 M-node region) are noise, small enough to balance workers.
 DEFAULT_BATCH = 512
+#: Transit origins per task at most: range RAPTOR costs ~4 ms an origin, so a task lasts ~0.13 s and the last tasks of
+#: two workers end within that of each other (64 a task measured 1.73-1.83x on 2 workers, 32 1.84-1.87x).
+DEFAULT_TRANSIT_BATCH = 32
+#: Tasks per worker thread at least, when the job is small enough that the largest batches would leave fewer: the
+#: last tasks then end close together (longest first, :func:`largest_first`).
+TASKS_PER_THREAD = 4
 #: A task whose worker died is run again this many times before the job fails.
 DEFAULT_RETRIES = 3
 
@@ -121,6 +128,13 @@ def release(client: Client) -> None:
         future = sent.pop(client.id, None)
         if future is not None:
             future.release()
+
+
+def batch_for(client: Client, n: int, largest: int) -> int:
+    """Places per task for a job of ``n``: at most ``largest``, and small enough for :data:`TASKS_PER_THREAD` tasks
+    on each of the cluster's worker threads."""
+    threads = max(1, sum(client.nthreads().values()))
+    return max(1, min(largest, -(-n // (TASKS_PER_THREAD * threads))))
 
 
 def batches_of(n: int, batch: int) -> list[np.ndarray]:
@@ -202,7 +216,7 @@ def travel_times_on_cluster(
     cutoff_s: float,
     profile: WalkProfile = ADULT,
     *,
-    batch: int = DEFAULT_BATCH,
+    batch: int | None = None,
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
@@ -212,12 +226,14 @@ def travel_times_on_cluster(
     backwards from the destinations when they are no more than the origins). That side is cut into batches by
     area, and each batch gets only the places of the other side within reach, so every search is the in-process
     search, every same-segment pair is joined in the batch that holds it, and the rows are the in-process rows.
+    ``batch`` places per task (default :func:`batch_for`: at most :data:`DEFAULT_BATCH`).
     """
     max_metres = profile.metres_in(cutoff_s) * (1 + 1e-12)  # as travel_times: a walk of exactly the cutoff counts
     side = search_side(len(origins), len(destinations))
     search, far = (destinations, origins) if side == "destinations" else (origins, destinations)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if len(origins) and len(destinations):
+        batch = batch if batch is not None else batch_for(client, len(search), DEFAULT_BATCH)
         batches = _local_batches(network, search, far, max_metres, batch)
         if batches:
             shared = [on_cluster(client, network, searchable), *(on_cluster(client, p, indexed) for p in (search, far))]
@@ -258,7 +274,7 @@ def transit_travel_times_on_cluster(
     departure_times: Sequence[int] | np.ndarray,
     *,
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
-    batch: int = 64,
+    batch: int | None = None,
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
     **options: Any,
@@ -271,6 +287,8 @@ def transit_travel_times_on_cluster(
     """
     departures = np.asarray(departure_times)
     percentiles = list(percentiles)
+    if batch is None:
+        batch = batch_for(client, links.n_origins, DEFAULT_TRANSIT_BATCH)
     chunks = batches_of(links.n_origins, batch)
     options = {"percentiles": percentiles, **options}
     if not chunks:
@@ -350,7 +368,7 @@ def transit_times_on_cluster(
     transfer_max_m: float = DEFAULT_TRANSFER_MAX_M,
     stop_snap_m: float = DEFAULT_MAX_SNAP_M,
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
-    batch: int = 64,
+    batch: int | None = None,
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
     **options: Any,
@@ -374,6 +392,8 @@ def transit_times_on_cluster(
     sides = (search_side(len(origins), len(stops)), search_side(len(origins), len(destinations)))
     reach = reach_bound(network, links.max_walk_m)
     stop_points, destination_points = seed_points(network, stops), seed_points(network, destinations)
+    if batch is None:
+        batch = batch_for(client, len(origins), DEFAULT_TRANSIT_BATCH)
     batches, costs = [], []
     for index in area_batches(network, origins, batch):
         if not origins.ok[index].any():
