@@ -60,7 +60,10 @@ class Locations:
 
     def subset(self, mask: npt.NDArray[np.bool_]) -> Locations:
         """The places where ``mask`` is True."""
-        keep = np.flatnonzero(mask)
+        return self.take(np.flatnonzero(mask))
+
+    def take(self, keep: npt.NDArray[np.int64]) -> Locations:
+        """The places at the indices ``keep``, in that order."""
         exit_ptr, exit_node, exit_cost = _take_ragged(self.exit_ptr, self.exit_node, self.exit_cost, keep)
         entry_ptr, entry_node, entry_cost = _take_ragged(self.entry_ptr, self.entry_node, self.entry_cost, keep)
         return Locations(

@@ -19,12 +19,17 @@ from scipy import sparse
 
 from data_sources.contracts import TRAVEL_TIME_COLUMNS
 from data_sources.errors import InvalidRequestError
+from routing.area_batches import area_batches
 from routing.kernels import bounded_searches
 from routing.network import Network, csr_with_min_duplicates
 from routing.profiles import ADULT, WalkProfile
 from routing.snapping import Locations
 
 DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
+#: From this many searches on, they run in Hilbert order over their places, so that one search after another walks
+#: the same streets (in cache): 2.2× faster on the 1 M-node region's 20,000 searches. The rows come back in the
+#: input order, so the result does not change; below it, ordering costs more than it saves.
+NEAR_FIRST_MIN_SEARCHES = 256
 
 
 def _search_all(
@@ -61,6 +66,51 @@ def _search_all(
     with ThreadPoolExecutor(max_workers=threads) as pool:
         parts = list(pool.map(run, chunks))
     return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def _search_near_first(
+    network: Network,
+    adjacency: tuple[np.ndarray, np.ndarray, np.ndarray],
+    places: Locations,
+    seeds: str,
+    far_side: sparse.csr_matrix,
+    limits: np.ndarray,
+    threads: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_search_all` from each of ``places`` (through its ``"entry"`` or ``"exit"`` seeds), run near first.
+
+    The rows are those of the searches in input order, exactly as :func:`_search_all` returns them.
+    """
+    if len(places) < NEAR_FIRST_MIN_SEARCHES:
+        ordered, order = places, None
+    else:
+        [order] = area_batches(network, places, len(places))
+        ordered, limits = places.take(order), limits[order]
+    if seeds == "entry":
+        ptr, nodes, costs = ordered.entry_ptr, ordered.entry_node, ordered.entry_cost
+    else:
+        ptr, nodes, costs = ordered.exit_ptr, ordered.exit_node, ordered.exit_cost
+    search, place, metres = _search_all(adjacency, ptr, nodes, costs, far_side, np.ascontiguousarray(limits), threads)
+    return (search, place, metres) if order is None else _in_input_order(order, search, place, metres)
+
+
+def _in_input_order(
+    order: np.ndarray, search: np.ndarray, place: np.ndarray, metres: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of searches run in ``order`` (``search`` = position in it), moved to the input order of the searches.
+
+    Each search's rows stay together and in their own order, as the kernel returned them.
+    """
+    if len(search) > 1 and np.any(search[1:] < search[:-1]):
+        by_search = np.argsort(search, kind="stable")
+        search, place, metres = search[by_search], place[by_search], metres[by_search]
+    counts = np.bincount(search, minlength=len(order))
+    starts = np.cumsum(counts) - counts
+    run_position = np.empty_like(order)
+    run_position[order] = np.arange(len(order))
+    counts, starts = counts[run_position], starts[run_position]
+    rows = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+    return order[search[rows]], place[rows], metres[rows]
 
 
 def _seed_matrix(ptr: np.ndarray, nodes: np.ndarray, costs: np.ndarray, n_nodes: int) -> sparse.csr_matrix:
@@ -158,16 +208,15 @@ def walk_distances(
     side = search_side(len(origins), len(destinations)) if search_from is None else search_from
     if side == "destinations":
         exits = _seed_matrix_of(origins, "exit", network.n_nodes)
-        d_idx, o_idx, metres = _search_all(
-            network.csr_reverse_arrays, destinations.entry_ptr, destinations.entry_node, destinations.entry_cost,
-            exits, np.full(len(destinations), largest), threads,
+        d_idx, o_idx, metres = _search_near_first(
+            network, network.csr_reverse_arrays, destinations, "entry", exits, np.full(len(destinations), largest),
+            threads,
         )  # fmt: skip
     else:
         entries = _seed_matrix_of(destinations, "entry", network.n_nodes)
-        o_idx, d_idx, metres = _search_all(
-            network.csr_arrays, origins.exit_ptr, origins.exit_node, origins.exit_cost, entries,
-            np.ascontiguousarray(per_origin), threads,
-        )  # fmt: skip
+        o_idx, d_idx, metres = _search_near_first(
+            network, network.csr_arrays, origins, "exit", entries, per_origin, threads
+        )
     same_o, same_d, same_m = _same_segment_pairs(network, origins, destinations, largest)
     if len(same_o):
         o_idx, d_idx, metres = _min_per_pair(
