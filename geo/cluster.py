@@ -11,6 +11,7 @@ sending it back (``routing.partitioned``): for jobs too large to gather on the c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,6 +167,10 @@ def runner_for(
     from distributed import Client, LocalCluster
 
     from routing.distributed import SCHEDULER_CONFIG
+
+    # Dask logs its scheduler's, nannies' and client's comings and goings at INFO (30 lines for one local cluster),
+    # which would bury this command's own lines; a worker that dies or a task that fails is still said (WARNING).
+    logging.getLogger("distributed").setLevel(logging.WARNING)
 
     workers = _local_workers(address)
     if workers is not None:
