@@ -74,7 +74,8 @@ Progress = Callable[[Any], None]
 #:   same 157 tasks took 3.66 s instead of 2.90 s in one process, and 1.82 s instead of 1.29 s as two processes side
 #:   by side (the page faults of both contend in the kernel).
 #:
-#: An existing cluster gets the same from ``deploy/dask.yaml`` (``DASK_CONFIG``; docker-compose.yml mounts it).
+#: An existing cluster gets the same from ``deploy/dask/vicino.yaml`` (``DASK_CONFIG=deploy/dask``: the image holds
+#: the folder and docker-compose.yml sets it; ``tests/test_dask_worker_settings.py`` keeps the two in agreement).
 SCHEDULER_CONFIG = {
     "distributed.scheduler.active-memory-manager.start": False,
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
@@ -159,10 +160,10 @@ def chosen(mask: np.ndarray) -> np.ndarray:
     return compact_index(np.flatnonzero(mask))
 
 
-def places_part(places: Locations, chosen: np.ndarray) -> Locations:
-    """The ``chosen`` places (mask or indices) with their indices among all places as ids (no strings sent)."""
+def places_part(places: Locations, which: np.ndarray) -> Locations:
+    """The places ``which`` names (mask or indices), in index order, with their indices among all places as ids."""
     mask = np.zeros(len(places), dtype=bool)
-    mask[chosen] = True
+    mask[which] = True
     return replace(places.subset(mask), ids=compact_index(np.flatnonzero(mask)))
 
 
